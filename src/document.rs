@@ -1,0 +1,192 @@
+//! What a document is once read: its identity as the input gave it, its text and the metadata the
+//! report needs. Readers (see `source`) make documents; every later stage only reads them.
+//!
+//! Invariant: a document's identity is its `id` exactly as given (string or number) plus, to tell
+//! apart inputs that repeat an id, a hash of its text; nothing depends on input order.
+
+use serde::{Serialize, Serializer};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A document identifier as the input spelled it: a string or a JSON number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DocId {
+    /// A string id.
+    Str(String),
+    /// A numeric id, kept in its textual form so that it round-trips unchanged.
+    Num(String),
+}
+
+impl DocId {
+    /// The id as text (numbers in their input spelling).
+    pub fn as_str(&self) -> &str {
+        match self {
+            DocId::Str(s) | DocId::Num(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for DocId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for DocId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DocId::Str(v) => s.serialize_str(v),
+            DocId::Num(v) => match v.parse::<serde_json::Number>() {
+                Ok(n) => n.serialize(s),
+                Err(_) => s.serialize_str(v),
+            },
+        }
+    }
+}
+
+impl Ord for DocId {
+    /// Numbers sort numerically when both are integers, otherwise ids sort by text; numbers
+    /// before strings. A total, input-order-independent order.
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (DocId::Num(a), DocId::Num(b)) => match (a.parse::<i128>(), b.parse::<i128>()) {
+                (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+                _ => a.cmp(b),
+            },
+            (DocId::Num(_), DocId::Str(_)) => Ordering::Less,
+            (DocId::Str(_), DocId::Num(_)) => Ordering::Greater,
+            (DocId::Str(a), DocId::Str(b)) => a.cmp(b),
+        }
+    }
+}
+
+impl PartialOrd for DocId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A publication time: the text the input gave and the instant it denotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The input's spelling, echoed in outputs.
+    pub raw: String,
+    /// Seconds since the Unix epoch (UTC); a bare date is midnight UTC.
+    pub unix: i64,
+}
+
+impl Published {
+    /// Parse RFC 3339 (`2024-03-05T10:00:00Z`) or a bare date (`2024-03-05`).
+    pub fn parse(raw: &str) -> Option<Published> {
+        use time::format_description::well_known::Rfc3339;
+        let t = raw.trim();
+        if let Ok(dt) = time::OffsetDateTime::parse(t, &Rfc3339) {
+            return Some(Published {
+                raw: t.to_string(),
+                unix: dt.unix_timestamp(),
+            });
+        }
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        if let Ok(d) = time::Date::parse(t, &fmt) {
+            return Some(Published {
+                raw: t.to_string(),
+                unix: d.midnight().assume_utc().unix_timestamp(),
+            });
+        }
+        None
+    }
+}
+
+/// One input document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Identity as given by the input.
+    pub id: DocId,
+    /// Where the page was found, when known.
+    pub url: Option<String>,
+    /// The publishing site: the input's `site` field, else the registrable domain of `url`.
+    pub site: Option<String>,
+    /// Headline, when known.
+    pub title: Option<String>,
+    /// Publication time, when known and parseable.
+    pub published: Option<Published>,
+    /// The text as a plain-text scrape sees it (lines = paragraphs or page blocks).
+    pub text: String,
+}
+
+impl Document {
+    /// A document with only an id and a text.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
+        Document {
+            id: DocId::Str(id.into()),
+            url: None,
+            site: None,
+            title: None,
+            published: None,
+            text: text.into(),
+        }
+    }
+
+    /// The key that orders documents independently of input order: id, then text hash.
+    pub fn order_key(&self) -> (&DocId, u64) {
+        (&self.id, xxhash_rust::xxh3::xxh3_64(self.text.as_bytes()))
+    }
+
+    /// The site this document belongs to: `site`, else the registrable domain of `url`.
+    pub fn site_or_domain(&self) -> Option<String> {
+        if let Some(s) = &self.site {
+            return Some(s.to_ascii_lowercase());
+        }
+        self.url.as_deref().and_then(site_of_url)
+    }
+}
+
+/// The registrable domain (eTLD+1) of a URL's host: `https://www.m.example.co.uk/x` ->
+/// `example.co.uk`. Hosts that are IP addresses or have no public suffix are returned whole,
+/// lowercased, without a leading `www.`, `m.` or `amp.`.
+pub fn site_of_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    if let Some(d) = psl::domain_str(&host) {
+        return Some(d.to_string());
+    }
+    let mut h = host.as_str();
+    for p in ["www.", "m.", "amp."] {
+        if let Some(rest) = h.strip_prefix(p) {
+            h = rest;
+        }
+    }
+    Some(h.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_collapses_subdomains() {
+        assert_eq!(site_of_url("https://www.bbc.co.uk/news/1").as_deref(), Some("bbc.co.uk"));
+        assert_eq!(site_of_url("https://m.example.com/a").as_deref(), Some("example.com"));
+        assert_eq!(site_of_url("http://127.0.0.1:8080/a").as_deref(), Some("127.0.0.1"));
+        assert_eq!(site_of_url("not a url"), None);
+    }
+
+    #[test]
+    fn published_parses_both_forms() {
+        assert_eq!(Published::parse("1970-01-02").map(|p| p.unix), Some(86400));
+        assert_eq!(Published::parse("1970-01-01T00:01:00Z").map(|p| p.unix), Some(60));
+        assert_eq!(Published::parse("yesterday"), None);
+    }
+
+    #[test]
+    fn numeric_ids_sort_numerically_and_serialize_as_numbers() {
+        let mut v = [DocId::Num("10".into()), DocId::Str("a".into()), DocId::Num("9".into())];
+        v.sort();
+        assert_eq!(v[0], DocId::Num("9".into()));
+        assert_eq!(serde_json::to_string(&v[1]).unwrap(), "10");
+        assert_eq!(serde_json::to_string(&v[2]).unwrap(), "\"a\"");
+    }
+}

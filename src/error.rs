@@ -1,0 +1,75 @@
+//! The library's one error type. Every variant carries the values involved so that a message can
+//! be acted on without a debugger; messages are lowercase and have no trailing period.
+
+use std::path::PathBuf;
+
+/// Everything the library can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two signatures made with different permutation counts were compared.
+    #[error("signatures have different permutation counts: {left} vs {right}")]
+    MismatchNumPerm {
+        /// Permutations of the left signature.
+        left: usize,
+        /// Permutations of the right signature.
+        right: usize,
+    },
+    /// Two signatures made with different seeds were compared.
+    #[error("signatures have different seeds: {left} vs {right}")]
+    MismatchSeed {
+        /// Seed of the left signature.
+        left: u64,
+        /// Seed of the right signature.
+        right: u64,
+    },
+    /// Two signatures made from different shingle kinds or sizes were compared.
+    #[error("signatures have different shingling: {left} vs {right}")]
+    MismatchShingle {
+        /// Shingling of the left signature.
+        left: String,
+        /// Shingling of the right signature.
+        right: String,
+    },
+    /// Two signatures made by different normalizer versions were compared.
+    #[error("signatures have different normalizer versions: {left} vs {right}")]
+    MismatchNormalizer {
+        /// Normalizer version of the left signature.
+        left: u32,
+        /// Normalizer version of the right signature.
+        right: u32,
+    },
+    /// A parameter is out of its valid range.
+    #[error("invalid parameter {name}: {message}")]
+    InvalidParameter {
+        /// The parameter's name as the CLI spells it.
+        name: &'static str,
+        /// What is wrong with the value.
+        message: String,
+    },
+    /// A record of an input could not be used; the reader skips it and goes on.
+    #[error("{path}:{line}: {message}")]
+    BadRecord {
+        /// The input file (`-` for stdin).
+        path: PathBuf,
+        /// 1-based line (JSONL) or record number of the bad record.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An input could not be opened or read at all.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A truth or cluster file given to `eval` is inconsistent.
+    #[error("evaluation input: {0}")]
+    Eval(String),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

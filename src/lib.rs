@@ -1,0 +1,8 @@
+//! wirecopy: find near-duplicate and syndicated copies of news stories.
+#![warn(missing_docs)]
+
+pub mod document;
+pub mod error;
+
+pub use document::{DocId, Document, Published};
+pub use error::{Error, Result};
