@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod error;
+pub mod verify;
 
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};
