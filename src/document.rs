@@ -146,7 +146,10 @@ impl Document {
 /// lowercased, without a leading `www.`, `m.` or `amp.`.
 pub fn site_of_url(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let host = match parsed.host()? {
+        url::Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
+        ip => return Some(ip.to_string()),
+    };
     if host.is_empty() {
         return None;
     }
