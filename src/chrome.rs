@@ -36,6 +36,8 @@ pub struct ChromeConfig {
     pub shingle_max_share: f64,
     /// Drop headline lists (runs of bullet or headline-cased lines).
     pub drop_headline_lists: bool,
+    /// Drop short date/time lines and bylines (see `normalize::Line::metadata`).
+    pub drop_metadata_lines: bool,
 }
 
 impl Default for ChromeConfig {
@@ -47,6 +49,7 @@ impl Default for ChromeConfig {
             shingle_max_df: 30,
             shingle_max_share: 0.002,
             drop_headline_lists: true,
+            drop_metadata_lines: true,
         }
     }
 }
@@ -127,7 +130,11 @@ impl LineStats {
 
 /// Which lines of a page are content, given the template verdict of each line.
 pub fn content_mask(lines: &[Line], template: &[bool], cfg: &ChromeConfig) -> Vec<bool> {
-    let mut keep: Vec<bool> = template.iter().map(|t| !t).collect();
+    let mut keep: Vec<bool> = template
+        .iter()
+        .zip(lines)
+        .map(|(t, l)| !t && !(cfg.drop_metadata_lines && l.metadata))
+        .collect();
     if !cfg.drop_headline_lists {
         return keep;
     }

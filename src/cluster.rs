@@ -31,12 +31,16 @@ impl Edge {
 }
 
 /// Clustering settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ClusterConfig {
     /// Check cross pairs before merging two groups (off: plain connected components).
     pub guard: bool,
     /// Members per side sampled by the guard.
     pub guard_sample: usize,
+    /// The guard's cross pairs pass at this share of the match thresholds: members of one story
+    /// (a cut copy and a copy missing a paragraph) may overlap less with each other than with
+    /// the origin, while members of different stories hardly overlap at all.
+    pub guard_factor: f64,
 }
 
 impl Default for ClusterConfig {
@@ -44,6 +48,7 @@ impl Default for ClusterConfig {
         ClusterConfig {
             guard: true,
             guard_sample: 8,
+            guard_factor: 0.5,
         }
     }
 }
@@ -148,7 +153,7 @@ mod tests {
         };
         let c = cluster(5, &edges, &ClusterConfig::default(), matches);
         assert_eq!(c, vec![vec![0, 1, 4], vec![2, 3]]);
-        let plain = cluster(5, &edges, &ClusterConfig { guard: false, guard_sample: 8 }, matches);
+        let plain = cluster(5, &edges, &ClusterConfig { guard: false, ..ClusterConfig::default() }, matches);
         assert_eq!(plain, vec![vec![0, 1, 2, 3, 4]]);
     }
 
@@ -159,7 +164,7 @@ mod tests {
         fn union_find_invariants(n in 2usize..40, raw in proptest::collection::vec((0u32..40, 0u32..40, 0.0f64..1.0), 0..80), guard in any::<bool>()) {
             let edges: Vec<Edge> = raw.iter().filter(|(a, b, _)| (*a as usize) < n && (*b as usize) < n && a != b)
                 .map(|&(a, b, s)| e(a.min(b), a.max(b), s)).collect();
-            let cfg = ClusterConfig { guard, guard_sample: 4 };
+            let cfg = ClusterConfig { guard, guard_sample: 4, guard_factor: 1.0 };
             let verdict = |a: u32, b: u32| (a + b) % 3 != 0;
             let c = cluster(n, &edges, &cfg, verdict);
             let mut seen = vec![false; n];

@@ -146,6 +146,9 @@ struct ParamArgs {
     /// Plain connected components: no guard against chaining.
     #[arg(long)]
     no_guard: bool,
+    /// Share of the match thresholds at which the chaining guard's cross pairs pass.
+    #[arg(long, default_value_t = wirecopy::cluster::ClusterConfig::default().guard_factor)]
+    guard_factor: f64,
 }
 
 #[derive(Args)]
@@ -222,6 +225,7 @@ fn config(p: &ParamArgs) -> ScanConfig {
                 global_max_pages: u32::MAX,
                 global_max_share: 1.0,
                 drop_headline_lists: false,
+                drop_metadata_lines: false,
                 ..ChromeConfig::default()
             }
         } else {
@@ -229,6 +233,7 @@ fn config(p: &ParamArgs) -> ScanConfig {
         },
         cluster: wirecopy::cluster::ClusterConfig {
             guard: !p.no_guard,
+            guard_factor: p.guard_factor,
             ..d.cluster
         },
         ..d

@@ -48,6 +48,9 @@ pub struct Line {
     pub sentence_end: bool,
     /// Most of the raw line's words (at least three) start with a capital: a headline.
     pub title_case: bool,
+    /// A short line that is page metadata rather than story: a date or time line
+    /// ("Published March 5, 2024 10:00", "Updated 2024-03-05") or a byline ("By Jane Doe").
+    pub metadata: bool,
 }
 
 impl Line {
@@ -102,6 +105,7 @@ pub fn units(text: &str, unspaced: UnspacedScripts) -> Units {
                 bullet: starts_with_bullet(raw),
                 sentence_end: ends_like_sentence(raw),
                 title_case: is_title_case(raw),
+                metadata: is_metadata(raw, (end - start) as usize),
             });
         }
     }
@@ -284,6 +288,38 @@ fn starts_with_bullet(raw: &str) -> bool {
     }
 }
 
+const MONTHS: [&str; 12] = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+];
+
+/// Short date/time lines and bylines. English month names, ISO dates and clock times are
+/// recognised; a dateline that opens a story paragraph is long and stays content.
+fn is_metadata(raw: &str, units: usize) -> bool {
+    if units > 10 || ends_like_sentence(raw) {
+        return false;
+    }
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("by")) && words.len() <= 6 {
+        return true;
+    }
+    let has_month = words.iter().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphabetic()).to_ascii_lowercase();
+        w.len() >= 3 && MONTHS.iter().any(|m| m.starts_with(&w) && (w.len() == 3 || w.len() == m.len()))
+    });
+    let has_year = words.iter().any(|w| {
+        let d = w.trim_matches(|c: char| !c.is_ascii_digit());
+        d.len() == 4 && d.starts_with(['1', '2'])
+    });
+    let bytes = raw.as_bytes();
+    let has_clock = bytes.windows(4).any(|w| {
+        w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+    });
+    let has_iso = bytes.windows(10).any(|w| {
+        w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[5..7].iter().all(u8::is_ascii_digit) && w[7] == b'-'
+    });
+    (has_month && (has_year || has_clock)) || has_iso || (has_clock && has_year)
+}
+
 fn is_title_case(raw: &str) -> bool {
     let (mut words, mut caps) = (0usize, 0usize);
     for w in raw.split_whitespace() {
@@ -341,6 +377,9 @@ mod tests {
         assert!(u.lines[0].bullet && !u.lines[0].sentence_end);
         assert!(!u.lines[1].bullet && u.lines[1].sentence_end);
         assert!(u.lines[0].title_case && !u.lines[1].title_case);
+        let m = units("Published March 28, 1987 00:37\nBy Jane Doe\nUpdated 2024-03-05\nLONDON, March 5 (Reuters) - Shares rose sharply on Monday in early trade.\nMay", UnspacedScripts::Characters);
+        let meta: Vec<bool> = m.lines.iter().map(|l| l.metadata).collect();
+        assert_eq!(meta, vec![true, true, true, false, false]);
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Default for ScanConfig {
             containment: 0.6,
             lsh_threshold: None,
             banding: None,
-            min_shingles: 8,
+            min_shingles: 10,
             max_run_pairs: 64,
             chrome: ChromeConfig::default(),
             cluster: ClusterConfig::default(),
@@ -114,7 +114,16 @@ impl ScanConfig {
         if self.shingle.size() == 0 {
             return Err(Error::InvalidParameter { name: "shingle-size", message: "must be at least 1".into() });
         }
-        self.banding()?;
+        let b = self.banding()?;
+        if b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm {
+            return Err(Error::InvalidParameter {
+                name: "bands",
+                message: format!(
+                    "{} bands x {} rows must be at least 1 x 1 and use at most {} permutations",
+                    b.bands, b.rows, self.num_perm
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -291,10 +300,12 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .collect();
 
     obs.stage("clustering", edges.len() as u64);
+    let f = cfg.cluster.guard_factor;
     let passes = |a: u32, b: u32| {
+        let s = verify::similarity(&sets[a as usize], &sets[b as usize]);
         !near_empty[a as usize]
             && !near_empty[b as usize]
-            && cfg.matches(&verify::similarity(&sets[a as usize], &sets[b as usize]))
+            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
     };
     let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes);
 
