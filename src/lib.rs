@@ -1,6 +1,7 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod document;
 pub mod error;
 pub mod verify;
