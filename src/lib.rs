@@ -5,6 +5,7 @@ pub mod align;
 pub mod document;
 pub mod error;
 pub mod verify;
+pub mod wire;
 
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};
