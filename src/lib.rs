@@ -4,6 +4,7 @@
 pub mod align;
 pub mod document;
 pub mod error;
+pub mod report;
 pub mod verify;
 pub mod wire;
 
