@@ -120,3 +120,8 @@ fn snapshot_jsonl() {
 fn snapshot_csv() {
     insta::assert_snapshot!(rendered(Format::Csv));
 }
+
+#[test]
+fn snapshot_html() {
+    insta::assert_snapshot!(rendered(Format::Html));
+}
