@@ -267,10 +267,11 @@ fn diff_cells(origin: &str, copy: &str) -> (String, String) {
     (o.trim_end().to_string(), c.trim_end().to_string())
 }
 
-fn side_by_side(origin: &Member, copy: &Member) -> String {
+fn side_by_side(origin: &Member, copy: &Member, open: bool) -> String {
     let par = |v: &[String], i: usize| v.get(i).map_or(String::new(), Clone::clone);
     let mut s = format!(
-        r#"<details class="sbs" open><summary>{} against the origin: {} of the story carried, {} added{}{}</summary><table class="sbs"><thead><tr><th>Origin: {}</th><th>Copy: {}</th></tr></thead><tbody>"#,
+        r#"<details class="sbs"{}><summary>{} against the origin: {} of the story carried, {} added{}{}</summary><table class="sbs"><thead><tr><th>Origin: {}</th><th>Copy: {}</th></tr></thead><tbody>"#,
+        if open { " open" } else { "" },
         esc(copy.id.as_str()),
         pct(copy.coverage),
         pct(copy.added),
@@ -319,7 +320,10 @@ fn side_by_side(origin: &Member, copy: &Member) -> String {
     s
 }
 
-fn story_section(story: &Story) -> String {
+/// Side-by-side views start open in small reports and folded in large ones.
+const OPEN_VIEWS_UP_TO: usize = 10;
+
+fn story_section(story: &Story, open: bool) -> String {
     let title = story.title.as_deref().unwrap_or("(untitled)");
     let wire = story.wire.map_or_else(
         || "no wire detected".to_string(),
@@ -342,7 +346,7 @@ fn story_section(story: &Story) -> String {
     s.push_str(&members_table(story));
     if let Some(origin) = story.members.iter().find(|m| m.role == Role::Origin) {
         for copy in story.members.iter().filter(|m| m.role == Role::Copy) {
-            s.push_str(&side_by_side(origin, copy));
+            s.push_str(&side_by_side(origin, copy, open));
         }
     }
     s.push_str("</section>");
@@ -383,7 +387,10 @@ pub fn render_html(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     page.push_str(&sites_table(report));
     page.push('\n');
     for story in &report.clusters {
-        page.push_str(&story_section(story));
+        page.push_str(&story_section(
+            story,
+            report.clusters.len() <= OPEN_VIEWS_UP_TO,
+        ));
         page.push('\n');
     }
     let _ = write!(page, "<script>{SCRIPT}</script>\n</body></html>\n");

@@ -28,8 +28,9 @@
 //!
 //! Story (`clusters[]`; one line of `jsonl`, where `id` is spelled `cluster` and each line also
 //! carries `schema_version`):
-//! - `id`: the cluster number, its position in the output (0-based); the same integer as the
-//!   `jsonl` `cluster` and the `csv` `cluster` column.
+//! - `id`: the cluster number: its position in the scan's cluster list (0-based), so stories
+//!   come in cluster order; the same integer as the `jsonl` `cluster` and the `csv` `cluster`
+//!   column.
 //! - `size`: number of members.
 //! - `title`: the origin's title, else the first member title, else the start of the origin's
 //!   first paragraph; `null` when there is no text at all.
@@ -479,15 +480,16 @@ fn keeps_credit(input: &ReportInput<'_>, d: usize, agency: &Agency) -> bool {
 }
 
 impl Report {
-    /// Build the report model from a scan's clusters. Pure: no I/O, deterministic. Cluster
-    /// entries that are not valid document indices are ignored, as are clusters left with
-    /// fewer than two documents.
+    /// Build the report model from a scan's clusters. Pure: no I/O, deterministic. A story's
+    /// `id` is its cluster's position in `input.clusters`. Cluster entries that are not valid
+    /// document indices are ignored, and a cluster left with fewer than two documents is
+    /// dropped (its number is not reused).
     pub fn build(input: &ReportInput<'_>, config: &ReportConfig) -> Report {
         let n_docs = input.docs.len();
         let stale_secs = i64::from(config.stale_after_days) * 86_400;
         let mut in_story = vec![false; n_docs];
         let mut stories = Vec::new();
-        for cluster in input.clusters {
+        for (id, cluster) in input.clusters.iter().enumerate() {
             let mut members: Vec<usize> = cluster.iter().copied().filter(|&d| d < n_docs).collect();
             members.sort_unstable();
             members.dedup();
@@ -497,7 +499,6 @@ impl Report {
             for &m in &members {
                 in_story[m] = true;
             }
-            let id = stories.len();
             stories.push(build_story(input, id, &members, stale_secs));
         }
         let singles = input
@@ -771,6 +772,122 @@ mod tests {
             "xml".parse::<Format>(),
             Err(Error::InvalidParameter { name: "format", .. })
         ));
+    }
+
+    use crate::{DocId, Published};
+
+    fn doc(id: &str, url: &str, published: Option<&str>, text: &str) -> Document {
+        Document {
+            id: DocId::Str(id.into()),
+            url: Some(url.into()),
+            site: None,
+            title: None,
+            published: published.and_then(Published::parse),
+            text: text.into(),
+        }
+    }
+
+    /// Similarity from word sets of the paragraphs: enough to order containment.
+    fn build(docs: &[Document], clusters: &[Vec<usize>], stale: u32) -> Report {
+        let paragraphs: Vec<Vec<String>> = docs
+            .iter()
+            .map(|d| d.text.lines().map(String::from).collect())
+            .collect();
+        let sets: Vec<Vec<u64>> = docs
+            .iter()
+            .map(|d| {
+                let mut v: Vec<u64> = align::words(&d.text)
+                    .iter()
+                    .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let sim = |a: usize, b: usize| crate::verify::similarity(&sets[a], &sets[b]);
+        let input = ReportInput {
+            docs,
+            paragraphs: &paragraphs,
+            clusters,
+            similarity: &sim,
+            parameters: Value::Null,
+            counts: Value::Null,
+        };
+        Report::build(
+            &input,
+            &ReportConfig {
+                stale_after_days: stale,
+            },
+        )
+    }
+
+    const BODY: &str = "Officials said the bridge will close for repairs next month.\nTraffic will be diverted through the old town for six weeks.";
+
+    #[test]
+    fn undated_wire_page_beats_a_dated_copy() {
+        let docs = [
+            doc("a", "https://blog.example/x", Some("2024-01-02"), BODY),
+            doc("b", "https://www.reuters.com/x", None, BODY),
+        ];
+        let r = build(&docs, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "b");
+        assert_eq!(r.clusters[0].origin.reason, OriginReason::WireSite);
+        assert_eq!(r.clusters[0].wire.map(|a| a.code), Some("Reuters"));
+        // The copy keeps no Reuters mark: stripped. No dates to compare: no delay, not stale.
+        let copy = &r.clusters[0].members[1];
+        assert_eq!(
+            (copy.credited, copy.delay_seconds, copy.stale),
+            (Some(false), None, false)
+        );
+    }
+
+    #[test]
+    fn the_member_containing_the_others_wins_a_tie() {
+        let short = BODY.lines().next().unwrap_or_default();
+        let docs = [
+            doc("a", "https://a.example/x", Some("2024-01-02"), short),
+            doc("b", "https://b.example/x", Some("2024-01-02"), BODY),
+        ];
+        let r = build(&docs, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "b");
+        assert_eq!(r.clusters[0].origin.reason, OriginReason::ContainsOthers);
+        assert_eq!(r.clusters[0].wire, None);
+        assert_eq!(
+            r.clusters[0].members[1].credited, None,
+            "no wire: not applicable"
+        );
+        assert!((r.clusters[0].members[1].coverage - 0.5).abs() < 0.1);
+    }
+
+    #[test]
+    fn identical_undated_members_fall_back_to_the_first() {
+        let docs = [
+            doc("a", "https://a.example/x", None, BODY),
+            doc("b", "https://b.example/x", None, BODY),
+        ];
+        let r = build(&docs, &[vec![1, 0]], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "a");
+        assert_eq!(r.clusters[0].origin.reason, OriginReason::FirstListed);
+    }
+
+    #[test]
+    fn stale_threshold_is_configurable_and_exclusive() {
+        let docs = [
+            doc("a", "https://a.example/x", Some("2024-01-01"), BODY),
+            doc("b", "https://b.example/x", Some("2024-01-11"), BODY),
+        ];
+        assert!(!build(&docs, &[vec![0, 1]], 10).clusters[0].members[1].stale);
+        assert!(build(&docs, &[vec![0, 1]], 9).clusters[0].members[1].stale);
+    }
+
+    #[test]
+    fn bad_cluster_entries_are_ignored_not_fatal() {
+        let docs = [doc("a", "https://a.example/x", None, BODY)];
+        let r = build(&docs, &[vec![0, 7], vec![]], 30);
+        assert!(r.clusters.is_empty());
+        assert_eq!(r.singles.len(), 1);
+        assert_eq!(r.counts["singletons"], 1);
     }
 
     #[test]
