@@ -9,7 +9,8 @@
 //! sortable per-site table; per story its members table and, per copy, a side-by-side view
 //! against the origin built from [`crate::align`]: aligned paragraphs face each other, words the
 //! copy cut are struck through on the origin side, words it added are highlighted on the copy
-//! side, cut paragraphs and added paragraphs stand alone, moved paragraphs are labelled.
+//! side, cut paragraphs and added paragraphs stand alone, moved paragraphs are labelled. In
+//! reports of more than `OPEN_VIEWS_UP_TO` (10) stories the views start folded.
 
 use super::{credit_label, human_delay, Member, Report, Role, Story};
 use crate::align::{diff_words, Row, WordOp};
