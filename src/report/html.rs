@@ -12,7 +12,7 @@
 //! side, cut paragraphs and added paragraphs stand alone, moved paragraphs are labelled. In
 //! reports of more than `OPEN_VIEWS_UP_TO` (10) stories the views start folded.
 
-use super::{credit_label, human_delay, Member, Report, Role, Story};
+use super::{credit_label, human_delay, percent, Member, Report, Role, Story};
 use crate::align::{diff_words, Row, WordOp};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -78,10 +78,6 @@ fn esc(s: &str) -> String {
         }
     }
     out
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
 }
 
 /// A horizontal bar chart as inline SVG. `items` are (label, value); empty charts say so.
@@ -231,9 +227,9 @@ fn members_table(story: &Story) -> String {
             dv = m.delay_seconds.unwrap_or(-1),
             delay = m.delay_seconds.map_or_else(|| "-".into(), human_delay),
             cov = m.coverage,
-            covp = pct(m.coverage),
+            covp = percent(m.coverage),
             add = m.added,
-            addp = pct(m.added),
+            addp = percent(m.added),
             jac = m.jaccard,
             sim = m.similarity,
             stale = if m.stale {
@@ -274,8 +270,8 @@ fn side_by_side(origin: &Member, copy: &Member, open: bool) -> String {
         r#"<details class="sbs"{}><summary>{} against the origin: {} of the story carried, {} added{}{}</summary><table class="sbs"><thead><tr><th>Origin: {}</th><th>Copy: {}</th></tr></thead><tbody>"#,
         if open { " open" } else { "" },
         esc(copy.id.as_str()),
-        pct(copy.coverage),
-        pct(copy.added),
+        percent(copy.coverage),
+        percent(copy.added),
         if copy.in_order {
             ""
         } else {
@@ -330,10 +326,7 @@ fn story_section(story: &Story, open: bool) -> String {
         || "no wire detected".to_string(),
         |a| format!("wire <b>{}</b> ({})", esc(a.code), esc(a.name)),
     );
-    let reason = serde_json::to_value(story.origin.reason)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-        .unwrap_or_default();
+    let reason = story.origin.reason.label();
     let mut s = format!(
         r#"<section class="story" id="story-{id}"><h2>Story {id}: {title}</h2><p class="muted">{size} members · {wire} · origin <b>{origin}</b> on {site} ({reason}) · similarity min {min:.2}, median {med:.2}</p>"#,
         id = story.id,

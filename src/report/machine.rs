@@ -77,15 +77,11 @@ pub fn render_csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         let wire = story.wire.map(|a| a.code).unwrap_or_default();
         let title = story.title.clone().unwrap_or_default();
         for m in &story.members {
-            let role = serde_json::to_value(m.role)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
             out.write_record([
                 m.id.to_string(),
                 story.id.to_string(),
                 m.similarity.to_string(),
-                role,
+                m.role.as_str().to_string(),
                 opt(&m.url),
                 opt(&m.site),
                 opt(&m.published),

@@ -84,6 +84,7 @@ use crate::document::Document;
 use crate::verify::Similarity;
 use crate::wire::{self, Agency};
 use crate::Error;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -189,6 +190,23 @@ pub enum OriginReason {
     FirstListed,
 }
 
+impl OriginReason {
+    /// The reason as `json` spells it: `earliest_published`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginReason::EarliestPublished => "earliest_published",
+            OriginReason::WireSite => "wire_site",
+            OriginReason::ContainsOthers => "contains_others",
+            OriginReason::FirstListed => "first_listed",
+        }
+    }
+
+    /// The reason for people: `earliest published`, ...
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+}
+
 /// A member's role in its story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -197,6 +215,16 @@ pub enum Role {
     Origin,
     /// A re-publication.
     Copy,
+}
+
+impl Role {
+    /// The role as `json` spells it: `origin` or `copy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Origin => "origin",
+            Role::Copy => "copy",
+        }
+    }
 }
 
 /// Where a story was first published.
@@ -487,20 +515,27 @@ impl Report {
     pub fn build(input: &ReportInput<'_>, config: &ReportConfig) -> Report {
         let n_docs = input.docs.len();
         let stale_secs = i64::from(config.stale_after_days) * 86_400;
+        let valid: Vec<(usize, Vec<usize>)> = input
+            .clusters
+            .iter()
+            .enumerate()
+            .filter_map(|(id, cluster)| {
+                let mut members: Vec<usize> =
+                    cluster.iter().copied().filter(|&d| d < n_docs).collect();
+                members.sort_unstable();
+                members.dedup();
+                (members.len() >= 2).then_some((id, members))
+            })
+            .collect();
         let mut in_story = vec![false; n_docs];
-        let mut stories = Vec::new();
-        for (id, cluster) in input.clusters.iter().enumerate() {
-            let mut members: Vec<usize> = cluster.iter().copied().filter(|&d| d < n_docs).collect();
-            members.sort_unstable();
-            members.dedup();
-            if members.len() < 2 {
-                continue;
-            }
-            for &m in &members {
-                in_story[m] = true;
-            }
-            stories.push(build_story(input, id, &members, stale_secs));
+        for &m in valid.iter().flat_map(|(_, members)| members) {
+            in_story[m] = true;
         }
+        // Stories are independent; an indexed parallel map keeps them in cluster order.
+        let stories: Vec<Story> = valid
+            .par_iter()
+            .map(|(id, members)| build_story(input, *id, members, stale_secs))
+            .collect();
         let singles = input
             .docs
             .iter()
@@ -740,6 +775,11 @@ pub fn human_delay(secs: i64) -> String {
     format!("{sign}{body}")
 }
 
+/// A share for people: `0.5556` -> `56%`.
+pub fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
 /// `credited` for people: `kept`, `stripped` or `-`.
 pub fn credit_label(c: Option<bool>) -> &'static str {
     match c {
@@ -763,6 +803,22 @@ mod tests {
         assert_eq!(human_delay(5 * 3600 + 180), "5h 3m");
         assert_eq!(human_delay(152 * 86_400 + 4 * 3600), "152d 4h");
         assert_eq!(human_delay(-120), "-2m");
+    }
+
+    #[test]
+    fn labels_match_the_json_spelling() {
+        for r in [
+            OriginReason::EarliestPublished,
+            OriginReason::WireSite,
+            OriginReason::ContainsOthers,
+            OriginReason::FirstListed,
+        ] {
+            assert_eq!(serde_json::to_value(r).ok(), Some(Value::from(r.as_str())));
+        }
+        for r in [Role::Origin, Role::Copy] {
+            assert_eq!(serde_json::to_value(r).ok(), Some(Value::from(r.as_str())));
+        }
+        assert_eq!(percent(0.5556), "56%");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The `text` format: terminal tables for people. Not a contract; use `json` for machines.
 
-use super::{credit_label, human_delay, Report, Role};
+use super::{credit_label, human_delay, percent, Report};
 use std::io::{self, Write};
 
 /// Rows of cells, left-aligned in columns two spaces apart; the last column is not padded.
@@ -24,10 +24,6 @@ fn table(w: &mut dyn Write, indent: &str, rows: &[Vec<String>]) -> io::Result<()
         writeln!(w, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
 }
 
 /// Write the report as terminal tables.
@@ -63,11 +59,12 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             "  {} members, wire {}, similarity min {:.2} median {:.2}",
             story.size, wire, story.similarity_min, story.similarity_median
         )?;
-        let reason = serde_json::to_value(story.origin.reason)
-            .ok()
-            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-            .unwrap_or_default();
-        writeln!(w, "  origin {} ({reason})", story.origin.id)?;
+        writeln!(
+            w,
+            "  origin {} ({})",
+            story.origin.id,
+            story.origin.reason.label()
+        )?;
         let mut rows = vec![[
             "ROLE",
             "ID",
@@ -86,16 +83,13 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         .to_vec()];
         for m in &story.members {
             rows.push(vec![
-                match m.role {
-                    Role::Origin => "origin".into(),
-                    Role::Copy => "copy".into(),
-                },
+                m.role.as_str().into(),
                 m.id.to_string(),
                 m.site.clone().unwrap_or_else(|| "-".into()),
                 m.published.clone().unwrap_or_else(|| "-".into()),
                 m.delay_seconds.map_or_else(|| "-".into(), human_delay),
-                pct(m.coverage),
-                pct(m.added),
+                percent(m.coverage),
+                percent(m.added),
                 format!("{:.2}", m.jaccard),
                 format!("{:.2}", m.similarity),
                 credit_label(m.credited).into(),
