@@ -462,6 +462,52 @@ mod tests {
         assert_eq!(b.coverage, 0.0);
     }
 
+    proptest::proptest! {
+        /// Whatever the paragraphs, every copy paragraph appears once in the rows, every origin
+        /// paragraph is carried or cut once, and the shares stay within 0..=1.
+        #[test]
+        fn rows_account_for_every_paragraph(
+            origin in proptest::collection::vec("[a-d ]{0,30}", 0..6),
+            copy in proptest::collection::vec("[a-d ]{0,30}", 0..6),
+        ) {
+            let a = align(&origin, &copy);
+            let mut copies = vec![0; copy.len()];
+            let mut cuts = vec![0; origin.len()];
+            for r in &a.rows {
+                match *r {
+                    Row::Both { copy: c, origin: o, .. } => {
+                        copies[c] += 1;
+                        proptest::prop_assert!(a.carried[o]);
+                    }
+                    Row::Added(c) => copies[c] += 1,
+                    Row::Cut(o) => cuts[o] += 1,
+                }
+            }
+            proptest::prop_assert!(copies.iter().all(|n| *n == 1));
+            for (o, n) in cuts.iter().enumerate() {
+                proptest::prop_assert_eq!(*n, usize::from(!a.carried[o]));
+            }
+            proptest::prop_assert!((0.0..=1.0).contains(&a.coverage));
+            proptest::prop_assert!((0.0..=1.0).contains(&a.added));
+        }
+
+        /// The word diff keeps every token of both sides, in order.
+        #[test]
+        fn word_diff_rebuilds_both_sides(a in "[a-c ]{0,20}", b in "[a-c ]{0,20}") {
+            let d = diff_words(&a, &b);
+            let origin: Vec<&str> = d.iter().filter_map(|op| match op {
+                WordOp::Same(w) | WordOp::Cut(w) => Some(w.as_str()),
+                WordOp::Added(_) => None,
+            }).collect();
+            let copy: Vec<&str> = d.iter().filter_map(|op| match op {
+                WordOp::Same(w) | WordOp::Added(w) => Some(w.as_str()),
+                WordOp::Cut(_) => None,
+            }).collect();
+            proptest::prop_assert_eq!(origin, a.split_whitespace().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(copy, b.split_whitespace().collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn word_diff_marks_cuts_and_additions() {
         let d = diff_words("the cat sat on the mat", "the black cat sat on mat");

@@ -375,6 +375,20 @@ mod tests {
         assert!(!contains_mark("ünïcödé (A", "(AP)"));
     }
 
+    proptest::proptest! {
+        /// Any text, including multi-byte characters next to a partial mark, is searched
+        /// without panicking, and a mark found is really there.
+        #[test]
+        fn marks_never_panic(text in "[(A-Pé© \n2024Reuters)]{0,40}") {
+            for m in ["(AP)", "© * Reuters", "Reuters"] {
+                if contains_mark(&text, m) {
+                    let first = m.split('*').next().unwrap_or(m).trim();
+                    proptest::prop_assert!(text.contains(first));
+                }
+            }
+        }
+    }
+
     #[test]
     fn credit_check_uses_any_mark() {
         let ap = &AGENCIES[0];
