@@ -2,7 +2,7 @@
 
 mod common;
 
-use wirecopy::report::{render, Format, OriginReason, Role};
+use wirecopy::report::{render, Format, OriginReason, Report, ReportConfig, ReportInput, Role};
 
 fn rendered(format: Format) -> String {
     let mut out = Vec::new();
@@ -86,6 +86,38 @@ fn machine_formats_agree_on_cluster_numbers_and_sizes() {
         "a header and one row per document"
     );
     assert!(csv.lines().any(|l| l.starts_with("scraper-2,,,")));
+}
+
+#[test]
+fn a_scan_without_clusters_renders_in_every_format() {
+    let (docs, paragraphs) = common::documents();
+    let sim = |_: usize, _: usize| wirecopy::verify::Similarity::default();
+    let input = ReportInput {
+        docs: &docs,
+        paragraphs: &paragraphs,
+        clusters: &[],
+        similarity: &sim,
+        parameters: serde_json::Value::Null,
+        counts: serde_json::Value::Null,
+    };
+    let report = Report::build(&input, &ReportConfig::default());
+    for f in [
+        Format::Text,
+        Format::Json,
+        Format::Jsonl,
+        Format::Csv,
+        Format::Html,
+    ] {
+        let mut out = Vec::new();
+        render(&report, f, &mut out).expect("rendering to memory cannot fail");
+        assert!(f == Format::Jsonl || !out.is_empty(), "{f:?}");
+    }
+    let mut csv = Vec::new();
+    render(&report, Format::Csv, &mut csv).expect("csv");
+    assert_eq!(
+        String::from_utf8_lossy(&csv).lines().count(),
+        1 + docs.len()
+    );
 }
 
 #[test]
