@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -153,7 +153,12 @@ fn html_report_renders_offline_in_chromium() {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("chromium is required under CI=true: install it with .ci/deps/report.sh");
         }
-        eprintln!("SKIPPED html_report_renders_offline_in_chromium: chromium not found");
+        // Written to stderr directly, not with eprintln!, so that the test harness does not
+        // capture it: a skip must be visible.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED html_report_renders_offline_in_chromium: chromium not found (see .ci/deps/report.sh)"
+        );
         return;
     };
 
