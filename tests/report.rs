@@ -69,7 +69,7 @@ fn machine_formats_agree_on_cluster_numbers_and_sizes() {
     let json: serde_json::Value =
         serde_json::from_str(&rendered(Format::Json)).expect("json output parses");
     assert_eq!(json["schema_version"], 1);
-    assert_eq!(json["clusters"][0]["id"], 0);
+    assert_eq!(json["clusters"][0]["id"], 1, "clusters count from 1");
     assert_eq!(json["clusters"][0]["representative"], "ap-1");
     let jsonl = rendered(Format::Jsonl);
     let lines: Vec<serde_json::Value> = jsonl

@@ -28,9 +28,9 @@
 //!
 //! Story (`clusters[]`; one line of `jsonl`, where `id` is spelled `cluster` and each line also
 //! carries `schema_version`):
-//! - `id`: the cluster number: its position in the scan's cluster list (0-based), so stories
-//!   come in cluster order; the same integer as the `jsonl` `cluster` and the `csv` `cluster`
-//!   column.
+//! - `id`: the cluster number: its position in the scan's cluster list, counted from 1, so
+//!   stories come in cluster order; the same integer as the `jsonl` `cluster` and the `csv`
+//!   `cluster` column.
 //! - `size`: number of members.
 //! - `title`: the origin's title, else the first member title, else the start of the origin's
 //!   first paragraph; `null` when there is no text at all.
@@ -39,12 +39,13 @@
 //!   `earliest_published`, `wire_site`, `contains_others`, `first_listed` (the rule that decided).
 //! - `representative`: the origin's `id`.
 //! - `similarity_min`, `similarity_median`: over all member pairs, the containment of the smaller
-//!   side ([`Similarity::overlap`]).
+//!   side ([`Similarity::overlap`]); for clusters of more than [`PAIR_SAMPLE`] (64) members, over
+//!   the pairs of an evenly spaced sample of 64 members (in document order).
 //! - `members[]`: see below.
 //!
 //! Member (`clusters[].members[]`; one `csv` row):
 //! - `id`: as given in the input (string or number); `url`, `site` (the `site` field, else the
-//!   registrable domain of `url`), `published` (as given): `null` when unknown.
+//!   registrable domain of `url`), `title`, `published` (as given): `null` when unknown.
 //! - `role`: `origin` or `copy`.
 //! - `delay_seconds`: seconds from the origin's `published` to this member's; `null` when either
 //!   is undated. 0 for the origin when dated.
@@ -69,8 +70,8 @@
 //! `csv`: one row per document, singletons included: `id`, `cluster` (empty for a singleton),
 //! `similarity` (to the representative; empty for a singleton), then `role`, `url`, `site`,
 //! `published`, `delay_seconds`, `coverage`, `added`, `jaccard`, `credited`, `stale`,
-//! `in_order`, `wire`, `title`. Clustered documents come first in story and member order, then
-//! singletons in document order.
+//! `in_order`, `wire`, `title` (the last two are the story's). Clustered documents come first in
+//! story and member order, then singletons in document order.
 //!
 //! Scores are rounded to 4 decimals. Invariant: the output depends only on the input; no hash
 //! map order reaches it, so the same input gives byte-identical output.
@@ -254,6 +255,8 @@ pub struct Member {
     pub url: Option<String>,
     /// Site, when known.
     pub site: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
     /// `published` as given.
     pub published: Option<String>,
     /// Origin or copy.
@@ -355,6 +358,10 @@ pub struct Report {
     #[serde(skip)]
     pub stale_after_days: u32,
 }
+
+/// Pairwise similarity statistics use all pairs of at most this many members: an evenly spaced
+/// sample of larger clusters (members in document order).
+pub const PAIR_SAMPLE: usize = 64;
 
 /// Site key for documents without one.
 pub const UNKNOWN_SITE: &str = "(unknown)";
@@ -509,7 +516,7 @@ fn keeps_credit(input: &ReportInput<'_>, d: usize, agency: &Agency) -> bool {
 
 impl Report {
     /// Build the report model from a scan's clusters. Pure: no I/O, deterministic. A story's
-    /// `id` is its cluster's position in `input.clusters`. Cluster entries that are not valid
+    /// `id` is its cluster's position in `input.clusters`, counted from 1. Cluster entries that are not valid
     /// document indices are ignored, and a cluster left with fewer than two documents is
     /// dropped (its number is not reused).
     pub fn build(input: &ReportInput<'_>, config: &ReportConfig) -> Report {
@@ -534,7 +541,7 @@ impl Report {
         // Stories are independent; an indexed parallel map keeps them in cluster order.
         let stories: Vec<Story> = valid
             .par_iter()
-            .map(|(id, members)| build_story(input, *id, members, stale_secs))
+            .map(|(pos, members)| build_story(input, pos + 1, members, stale_secs))
             .collect();
         let singles = input
             .docs
@@ -647,6 +654,7 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
                 id: doc.id.clone(),
                 url: doc.url.clone(),
                 site: site_of(doc),
+                title: doc.title.clone(),
                 published: doc.published.as_ref().map(|p| p.raw.clone()),
                 role: if is_origin { Role::Origin } else { Role::Copy },
                 delay_seconds: delay,
@@ -663,9 +671,17 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
         })
         .collect();
 
+    // All pairs of an evenly spaced sample: exact up to PAIR_SAMPLE members, bounded above.
+    let sample: Vec<usize> = if members.len() <= PAIR_SAMPLE {
+        members.to_vec()
+    } else {
+        (0..PAIR_SAMPLE)
+            .map(|i| members[i * members.len() / PAIR_SAMPLE])
+            .collect()
+    };
     let mut pair_scores = Vec::new();
-    for (i, &a) in members.iter().enumerate() {
-        for &b in &members[i + 1..] {
+    for (i, &a) in sample.iter().enumerate() {
+        for &b in &sample[i + 1..] {
             pair_scores.push((input.similarity)(a, b).overlap());
         }
     }
