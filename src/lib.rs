@@ -1,6 +1,7 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod chrome;
 pub mod cluster;
 pub mod document;
@@ -11,9 +12,11 @@ pub mod minhash;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod shingle;
 pub mod source;
 pub mod verify;
+pub mod wire;
 
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};
