@@ -22,7 +22,8 @@
 //! Invariant: the result depends only on the paragraph texts and the config; ties are broken
 //! towards the lower paragraph index, so output is deterministic.
 
-use std::collections::BTreeSet;
+use crate::verify::intersection_size;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// Tuning of the alignment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,25 +93,54 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Word bigrams of a word sequence; a one-word paragraph is its own single "bigram".
-fn bigrams(w: &[String]) -> BTreeSet<(&str, &str)> {
-    match w.len() {
-        0 => BTreeSet::new(),
-        1 => std::iter::once((w[0].as_str(), "")).collect(),
+/// Hashed comparison words of a text (see [`words`]): equal words, equal hashes.
+fn word_hashes(text: &str) -> Vec<u64> {
+    let mut buf = String::new();
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.is_ascii() {
+                buf.clear();
+                buf.push_str(w);
+                buf.make_ascii_lowercase();
+                xxh3_64(buf.as_bytes())
+            } else {
+                xxh3_64(w.to_lowercase().as_bytes())
+            }
+        })
+        .collect()
+}
+
+/// Word bigrams of a word sequence as a sorted set of hashes; a one-word paragraph is its own
+/// single "bigram".
+fn bigrams(w: &[u64]) -> Vec<u64> {
+    let mut v: Vec<u64> = match w.len() {
+        0 => Vec::new(),
+        1 => vec![w[0]],
         _ => w
             .windows(2)
-            .map(|p| (p[0].as_str(), p[1].as_str()))
+            .map(|p| xxh3_64_with_seed(&p[1].to_le_bytes(), p[0]))
             .collect(),
-    }
+    };
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Overlap coefficient of two bigram sets and their intersection size.
-fn overlap(a: &BTreeSet<(&str, &str)>, b: &BTreeSet<(&str, &str)>) -> (f64, usize) {
+fn overlap(a: &[u64], b: &[u64]) -> (f64, usize) {
     if a.is_empty() || b.is_empty() {
         return (0.0, 0);
     }
-    let inter = a.intersection(b).count();
+    let inter = intersection_size(a, b);
     (inter as f64 / a.len().min(b.len()) as f64, inter)
+}
+
+fn sorted_set(items: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = items.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Align `copy` against `origin` with the default config.
@@ -124,8 +154,8 @@ pub fn align_with<S: AsRef<str>, T: AsRef<str>>(
     copy: &[T],
     config: &AlignConfig,
 ) -> Alignment {
-    let ow: Vec<Vec<String>> = origin.iter().map(|p| words(p.as_ref())).collect();
-    let cw: Vec<Vec<String>> = copy.iter().map(|p| words(p.as_ref())).collect();
+    let ow: Vec<Vec<u64>> = origin.iter().map(|p| word_hashes(p.as_ref())).collect();
+    let cw: Vec<Vec<u64>> = copy.iter().map(|p| word_hashes(p.as_ref())).collect();
     let ob: Vec<_> = ow.iter().map(|w| bigrams(w)).collect();
     let cb: Vec<_> = cw.iter().map(|w| bigrams(w)).collect();
 
@@ -165,25 +195,33 @@ pub fn align_with<S: AsRef<str>, T: AsRef<str>>(
     }
 
     // Words: coverage counts origin tokens found in a matching copy paragraph.
-    let mut carried_words: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); origin.len()];
-    let mut story_words: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); copy.len()];
+    let mut carried_words: Vec<Vec<u64>> = vec![Vec::new(); origin.len()];
+    let mut story_words: Vec<Vec<u64>> = vec![Vec::new(); copy.len()];
     for (c, o) in copy_to_origin.iter().enumerate() {
         if let Some(o) = o {
-            carried_words[*o].extend(cw[c].iter().map(String::as_str));
-            story_words[c].extend(ow[*o].iter().map(String::as_str));
+            carried_words[*o].extend_from_slice(&cw[c]);
+            story_words[c].extend_from_slice(&ow[*o]);
         }
     }
+    let carried_words: Vec<Vec<u64>> = carried_words
+        .into_iter()
+        .map(|v| sorted_set(v.into_iter()))
+        .collect();
+    let story_words: Vec<Vec<u64>> = story_words
+        .into_iter()
+        .map(|v| sorted_set(v.into_iter()))
+        .collect();
     let origin_total: usize = ow.iter().map(Vec::len).sum();
     let origin_carried: usize = ow
         .iter()
         .zip(&carried_words)
-        .map(|(w, set)| w.iter().filter(|x| set.contains(x.as_str())).count())
+        .map(|(w, set)| w.iter().filter(|x| set.binary_search(x).is_ok()).count())
         .sum();
     let copy_total: usize = cw.iter().map(Vec::len).sum();
     let copy_added: usize = cw
         .iter()
         .zip(&story_words)
-        .map(|(w, set)| w.iter().filter(|x| !set.contains(x.as_str())).count())
+        .map(|(w, set)| w.iter().filter(|x| set.binary_search(x).is_err()).count())
         .sum();
 
     let rows = rows(&chain, &copy_to_origin, &score, &carried);

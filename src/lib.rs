@@ -1,4 +1,32 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
+//!
+//! The pipeline: documents ([`source`]) -> normalized units ([`normalize`]) -> site chrome
+//! learned and removed ([`chrome`]) -> shingles ([`shingle`], xxh3) -> MinHash signatures
+//! ([`minhash`]) -> LSH candidates ([`lsh`]) -> exact verification ([`verify`]) -> guarded
+//! clustering ([`cluster`]) -> the syndication report ([`report`]). [`pipeline::scan`] runs it
+//! all on documents in memory.
+//!
+//! ```
+//! use wirecopy::pipeline::{scan, Quiet, ScanConfig};
+//! use wirecopy::Document;
+//!
+//! let story = "The harbour authority said the new crane terminal would open in May after two years of work.\n\
+//!              Officials expect it to double the port's container traffic by the end of the decade.\n\
+//!              Dock workers' unions said they had been consulted on the staffing plan for the terminal.";
+//! let docs = vec![
+//!     Document::new("wire", story),
+//!     Document::new("copy", format!("Home | News | Sport\n{story}\nRelated: ten things to do this weekend")),
+//!     Document::new("cut", story.lines().take(2).collect::<Vec<_>>().join("\n")),
+//!     Document::new("other", "The city orchestra named a new music director after an eighteen-month search.\n\
+//!                             Her first concert with the ensemble is planned for October in the old opera house."),
+//!     Document::new("tiny", "Video"),
+//! ];
+//! let result = scan(docs, &ScanConfig::default(), &Quiet).expect("valid configuration");
+//! // Documents are put in id order; the three copies of the story form one cluster.
+//! let ids: Vec<String> = result.clusters[0].iter().map(|&i| result.docs[i as usize].id.to_string()).collect();
+//! assert_eq!(ids, ["copy", "cut", "wire"]);
+//! assert_eq!(result.clusters.len(), 1);
+//! ```
 #![warn(missing_docs)]
 
 pub mod align;

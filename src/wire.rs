@@ -220,38 +220,118 @@ pub fn agency_of_site(site: &str) -> Option<&'static Agency> {
     })
 }
 
+/// Kinds of mark, as bits of [`MarkSet`].
+const DATELINE: u8 = 1;
+const CREDIT: u8 = 2;
+const BYLINE: u8 = 4;
+
+/// Which kinds of mark of each agency (indexed like [`AGENCIES`]) a text carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkSet(Vec<u8>);
+
+impl MarkSet {
+    fn has(&self, agency: usize, kind: u8) -> bool {
+        self.0.get(agency).is_some_and(|k| k & kind != 0)
+    }
+
+    fn union(mut self, other: &MarkSet) -> MarkSet {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+        self
+    }
+}
+
+/// Every mark of the table: `(agency index, kind, pieces split at '*')`, and one Aho-Corasick
+/// automaton over the marks' first pieces, so that a text is scanned once for all agencies.
+struct Marks {
+    marks: Vec<(usize, u8, Vec<&'static str>)>,
+    automaton: aho_corasick::AhoCorasick,
+}
+
+fn marks() -> &'static Marks {
+    static MARKS: std::sync::OnceLock<Marks> = std::sync::OnceLock::new();
+    MARKS.get_or_init(|| {
+        let mut marks = Vec::new();
+        for (i, a) in AGENCIES.iter().enumerate() {
+            for (kind, list) in [
+                (DATELINE, a.datelines),
+                (CREDIT, a.credits),
+                (BYLINE, a.bylines),
+            ] {
+                for m in list {
+                    let pieces: Vec<&'static str> = m.split('*').map(str::trim).collect();
+                    if pieces.first().is_some_and(|p| !p.is_empty()) {
+                        marks.push((i, kind, pieces));
+                    }
+                }
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::new(marks.iter().map(|m| m.2[0]))
+            .unwrap_or_else(|e| unreachable!("the static mark table builds an automaton: {e}"));
+        Marks { marks, automaton }
+    })
+}
+
+/// The marks `text` carries, found in one pass (see the module doc for the mark syntax).
+pub fn marks_in(text: &str) -> MarkSet {
+    let m = marks();
+    let mut set = MarkSet(vec![0; AGENCIES.len()]);
+    for hit in m.automaton.find_overlapping_iter(text) {
+        let (agency, kind, pieces) = &m.marks[hit.pattern().as_usize()];
+        if set.has(*agency, *kind) || !boundary_before(text, hit.start()) {
+            continue;
+        }
+        if let Some(end) = rest_matches(text, hit.end(), &pieces[1..]) {
+            if boundary_after(text, end) {
+                set.0[*agency] |= kind;
+            }
+        }
+    }
+    set
+}
+
+fn position(agency: &Agency) -> Option<usize> {
+    AGENCIES
+        .iter()
+        .position(|a| std::ptr::eq(a, agency) || a.code == agency.code)
+}
+
 /// Does the text carry any of the agency's marks (dateline, credit line or byline)?
 pub fn credits(agency: &Agency, text: &str) -> bool {
-    agency
-        .datelines
-        .iter()
-        .chain(agency.credits)
-        .chain(agency.bylines)
-        .any(|m| contains_mark(text, m))
+    match position(agency) {
+        Some(i) => marks_in(text).has(i, DATELINE | CREDIT | BYLINE),
+        None => agency
+            .datelines
+            .iter()
+            .chain(agency.credits)
+            .chain(agency.bylines)
+            .any(|m| contains_mark(text, m)),
+    }
 }
 
 /// The agency a page comes from, if any: the one with the most weighty evidence among its site
 /// and its texts (a page's full text, its paragraphs, ...). Ties go to the agency listed first.
 pub fn detect(site: Option<&str>, texts: &[&str]) -> Option<&'static Agency> {
     let own = site.and_then(agency_of_site);
+    let found = texts
+        .iter()
+        .fold(MarkSet(vec![0; AGENCIES.len()]), |acc, t| {
+            acc.union(&marks_in(t))
+        });
     let mut best: Option<(&'static Agency, u32)> = None;
-    for agency in AGENCIES {
-        let has = |marks: &[&str]| {
-            marks
-                .iter()
-                .any(|m| texts.iter().any(|t| contains_mark(t, m)))
-        };
+    for (i, agency) in AGENCIES.iter().enumerate() {
         let mut score = 0;
         if own == Some(agency) {
             score += WEIGHT_DOMAIN;
         }
-        if has(agency.datelines) {
+        if found.has(i, DATELINE) {
             score += WEIGHT_DATELINE;
         }
-        if has(agency.credits) {
+        if found.has(i, CREDIT) {
             score += WEIGHT_CREDIT;
         }
-        if has(agency.bylines) {
+        if found.has(i, BYLINE) {
             score += WEIGHT_BYLINE;
         }
         if score > 0 && best.map_or(true, |(_, b)| score > b) {

@@ -3,7 +3,7 @@
 //! [`Report::build`] turns clusters of documents into stories (pure; no I/O), and one renderer per
 //! [`Format`] writes the same model: `text` (terminal tables), `json`, `jsonl`, `csv` and `html`
 //! (one self-contained file). This doc comment is the specification of the machine formats;
-//! `docs/report.md` mirrors it for the README.
+//! README.md ("The syndication report") mirrors it.
 //!
 //! # Stories
 //!
