@@ -1,10 +1,13 @@
 //! minhash.rs: how do we summarize a shingle set in a fixed, comparable size?
 //!
-//! A [`MinHasher`] maps a shingle set to `num_perm` minima of independent hash functions
-//! `h_i(x) = (a_i * x + b_i) >> 32` (multiply-add-shift over 64 bits, `a_i` odd), each a u32. The
-//! share of equal positions of two signatures estimates the Jaccard similarity of the sets. The
-//! `a_i, b_i` come from the seed through SplitMix64, so a signature is reproducible from its
-//! [`SignatureParams`] alone.
+//! A [`MinHasher`] maps a shingle set to `num_perm` minima of hash functions over 32 bits,
+//! `h_i(x) = (fold(x) ^ s_i) * m_i mod 2^32` with `fold(x) = lo32(x) ^ hi32(x)` and `m_i` odd:
+//! each `h_i` is a bijection of u32, and shingle hashes are already uniform (xxh3), so the
+//! minima behave as those of independent random permutations (a property test checks the
+//! estimate against exact Jaccard at five standard deviations). 32-bit lanes let the kernel run
+//! 16 functions per AVX-512 instruction. The share of equal positions of two signatures estimates
+//! the Jaccard similarity of the sets. The `s_i, m_i` come from the seed through SplitMix64, so a
+//! signature is reproducible from its [`SignatureParams`] alone.
 //!
 //! Invariant: a signature always travels with the parameters that made it, and comparing two
 //! signatures with different parameters is an [`Error`], never a number. The kernel is compiled
@@ -100,8 +103,10 @@ pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
 #[derive(Debug, Clone)]
 pub struct MinHasher {
     params: SignatureParams,
-    a: Vec<u64>,
-    b: Vec<u64>,
+    /// Odd multipliers.
+    a: Vec<u32>,
+    /// Xor masks.
+    b: Vec<u32>,
 }
 
 fn splitmix64(state: &mut u64) -> u64 {
@@ -125,8 +130,8 @@ impl MinHasher {
         let mut a = Vec::with_capacity(params.num_perm);
         let mut b = Vec::with_capacity(params.num_perm);
         for _ in 0..params.num_perm {
-            a.push(splitmix64(&mut state) | 1);
-            b.push(splitmix64(&mut state));
+            a.push((splitmix64(&mut state) >> 32) as u32 | 1);
+            b.push((splitmix64(&mut state) >> 32) as u32);
         }
         Ok(MinHasher { params, a, b })
     }
@@ -141,7 +146,14 @@ impl MinHasher {
     pub fn sign_into(&self, shingles: &[u64], out: &mut [u32]) {
         debug_assert_eq!(out.len(), self.a.len());
         out.fill(u32::MAX);
-        kernel(&self.a, &self.b, shingles, out);
+        // Folding once per shingle, outside the permutation loop.
+        let mut folded = [0u32; 256];
+        for chunk in shingles.chunks(folded.len()) {
+            for (f, &x) in folded.iter_mut().zip(chunk) {
+                *f = (x ^ (x >> 32)) as u32;
+            }
+            kernel(&self.a, &self.b, &folded[..chunk.len()], out);
+        }
     }
 
     /// The signature of `shingles`.
@@ -160,27 +172,26 @@ impl MinHasher {
     "x86_64+avx2",
     "aarch64+neon"
 ))]
-fn kernel(a: &[u64], b: &[u64], shingles: &[u64], out: &mut [u32]) {
-    // Blocks of 16 permutations keep the minima in registers across the shingle loop.
-    const W: usize = 16;
+fn kernel(a: &[u32], b: &[u32], shingles: &[u32], out: &mut [u32]) {
+    // Blocks of 32 functions keep the minima in registers across the shingle loop.
+    const W: usize = 32;
     let n = out.len();
     let full = n / W * W;
     for base in (0..full).step_by(W) {
-        let aa: [u64; W] = a[base..base + W].try_into().unwrap_or([1; W]);
-        let bb: [u64; W] = b[base..base + W].try_into().unwrap_or([0; W]);
-        let mut m = [u32::MAX; W];
+        let aa: [u32; W] = a[base..base + W].try_into().unwrap_or([1; W]);
+        let bb: [u32; W] = b[base..base + W].try_into().unwrap_or([0; W]);
+        let mut m: [u32; W] = out[base..base + W].try_into().unwrap_or([u32::MAX; W]);
         for &x in shingles {
             for j in 0..W {
-                let h = (aa[j].wrapping_mul(x).wrapping_add(bb[j]) >> 32) as u32;
-                m[j] = m[j].min(h);
+                m[j] = m[j].min((x ^ bb[j]).wrapping_mul(aa[j]));
             }
         }
         out[base..base + W].copy_from_slice(&m);
     }
     for i in full..n {
-        let mut m = u32::MAX;
+        let mut m = out[i];
         for &x in shingles {
-            m = m.min((a[i].wrapping_mul(x).wrapping_add(b[i]) >> 32) as u32);
+            m = m.min((x ^ b[i]).wrapping_mul(a[i]));
         }
         out[i] = m;
     }

@@ -87,10 +87,13 @@ pub fn units(text: &str, unspaced: UnspacedScripts) -> Units {
         lines: Vec::new(),
     };
     let mut scratch = String::new();
+    let mut folded = Vec::new();
     for (raw_index, raw) in text.lines().enumerate() {
         let start = out.units.len() as u32;
         if raw.is_ascii() {
             ascii_units(raw.as_bytes(), &mut scratch, &mut out.units);
+        } else if fold_to_ascii(raw, &mut folded) {
+            ascii_units(&folded, &mut scratch, &mut out.units);
         } else {
             unicode_units(raw, unspaced, &mut scratch, &mut out.units);
         }
@@ -140,6 +143,54 @@ fn fold_char(c: char) -> char {
         '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => '\u{200B}',
         _ => c,
     }
+}
+
+/// Symbols that every normalization step leaves alone and that UAX#29 treats as word
+/// separators: in a line they may be replaced by a space.
+fn is_separator_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00A3}'
+            | '\u{00A2}'
+            | '\u{00A5}'
+            | '\u{20AC}'
+            | '\u{00A9}'
+            | '\u{00AE}'
+            | '\u{00B0}'
+            | '\u{00A7}'
+            | '\u{00B6}'
+            | '\u{2022}'
+            | '\u{2020}'
+            | '\u{2021}'
+    )
+}
+
+/// Fold a mostly-ASCII line to the ASCII text the Unicode path would see, when every non-ASCII
+/// character is typographic (quotes, dashes, spaces, invisible marks), an ellipsis (NFKC makes
+/// it "...") or a separator symbol. Returns false (and the caller takes the Unicode path) for
+/// anything else, such as letters with accents.
+fn fold_to_ascii(raw: &str, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    for c in raw.chars() {
+        if c.is_ascii() {
+            out.push(c as u8);
+            continue;
+        }
+        let f = fold_char(c);
+        if f == '\u{200B}' {
+            continue;
+        }
+        if f.is_ascii() {
+            out.push(f as u8);
+        } else if c == '\u{2026}' {
+            out.extend_from_slice(b"...");
+        } else if is_separator_symbol(c) {
+            out.push(b' ');
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 fn unicode_units(raw: &str, unspaced: UnspacedScripts, scratch: &mut String, out: &mut Vec<u64>) {
@@ -350,6 +401,15 @@ fn is_metadata(raw: &str, units: usize) -> bool {
 
 fn is_title_case(raw: &str) -> bool {
     let (mut words, mut caps) = (0usize, 0usize);
+    if raw.is_ascii() {
+        for w in raw.as_bytes().split(|b| b.is_ascii_whitespace()) {
+            if let Some(c) = w.iter().find(|c| c.is_ascii_alphanumeric()) {
+                words += 1;
+                caps += usize::from(c.is_ascii_uppercase() || c.is_ascii_digit());
+            }
+        }
+        return words >= 3 && caps * 10 >= words * 8;
+    }
     for w in raw.split_whitespace() {
         let Some(c) = w.chars().find(|c| c.is_alphanumeric()) else {
             continue;
@@ -437,6 +497,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn folded_fast_path_equals_unicode_path(s in "[ -~\u{2018}\u{2019}\u{201C}\u{201D}\u{2013}\u{2014}\u{00A0}\u{00AD}\u{200B}\u{2026}\u{00A3}\u{20AC}\u{00A9}\u{2022}]{0,60}") {
+            let mut folded = Vec::new();
+            prop_assert!(fold_to_ascii(&s, &mut folded));
+            let mut fast = Vec::new();
+            ascii_units(&folded, &mut String::new(), &mut fast);
+            prop_assert_eq!(fast, slow(&s));
+        }
+
         #[test]
         fn ascii_fast_path_equals_unicode_path(s in "[ -~]{0,60}") {
             prop_assert_eq!(fast(&s), slow(&s));
