@@ -3,7 +3,9 @@
 
 pub mod document;
 pub mod error;
+pub mod html;
 pub mod verify;
+pub mod warc;
 
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};
