@@ -5,6 +5,8 @@
 //! 1. **Charset.** The WHATWG order: a byte-order mark, then the HTTP `Content-Type` charset, then
 //!    `<meta charset>` / `<meta http-equiv="Content-Type">` in the first bytes, then detection by
 //!    `chardetng` (valid UTF-8 is taken as UTF-8 before guessing). Decoding is `encoding_rs`.
+//!    One deliberate difference from a browser: a declared legacy charset loses to UTF-8 when the
+//!    bytes are valid UTF-8 with non-ASCII text, since that is a mislabelled UTF-8 page.
 //! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
 //!    article subtree; we then render that subtree ourselves as lines, because the duplicate
 //!    detector compares lines. When it finds no article, the body minus navigation, header,
@@ -146,6 +148,13 @@ pub fn extract(
     })
 }
 
+/// All the text of an HTML document, one block per line, nothing removed but scripts and
+/// styles: the reference side of extraction scoring, and a baseline extractor.
+pub fn text_of_html(html: &str) -> String {
+    let dom = Dom::from(html);
+    lines_of(&dom.root(), false)
+}
+
 /// A [`Document`] from an HTML page: the JSONL reader calls this for lines with an `html` field.
 /// The page's published date and title fill what the input does not give.
 pub fn document_from_html(id: DocId, html: &[u8], url: Option<&str>) -> Result<Document, Error> {
@@ -177,6 +186,83 @@ pub fn read_html_file(path: &Path, id: String) -> Result<Document, Error> {
         line: 0,
         message: e.to_string(),
     })
+}
+
+/// Read a page from a file (`-` for stdin) and extract it: what `wirecopy extract` prints.
+pub fn extract_file(path: &Path, url: Option<&str>) -> Result<Extracted, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = if path == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut b).map_err(io)?;
+        b
+    } else {
+        std::fs::read(path).map_err(io)?
+    };
+    extract(&bytes, url, None)
+}
+
+/// Read every `.html` / `.htm` file under `dir` (recursively) as documents, in path order; a
+/// document's id is its path relative to `dir`. Unusable pages go to `on_skip`. Returns the
+/// number of documents. Extraction runs on the rayon pool.
+pub fn read_html_dir(
+    dir: &Path,
+    on_doc: &mut dyn FnMut(Document),
+    on_skip: &mut dyn FnMut(Error),
+) -> Result<u64, Error> {
+    use rayon::prelude::*;
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|source| Error::Io {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in rd {
+            let p = entry
+                .map_err(|source| Error::Io {
+                    path: d.clone(),
+                    source,
+                })?
+                .path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+            {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut n = 0;
+    for chunk in files.chunks(256) {
+        let docs: Vec<Result<Document, Error>> = chunk
+            .par_iter()
+            .map(|p| {
+                let id = p
+                    .strip_prefix(dir)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned();
+                read_html_file(p, id)
+            })
+            .collect();
+        for d in docs {
+            match d {
+                Ok(d) => {
+                    n += 1;
+                    on_doc(d);
+                }
+                Err(e) => on_skip(e),
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// A payload is binary when its first KiB has NUL bytes or many control characters. UTF-16
@@ -214,13 +300,21 @@ pub fn sniff_charset(
     if let Some((enc, _)) = Encoding::for_bom(html) {
         return enc;
     }
-    if let Some(enc) = content_type.and_then(charset_param).and_then(label) {
+    let declared = content_type
+        .and_then(charset_param)
+        .and_then(label)
+        .or_else(|| meta_charset(&html[..html.len().min(4096)]));
+    // Deliberately unlike a browser: a page that declares a legacy charset but whose bytes are
+    // valid UTF-8 with non-ASCII text is UTF-8 mislabelled (server defaults, transcoded
+    // archives); legacy text with accents is practically never valid UTF-8.
+    let utf8 = std::str::from_utf8(html).is_ok();
+    if let Some(enc) = declared {
+        if enc != encoding_rs::UTF_8 && utf8 && !html.is_ascii() {
+            return encoding_rs::UTF_8;
+        }
         return enc;
     }
-    if let Some(enc) = meta_charset(&html[..html.len().min(4096)]) {
-        return enc;
-    }
-    if std::str::from_utf8(html).is_ok() {
+    if utf8 {
         return encoding_rs::UTF_8;
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
@@ -603,6 +697,12 @@ mod tests {
             .contains("naïve \u{201c}quote\u{201d}"));
         let h = b"<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=koi8-r'>\xF0\xD2";
         assert_eq!(sniff_charset(h, None, None), encoding_rs::KOI8_R);
+        // A legacy label on bytes that are valid UTF-8 with non-ASCII text is a mislabel.
+        let mislabelled = "<meta charset=gb2312><p>新闻 café</p>".as_bytes();
+        assert_eq!(
+            sniff_charset(mislabelled, Some("text/html; charset=iso-8859-1"), None),
+            encoding_rs::UTF_8
+        );
         // UTF-16 declared in-band is read as UTF-8.
         assert_eq!(
             sniff_charset(b"<meta charset=utf-16>", None, None),
