@@ -155,8 +155,8 @@ fn bench(c: &mut Criterion) {
                 assert!(!e.text.contains("Copyright"));
                 n += e.text.lines().count();
             }
-            // A heading and twelve paragraphs per page, at least.
-            assert!(n >= 13 * pages.len(), "{n}");
+            // Twelve paragraphs per page, at least (readability may fold the headline away).
+            assert!(n >= 12 * pages.len(), "{n}");
             n
         })
     });
