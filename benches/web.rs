@@ -6,7 +6,7 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// A deterministic pseudo-random word source (an LCG): text that compresses like prose.
@@ -111,7 +111,76 @@ fn warc_gz(pages: &[String]) -> Vec<u8> {
     out
 }
 
+/// The Mozilla readability test pages, when `../shared/data` is there: real pages, real
+/// compression ratios.
+fn real_pages() -> Option<Vec<String>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/readability-pages");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    let pages: Vec<String> = names
+        .iter()
+        .filter_map(|p| std::fs::read(p.join("source.html")).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    (!pages.is_empty()).then_some(pages)
+}
+
+fn bench_real(c: &mut Criterion, pages: &[String]) {
+    let warc = warc_gz(pages);
+    let raw: usize = pages.iter().map(String::len).sum();
+    eprintln!(
+        "web bench (readability-pages): {} pages, {} bytes of HTML, {} bytes of WARC.gz",
+        pages.len(),
+        raw,
+        warc.len()
+    );
+    let mut g = c.benchmark_group("real");
+    g.throughput(Throughput::Bytes(warc.len() as u64));
+    g.bench_function("gunzip_only", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            let n = flate2::read::MultiGzDecoder::new(&warc[..])
+                .read_to_end(&mut out)
+                .expect("in-memory gzip");
+            assert!(n > raw);
+            n
+        })
+    });
+    g.bench_function("read_records_gz", |b| {
+        b.iter(|| {
+            let reader = wirecopy::warc::WarcReader::new(&warc[..], Path::new("bench.warc.gz"))
+                .expect("in-memory input");
+            let n = reader.map(|r| r.expect("well formed")).count();
+            assert_eq!(n, 2 * pages.len());
+            n
+        })
+    });
+    g.throughput(Throughput::Elements(pages.len() as u64));
+    g.sample_size(10);
+    g.bench_function("html_extract_pages", |b| {
+        b.iter(|| {
+            let n = pages
+                .iter()
+                .filter(|p| wirecopy::html::extract(p.as_bytes(), None, None).is_ok())
+                .count();
+            assert_eq!(n, pages.len());
+            n
+        })
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
+    match real_pages() {
+        Some(p) => bench_real(c, &p),
+        None => eprintln!(
+            "web bench: ../shared/data/readability-pages missing, real-page benches skipped"
+        ),
+    }
     let mut w = Words(42);
     let pages: Vec<String> = (0..200).map(|i| page(&mut w, i)).collect();
     let warc = warc_gz(&pages);
