@@ -150,7 +150,7 @@ struct Members<R: Read> {
 
 enum MemberState<R: Read> {
     Between(Input<R>),
-    In(flate2::bufread::GzDecoder<Input<R>>),
+    In(Box<flate2::bufread::GzDecoder<Input<R>>>),
 }
 
 impl<R: Read> Members<R> {
@@ -195,7 +195,9 @@ impl<R: Read> Read for Members<R> {
                         return Ok(0);
                     }
                     self.member_start = input.consumed;
-                    self.state = Some(MemberState::In(flate2::bufread::GzDecoder::new(input)));
+                    self.state = Some(MemberState::In(Box::new(flate2::bufread::GzDecoder::new(
+                        input,
+                    ))));
                 }
                 Some(MemberState::In(mut dec)) => match dec.read(out) {
                     Ok(0) => self.state = Some(MemberState::Between(dec.into_inner())),
