@@ -1,1 +1,457 @@
-fn main() {}
+//! The `wirecopy` command: a thin layer over the library that reads inputs, shows progress on
+//! stderr, and writes results to stdout or a file.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use wirecopy::chrome::ChromeConfig;
+use wirecopy::lsh::Banding;
+use wirecopy::pipeline::{self, Observer, ScanConfig, ScanResult};
+use wirecopy::shingle::ShingleKind;
+use wirecopy::source::{self, FieldMap, ReadCounts, Sink};
+use wirecopy::{output, Document};
+
+/// Exit codes, also listed in README and `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// Everything was read and written.
+    Ok = 0,
+    /// A fatal error: bad arguments, an input that cannot be opened, output that cannot be
+    /// written.
+    Error = 1,
+    /// The run finished, but some input records were skipped (each reported on stderr).
+    Skipped = 2,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 fatal error (bad arguments, unreadable input, \
+unwritable output); 2 finished but some input records were skipped (each named on stderr with file and line).";
+
+#[derive(Parser)]
+#[command(name = "wirecopy", version, about = "Find near-duplicate and syndicated copies of news stories", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Group near-duplicate documents of a corpus into clusters.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// Score clusters (JSONL from `scan --format jsonl`) against labels.
+    #[command(after_help = EXIT_CODES)]
+    Eval(EvalArgs),
+    /// Show what wirecopy sees in one web page: its main text, or metadata and text as JSON.
+    #[command(after_help = EXIT_CODES)]
+    Extract(ExtractArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShingleArg {
+    /// Word k-grams (unspaced scripts: one unit per character).
+    Word,
+    /// Character k-grams.
+    Char,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), WARC files (.warc, .warc.gz), .html pages,
+    /// folders of these and of .txt files, or - for stdin (JSONL).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output format [default: text on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write results to FILE instead of stdout (written whole, then renamed into place).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Output does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bars or summary on stderr (warnings are still shown).
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+    #[command(flatten)]
+    params: ParamArgs,
+}
+
+#[derive(Args)]
+struct FieldArgs {
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// JSONL field holding the URL.
+    #[arg(long, default_value = "url")]
+    url_field: String,
+    /// JSONL field holding the site name.
+    #[arg(long, default_value = "site")]
+    site_field: String,
+    /// JSONL field holding the title.
+    #[arg(long, default_value = "title")]
+    title_field: String,
+    /// JSONL field holding the publication time.
+    #[arg(long, default_value = "published")]
+    published_field: String,
+}
+
+#[derive(Args)]
+struct ParamArgs {
+    /// Shingle kind.
+    #[arg(long, value_enum, default_value = "word")]
+    shingle: ShingleArg,
+    /// Units per shingle [default: 3 for word, 5 for char].
+    #[arg(long)]
+    shingle_size: Option<u8>,
+    /// MinHash permutations.
+    #[arg(long, default_value_t = ScanConfig::default().num_perm)]
+    num_perm: usize,
+    /// MinHash seed.
+    #[arg(long, default_value_t = ScanConfig::default().seed)]
+    seed: u64,
+    /// Exact Jaccard at or above which two documents match.
+    #[arg(long, default_value_t = ScanConfig::default().threshold)]
+    threshold: f64,
+    /// Containment of the smaller document at or above which two documents match.
+    #[arg(long, default_value_t = ScanConfig::default().containment)]
+    containment: f64,
+    /// Jaccard level the LSH S-curve is tuned to [default: derived from threshold and containment].
+    #[arg(long)]
+    lsh_threshold: Option<f64>,
+    /// LSH bands (with --rows) instead of the threshold-derived banding.
+    #[arg(long, requires = "rows")]
+    bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    rows: Option<usize>,
+    /// Documents with fewer content shingles never match.
+    #[arg(long, default_value_t = ScanConfig::default().min_shingles)]
+    min_shingles: usize,
+    /// Keep site chrome and headline lists (no chrome learning).
+    #[arg(long)]
+    keep_chrome: bool,
+    /// Plain connected components: no guard against chaining.
+    #[arg(long)]
+    no_guard: bool,
+    /// Share of the match thresholds at which the chaining guard's cross pairs pass.
+    #[arg(long, default_value_t = wirecopy::cluster::ClusterConfig::default().guard_factor)]
+    guard_factor: f64,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Labels: one {"id", "cluster"} per document, singletons included.
+    #[arg(long)]
+    truth: PathBuf,
+    /// Clusters: JSONL from `scan --format jsonl`.
+    clusters: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: EvalFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EvalFormat {
+    Text,
+    Json,
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Error } else { Exit::Ok };
+            let _ = e.print();
+            std::process::exit(code as i32);
+        }
+    };
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                Exit::Ok
+            } else {
+                eprintln!("error: {e:#}");
+                Exit::Error
+            }
+        }
+    };
+    std::process::exit(code as i32);
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Command::Scan(a) => scan(a),
+        Command::Eval(a) => eval(a),
+        Command::Extract(a) => extract(a),
+    }
+}
+
+fn config(p: &ParamArgs) -> ScanConfig {
+    let d = ScanConfig::default();
+    let shingle = match p.shingle {
+        ShingleArg::Word => ShingleKind::Word(p.shingle_size.unwrap_or(d.shingle.size() as u8)),
+        ShingleArg::Char => ShingleKind::Char(p.shingle_size.unwrap_or(5)),
+    };
+    ScanConfig {
+        shingle,
+        num_perm: p.num_perm,
+        seed: p.seed,
+        threshold: p.threshold,
+        containment: p.containment,
+        lsh_threshold: p.lsh_threshold,
+        banding: p.bands.zip(p.rows).map(|(bands, rows)| Banding { bands, rows }),
+        min_shingles: p.min_shingles,
+        chrome: if p.keep_chrome {
+            ChromeConfig {
+                site_min_pages: u32::MAX,
+                global_max_pages: u32::MAX,
+                global_max_share: 1.0,
+                drop_headline_lists: false,
+                drop_metadata_lines: false,
+                ..ChromeConfig::default()
+            }
+        } else {
+            ChromeConfig::default()
+        },
+        cluster: wirecopy::cluster::ClusterConfig {
+            guard: !p.no_guard,
+            guard_factor: p.guard_factor,
+            ..d.cluster
+        },
+        ..d
+    }
+}
+
+/// Progress bars on stderr, one per stage.
+struct Bars {
+    bar: Mutex<Option<ProgressBar>>,
+    enabled: bool,
+}
+
+impl Observer for Bars {
+    fn stage(&self, name: &'static str, len: u64) {
+        if !self.enabled {
+            return;
+        }
+        let mut g = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = g.take() {
+            b.finish_and_clear();
+        }
+        let b = ProgressBar::new(len);
+        b.set_style(
+            ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b.set_message(name);
+        *g = Some(b);
+    }
+
+    fn advance(&self, n: u64) {
+        if !self.enabled {
+            return;
+        }
+        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            b.inc(n);
+        }
+    }
+}
+
+impl Bars {
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn read_all(inputs: &[PathBuf], fields: &FieldMap) -> Result<(Vec<Document>, ReadCounts)> {
+    let mut docs = Vec::new();
+    let mut on_doc = |d| docs.push(d);
+    let mut on_skip = |e: wirecopy::Error| eprintln!("warning: skipped {e}");
+    let mut sink = Sink { on_doc: &mut on_doc, on_skip: &mut on_skip, counts: ReadCounts::default() };
+    source::read_inputs(inputs, fields, &mut sink)?;
+    let counts = sink.counts;
+    Ok((docs, counts))
+}
+
+fn scan(a: ScanArgs) -> Result<Exit> {
+    let cfg = config(&a.params);
+    cfg.validate()?;
+    let threads = a.threads.unwrap_or(0);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("starting worker threads")?;
+    let fields = FieldMap {
+        id: a.fields.id_field.clone(),
+        text: a.fields.text_field.clone(),
+        url: a.fields.url_field.clone(),
+        site: a.fields.site_field.clone(),
+        title: a.fields.title_field.clone(),
+        published: a.fields.published_field.clone(),
+    };
+    let (docs, read) = read_all(&a.inputs, &fields)?;
+    let bars = Bars { bar: Mutex::new(None), enabled: !a.quiet && io::stderr().is_terminal() };
+    let result = pipeline::scan(docs, &cfg, &bars)?;
+    bars.finish();
+    let format = a.format.unwrap_or(if a.output.is_none() && io::stdout().is_terminal() {
+        Format::Text
+    } else {
+        Format::Jsonl
+    });
+    write_output(a.output.as_deref(), |w| render(&result, read, format, w))?;
+    if !a.quiet {
+        let c = output::counts(&result, read);
+        eprintln!(
+            "wirecopy: {} documents, {} clusters ({} documents), {} skipped",
+            c.documents, c.clusters, c.clustered_documents, c.skipped
+        );
+    }
+    Ok(if read.skipped > 0 { Exit::Skipped } else { Exit::Ok })
+}
+
+fn render(r: &ScanResult, read: ReadCounts, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => output::write_text(r, read, w),
+        Format::Json => output::write_json(r, read, w),
+        Format::Jsonl => output::write_jsonl(r, w),
+        Format::Csv => output::write_csv(r, w),
+    }
+}
+
+/// Write to a file atomically (temporary file in the same folder, then rename) or to stdout.
+fn write_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    match path {
+        None => {
+            let stdout = io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            f(&mut w).context("writing to stdout")?;
+            w.flush().context("writing to stdout")?;
+        }
+        Some(p) => {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+            {
+                let mut w = BufWriter::new(tmp.as_file_mut());
+                f(&mut w).with_context(|| format!("writing {}", p.display()))?;
+                w.flush().with_context(|| format!("writing {}", p.display()))?;
+            }
+            tmp.persist(p).with_context(|| format!("writing {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn read_json_lines(path: &Path, mut each: impl FnMut(u64, serde_json::Value) -> Result<()>) -> Result<()> {
+    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    for (i, line) in io::BufReader::new(f).lines().enumerate() {
+        let n = i as u64 + 1;
+        let line = line.with_context(|| format!("reading {} line {n}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("reading {} line {n}", path.display()))?;
+        each(n, v).with_context(|| format!("reading {} line {n}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn eval(a: EvalArgs) -> Result<Exit> {
+    use wirecopy::eval::{id_key, score};
+    let mut truth = BTreeMap::new();
+    read_json_lines(&a.truth, |_, v| {
+        let id = v.get("id").and_then(id_key).context("missing or invalid \"id\"")?;
+        let c = v.get("cluster").and_then(id_key).context("missing or invalid \"cluster\"")?;
+        if truth.insert(id.clone(), c).is_some() {
+            bail!("document {id} is labelled twice");
+        }
+        Ok(())
+    })?;
+    let mut predicted = BTreeMap::new();
+    read_json_lines(&a.clusters, |n, v| {
+        let c = v.get("cluster").and_then(id_key).unwrap_or_else(|| format!("line{n}"));
+        let members = v.get("members").and_then(|m| m.as_array()).context("missing \"members\" array")?;
+        for m in members {
+            let id = m.get("id").and_then(id_key).context("member without a valid \"id\"")?;
+            if predicted.insert(id.clone(), c.clone()).is_some() {
+                bail!("document {id} is in two clusters");
+            }
+        }
+        Ok(())
+    })?;
+    let s = score(&truth, &predicted)?;
+    let stdout = io::stdout();
+    let mut w = stdout.lock();
+    match a.format {
+        EvalFormat::Json => writeln!(w, "{}", serde_json::to_string_pretty(&s)?)?,
+        EvalFormat::Text => writeln!(
+            w,
+            "documents {}  pairs predicted {} true {} correct {}  precision {:.4}  recall {:.4}  F1 {:.4}  ARI {:.4}",
+            s.documents, s.predicted_pairs, s.true_pairs, s.correct_pairs, s.precision, s.recall, s.f1, s.ari
+        )?,
+    }
+    Ok(Exit::Ok)
+}
+
+// --- extract (issue 4) ---
+
+#[derive(Args)]
+struct ExtractArgs {
+    /// An HTML page, or - for stdin.
+    input: PathBuf,
+    /// Where the page was found: sets the site and resolves relative links.
+    #[arg(long)]
+    url: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExtractFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExtractFormat {
+    /// The main text, one paragraph per line.
+    Text,
+    /// {"url","title","published","byline","site","text"}.
+    Json,
+}
+
+fn extract(a: ExtractArgs) -> Result<Exit> {
+    use wirecopy::html;
+    let e = html::extract_file(&a.input, a.url.as_deref())
+        .with_context(|| format!("extracting {}", a.input.display()))?;
+    let format = match a.format {
+        ExtractFormat::Text => html::Format::Text,
+        ExtractFormat::Json => html::Format::Json,
+    };
+    let stdout = io::stdout();
+    let mut w = stdout.lock();
+    w.write_all(html::render(&e, format).as_bytes())?;
+    w.flush()?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,222 @@
+//! chrome.rs: which text is site chrome rather than story?
+//!
+//! Learned from the corpus itself. Corpus statistics count, for every normalized line, on how
+//! many pages it appears overall and on how many pages of each site (site = the `site` field or
+//! the registrable domain of the URL). A line is *template* when it recurs on
+//! [`ChromeConfig::site_min_pages`] pages of one site (navigation, bylines, footers, share
+//! buttons) or on more than [`ChromeConfig::global_max_pages`] pages anywhere (cookie notices,
+//! promo lines, list headers). Runs of bullet lines (`- headline`) or of three or more headline-
+//! cased lines are *headline lists* ("Related", "Trending", "Most read") and are dropped too. The
+//! rest of a page is its *content*; shingles are made from content only.
+//!
+//! Shingles that appear on more pages than [`ChromeConfig::shingle_max_df`] allows carry no
+//! evidence (templated briefs, datelines, boilerplate sentences) and are removed from every set.
+//!
+//! Invariant: statistics are plain counts keyed by xxh3 hashes, so they can be persisted,
+//! merged from shards and updated as documents arrive; the verdict for a line depends only on the
+//! counts and the configuration.
+
+use crate::normalize::{Line, Units};
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Chrome learning settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChromeConfig {
+    /// A line on at least this many pages of one site is that site's chrome.
+    pub site_min_pages: u32,
+    /// A line on more pages than this, counted over all sites, is chrome everywhere ...
+    pub global_max_pages: u32,
+    /// ... or on more than this share of all pages, whichever is larger.
+    pub global_max_share: f64,
+    /// A shingle on more pages than this carries no evidence ...
+    pub shingle_max_df: u32,
+    /// ... or on more than this share of all pages, whichever is larger.
+    pub shingle_max_share: f64,
+    /// Drop headline lists (runs of bullet or headline-cased lines).
+    pub drop_headline_lists: bool,
+    /// Drop short date/time lines and bylines (see `normalize::Line::metadata`).
+    pub drop_metadata_lines: bool,
+}
+
+impl Default for ChromeConfig {
+    fn default() -> Self {
+        ChromeConfig {
+            site_min_pages: 3,
+            global_max_pages: 30,
+            global_max_share: 0.002,
+            shingle_max_df: 30,
+            shingle_max_share: 0.002,
+            drop_headline_lists: true,
+            drop_metadata_lines: true,
+        }
+    }
+}
+
+/// Line counts over a corpus: sorted `(key, pages)` arrays, mergeable and persistable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineStats {
+    /// Total pages counted.
+    pub pages: u64,
+    /// `(line hash, pages containing it)`, sorted by hash.
+    pub global: Vec<(u64, u32)>,
+    /// `(site-line key, pages of that site containing the line)`, sorted by key.
+    pub per_site: Vec<(u64, u32)>,
+}
+
+/// The key of a line on a site.
+pub fn site_line_key(site: u64, line: u64) -> u64 {
+    xxh3_64_with_seed(&line.to_le_bytes(), site)
+}
+
+/// Hash of a site name (0 when the site is unknown: such pages share no site chrome).
+pub fn site_hash(site: Option<&str>) -> u64 {
+    site.map_or(0, |s| xxhash_rust::xxh3::xxh3_64(s.as_bytes()))
+}
+
+fn count_sorted(mut keys: Vec<u64>) -> Vec<(u64, u32)> {
+    keys.par_sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    for k in keys {
+        match out.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => out.push((k, 1)),
+        }
+    }
+    out
+}
+
+fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
+    table
+        .binary_search_by_key(&key, |&(k, _)| k)
+        .map_or(0, |i| table[i].1)
+}
+
+impl LineStats {
+    /// Count the distinct lines of each page. `pages` yields `(site hash, units)`.
+    pub fn build(pages: &[(u64, &Units)]) -> LineStats {
+        let per_page: Vec<(Vec<u64>, Vec<u64>)> = pages
+            .par_iter()
+            .map(|(site, u)| {
+                let mut g: Vec<u64> = u.lines.iter().map(|l| l.hash).collect();
+                g.sort_unstable();
+                g.dedup();
+                let s = if *site == 0 {
+                    Vec::new()
+                } else {
+                    g.iter().map(|&h| site_line_key(*site, h)).collect()
+                };
+                (g, s)
+            })
+            .collect();
+        let (g, s): (Vec<Vec<u64>>, Vec<Vec<u64>>) = per_page.into_iter().unzip();
+        LineStats {
+            pages: pages.len() as u64,
+            global: count_sorted(g.into_iter().flatten().collect()),
+            per_site: count_sorted(s.into_iter().flatten().collect()),
+        }
+    }
+
+    /// Whether a line is template on `site` under `cfg`.
+    pub fn is_template(&self, cfg: &ChromeConfig, site: u64, line: u64) -> bool {
+        let global_cap = f64::from(cfg.global_max_pages).max(cfg.global_max_share * self.pages as f64);
+        if f64::from(lookup(&self.global, line)) > global_cap {
+            return true;
+        }
+        site != 0 && lookup(&self.per_site, site_line_key(site, line)) >= cfg.site_min_pages
+    }
+}
+
+/// Which lines of a page are content, given the template verdict of each line.
+pub fn content_mask(lines: &[Line], template: &[bool], cfg: &ChromeConfig) -> Vec<bool> {
+    let mut keep: Vec<bool> = template
+        .iter()
+        .zip(lines)
+        .map(|(t, l)| !t && !(cfg.drop_metadata_lines && l.metadata))
+        .collect();
+    if !cfg.drop_headline_lists {
+        return keep;
+    }
+    // Headline lists: maximal runs of non-template lines that are bullets (two or more) or
+    // headline-cased without a sentence ending (three or more).
+    let mut i = 0;
+    while i < lines.len() {
+        if !keep[i] {
+            i += 1;
+            continue;
+        }
+        let bullet_run = run_len(lines, &keep, i, |l| l.bullet);
+        if bullet_run >= 2 {
+            keep[i..i + bullet_run].iter_mut().for_each(|k| *k = false);
+            i += bullet_run;
+            continue;
+        }
+        let head_run = run_len(lines, &keep, i, |l| l.title_case && !l.sentence_end);
+        if head_run >= 3 {
+            keep[i..i + head_run].iter_mut().for_each(|k| *k = false);
+            i += head_run;
+            continue;
+        }
+        i += 1;
+    }
+    keep
+}
+
+fn run_len(lines: &[Line], keep: &[bool], from: usize, pred: impl Fn(&Line) -> bool) -> usize {
+    lines[from..]
+        .iter()
+        .zip(&keep[from..])
+        .take_while(|(l, k)| **k && pred(l))
+        .count()
+}
+
+/// Document frequencies of shingles: sorted `(shingle, pages)`.
+pub fn shingle_df(sets: &[Vec<u64>]) -> Vec<(u64, u32)> {
+    count_sorted(sets.par_iter().flatten().copied().collect())
+}
+
+/// The shingles that carry no evidence: on more pages than the configured cap.
+pub fn stop_shingles(df: &[(u64, u32)], pages: usize, cfg: &ChromeConfig) -> Vec<u64> {
+    let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
+    df.iter().filter(|&&(_, n)| f64::from(n) > cap).map(|&(h, _)| h).collect()
+}
+
+/// Remove `stop` (sorted) from `set` (sorted) in place.
+pub fn remove_sorted(set: &mut Vec<u64>, stop: &[u64]) {
+    if stop.is_empty() {
+        return;
+    }
+    set.retain(|h| stop.binary_search(h).is_err());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{units, UnspacedScripts};
+
+    #[test]
+    fn site_chrome_and_lists_are_dropped() {
+        let pages: Vec<String> = (0..4)
+            .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nIt goes on {i} and on.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nAbout Us  Contact"))
+            .collect();
+        let u: Vec<Units> = pages.iter().map(|p| units(p, UnspacedScripts::Characters)).collect();
+        let site = site_hash(Some("lywire.info"));
+        let refs: Vec<(u64, &Units)> = u.iter().map(|x| (site, x)).collect();
+        let stats = LineStats::build(&refs);
+        let cfg = ChromeConfig::default();
+        let t: Vec<bool> = u[0].lines.iter().map(|l| stats.is_template(&cfg, site, l.hash)).collect();
+        assert_eq!(t, vec![true, false, false, true, false, false, true]);
+        let keep = content_mask(&u[0].lines, &t, &cfg);
+        assert_eq!(keep, vec![false, true, true, false, false, false, false]);
+        // On another site nothing is template yet.
+        assert!(!stats.is_template(&cfg, site_hash(Some("other.com")), u[0].lines[0].hash));
+    }
+
+    #[test]
+    fn brief_tables_are_content() {
+        let u = units("Shr loss 15 cts vs loss 11 cts\nNet loss 632,000 vs loss 437,000\nRevs 3,206,000 vs 2,650,000\nYear", UnspacedScripts::Characters);
+        let keep = content_mask(&u.lines, &vec![false; u.lines.len()], &ChromeConfig::default());
+        assert!(keep.iter().all(|&k| k));
+    }
+}

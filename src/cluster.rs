@@ -1,0 +1,197 @@
+//! cluster.rs: which documents tell the same story?
+//!
+//! Union-find over verified pairs, strongest pairs first, with a guard against chaining: two
+//! groups merge only when more than half of the pairs between them (a deterministic sample of at
+//! most [`ClusterConfig::guard_sample`] members per side) pass verification themselves. A page
+//! that carries two stories links to both, but the members of one story do not pass against the
+//! other's, so the page joins one story and the stories stay apart; boilerplate shared by two
+//! otherwise different pages is stopped the same way.
+//!
+//! Invariant: the result depends only on the edges and the verdicts, never on thread count or
+//! hash order: edges are processed in a total order and clusters are sorted.
+
+use crate::verify::Similarity;
+
+/// A verified pair of documents.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    /// Smaller document index.
+    pub a: u32,
+    /// Larger document index.
+    pub b: u32,
+    /// Exact similarity of the two.
+    pub sim: Similarity,
+}
+
+impl Edge {
+    /// How strongly the pair is linked: the better of Jaccard and smaller-side containment.
+    pub fn strength(&self) -> f64 {
+        self.sim.jaccard.max(self.sim.overlap())
+    }
+}
+
+/// Clustering settings.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ClusterConfig {
+    /// Check cross pairs before merging two groups (off: plain connected components).
+    pub guard: bool,
+    /// Members per side sampled by the guard.
+    pub guard_sample: usize,
+    /// The guard's cross pairs pass at this share of the match thresholds: members of one story
+    /// (a cut copy and a copy missing a paragraph) may overlap less with each other than with
+    /// the origin, while members of different stories hardly overlap at all.
+    pub guard_factor: f64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            guard: true,
+            guard_sample: 8,
+            guard_factor: 0.5,
+        }
+    }
+}
+
+struct UnionFind {
+    parent: Vec<u32>,
+    members: Vec<Vec<u32>>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            members: (0..n as u32).map(|i| vec![i]).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = p;
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (big, small) = if self.members[a as usize].len() >= self.members[b as usize].len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        self.parent[small as usize] = big;
+        let moved = std::mem::take(&mut self.members[small as usize]);
+        let dest = &mut self.members[big as usize];
+        dest.extend(moved);
+        dest.sort_unstable();
+    }
+}
+
+/// Evenly spaced sample of at most `k` members (all of them when there are few).
+fn sample(members: &[u32], k: usize) -> impl Iterator<Item = u32> + '_ {
+    let step = members.len().div_ceil(k.max(1)).max(1);
+    members.iter().step_by(step).copied()
+}
+
+/// Group `n` documents by `edges`. `passes(a, b)` says whether two documents match on their own
+/// (the verifier's verdict); the guard calls it for cross pairs. Returns clusters of two or more
+/// documents, each sorted ascending, ordered by size (largest first) then first member.
+pub fn cluster(n: usize, edges: &[Edge], cfg: &ClusterConfig, passes: impl Fn(u32, u32) -> bool) -> Vec<Vec<u32>> {
+    let mut order: Vec<&Edge> = edges.iter().collect();
+    order.sort_by(|x, y| {
+        y.strength()
+            .total_cmp(&x.strength())
+            .then(y.sim.jaccard.total_cmp(&x.sim.jaccard))
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    let mut uf = UnionFind::new(n);
+    for e in order {
+        let (ra, rb) = (uf.find(e.a), uf.find(e.b));
+        if ra == rb {
+            continue;
+        }
+        let (ma, mb) = (&uf.members[ra as usize], &uf.members[rb as usize]);
+        let ok = if !cfg.guard || (ma.len() == 1 && mb.len() == 1) {
+            true
+        } else {
+            let (mut pass, mut total) = (0usize, 0usize);
+            for x in sample(ma, cfg.guard_sample) {
+                for y in sample(mb, cfg.guard_sample) {
+                    total += 1;
+                    pass += usize::from(passes(x, y));
+                }
+            }
+            pass * 2 > total
+        };
+        if ok {
+            uf.union(ra, rb);
+        }
+    }
+    let mut out: Vec<Vec<u32>> = uf.members.into_iter().filter(|m| m.len() >= 2).collect();
+    out.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn e(a: u32, b: u32, s: f64) -> Edge {
+        Edge { a, b, sim: Similarity { jaccard: s, containment_a: s, containment_b: s } }
+    }
+
+    #[test]
+    fn page_with_two_stories_does_not_glue_them() {
+        // 0,1 = story X; 2,3 = story Y; 4 = a page carrying both.
+        let edges = [e(0, 1, 0.9), e(2, 3, 0.9), e(0, 4, 0.8), e(1, 4, 0.8), e(2, 4, 0.7), e(3, 4, 0.7)];
+        let matches = |a: u32, b: u32| {
+            let story = |d: u32| if d < 2 { 1 } else if d < 4 { 2 } else { 3 };
+            story(a) == story(b) || a == 4 || b == 4
+        };
+        let c = cluster(5, &edges, &ClusterConfig::default(), matches);
+        assert_eq!(c, vec![vec![0, 1, 4], vec![2, 3]]);
+        let plain = cluster(5, &edges, &ClusterConfig { guard: false, ..ClusterConfig::default() }, matches);
+        assert_eq!(plain, vec![vec![0, 1, 2, 3, 4]]);
+    }
+
+    proptest! {
+        // Union-find invariants: clusters are disjoint, sorted, each connected by the edges; and
+        // without the guard they are exactly the connected components.
+        #[test]
+        fn union_find_invariants(n in 2usize..40, raw in proptest::collection::vec((0u32..40, 0u32..40, 0.0f64..1.0), 0..80), guard in any::<bool>()) {
+            let edges: Vec<Edge> = raw.iter().filter(|(a, b, _)| (*a as usize) < n && (*b as usize) < n && a != b)
+                .map(|&(a, b, s)| e(a.min(b), a.max(b), s)).collect();
+            let cfg = ClusterConfig { guard, guard_sample: 4, guard_factor: 1.0 };
+            let verdict = |a: u32, b: u32| (a + b) % 3 != 0;
+            let c = cluster(n, &edges, &cfg, verdict);
+            let mut seen = vec![false; n];
+            for m in &c {
+                prop_assert!(m.len() >= 2);
+                prop_assert!(m.windows(2).all(|w| w[0] < w[1]));
+                for &d in m { prop_assert!(!seen[d as usize]); seen[d as usize] = true; }
+                // Connected by edges inside the cluster.
+                let mut reach = vec![m[0]];
+                let mut i = 0;
+                while i < reach.len() {
+                    let x = reach[i];
+                    for ed in &edges {
+                        for (p, q) in [(ed.a, ed.b), (ed.b, ed.a)] {
+                            if p == x && m.contains(&q) && !reach.contains(&q) { reach.push(q); }
+                        }
+                    }
+                    i += 1;
+                }
+                prop_assert_eq!(reach.len(), m.len());
+            }
+            if !guard {
+                // Every edge lies inside one cluster.
+                for ed in &edges {
+                    prop_assert!(c.iter().any(|m| m.contains(&ed.a) && m.contains(&ed.b)));
+                }
+            }
+        }
+    }
+}

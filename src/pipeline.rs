@@ -1,0 +1,365 @@
+//! pipeline.rs: how does a corpus become clusters?
+//!
+//! [`scan`] runs the stages in order on documents already read: normalize every page into units
+//! and lines, learn chrome from line statistics, shingle the content, drop shingles too common to
+//! be evidence, sign with MinHash, generate LSH candidates, verify them exactly and cluster. Each
+//! stage is a pure function of the previous stage's output and runs in parallel with rayon where
+//! it pays; the stage boundaries (units, statistics, sets, signatures, candidates, edges) are the
+//! points where a sharded or incremental run can persist and resume.
+//!
+//! Invariant: documents are put in a canonical order (id, then text hash) first, and nothing
+//! after that depends on input order or thread count.
+
+use crate::chrome::{self, ChromeConfig, LineStats};
+use crate::cluster::{self, ClusterConfig, Edge};
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::lsh::{self, Banding, LshConfig};
+use crate::minhash::{MinHasher, SignatureParams};
+use crate::normalize::{self, Units, UnspacedScripts};
+use crate::shingle::{self, ShingleKind};
+use crate::verify::{self, Similarity};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Every parameter of a scan, with the defaults chosen by measurement on the dev sets (see
+/// README's parameter guide).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScanConfig {
+    /// Shingle kind and size.
+    pub shingle: ShingleKind,
+    /// How unspaced scripts are cut into units.
+    pub unspaced: UnspacedScripts,
+    /// MinHash permutations.
+    pub num_perm: usize,
+    /// MinHash seed.
+    pub seed: u64,
+    /// A pair whose exact Jaccard reaches this is a match.
+    pub threshold: f64,
+    /// A pair whose smaller side is contained in the other to this share is a match.
+    pub containment: f64,
+    /// Jaccard level the LSH S-curve is tuned to; `None`: derived from `threshold` and
+    /// `containment` (see [`ScanConfig::lsh_threshold`]).
+    pub lsh_threshold: Option<f64>,
+    /// Explicit banding, overriding the threshold-derived one.
+    pub banding: Option<Banding>,
+    /// Pages with fewer content shingles than this are near-empty and never match.
+    pub min_shingles: usize,
+    /// Size of an LSH bucket up to which all its pairs are candidates.
+    pub max_run_pairs: usize,
+    /// Chrome learning.
+    pub chrome: ChromeConfig,
+    /// Clustering.
+    pub cluster: ClusterConfig,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            shingle: ShingleKind::Word(3),
+            unspaced: UnspacedScripts::Characters,
+            num_perm: 128,
+            seed: 1,
+            threshold: 0.5,
+            containment: 0.6,
+            lsh_threshold: None,
+            banding: None,
+            min_shingles: 10,
+            max_run_pairs: 64,
+            chrome: ChromeConfig::default(),
+            cluster: ClusterConfig::default(),
+        }
+    }
+}
+
+/// The smallest size ratio (shorter / longer) at which a contained copy is still a candidate
+/// with good probability when the LSH threshold is derived.
+pub const MIN_SIZE_RATIO: f64 = 0.3;
+
+impl ScanConfig {
+    /// The Jaccard level the LSH is tuned to: the explicit one, else the lower of `threshold`
+    /// and the Jaccard of a pair that just passes `containment` with sizes in ratio
+    /// [`MIN_SIZE_RATIO`] (`c*r / (1 + r - c*r)`), so that cut copies become candidates.
+    pub fn lsh_threshold(&self) -> f64 {
+        self.lsh_threshold.unwrap_or_else(|| {
+            let (c, r) = (self.containment, MIN_SIZE_RATIO);
+            self.threshold.min(c * r / (1.0 + r - c * r))
+        })
+    }
+
+    /// The banding used: explicit, or optimal for [`ScanConfig::lsh_threshold`].
+    pub fn banding(&self) -> Result<Banding> {
+        match self.banding {
+            Some(b) => Ok(b),
+            None => lsh::optimal_bands(self.lsh_threshold(), self.num_perm, 0.5, 0.5),
+        }
+    }
+
+    /// The signature parameters this configuration produces.
+    pub fn signature_params(&self) -> SignatureParams {
+        SignatureParams::new(self.shingle, self.num_perm, self.seed)
+    }
+
+    /// Check ranges; the error names the CLI flag.
+    pub fn validate(&self) -> Result<()> {
+        let unit = |name: &'static str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::InvalidParameter { name, message: format!("must be between 0 and 1, got {v}") })
+            }
+        };
+        unit("threshold", self.threshold)?;
+        unit("containment", self.containment)?;
+        if self.shingle.size() == 0 {
+            return Err(Error::InvalidParameter { name: "shingle-size", message: "must be at least 1".into() });
+        }
+        let b = self.banding()?;
+        if b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm {
+            return Err(Error::InvalidParameter {
+                name: "bands",
+                message: format!(
+                    "{} bands x {} rows must be at least 1 x 1 and use at most {} permutations",
+                    b.bands, b.rows, self.num_perm
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether two documents' exact similarity makes them a match.
+    pub fn matches(&self, s: &Similarity) -> bool {
+        s.jaccard >= self.threshold || s.overlap() >= self.containment
+    }
+}
+
+/// Observes the stages of a scan (progress bars); all methods may be called from any thread.
+pub trait Observer: Sync {
+    /// A stage starts with `len` steps.
+    fn stage(&self, _name: &'static str, _len: u64) {}
+    /// `n` steps of the current stage are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// An observer that does nothing.
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// What a scan found.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    /// The configuration used.
+    pub config: ScanConfig,
+    /// The banding used.
+    pub banding: Banding,
+    /// Documents in canonical order; indices below refer to this order.
+    pub docs: Vec<Document>,
+    /// Per document, the raw line numbers (in `text.lines()`) of its content lines.
+    pub content_lines: Vec<Vec<u32>>,
+    /// Per document, its sorted content shingle set after stop shingles are removed.
+    pub sets: Vec<Vec<u64>>,
+    /// Flat MinHash values, `num_perm` per document.
+    pub signatures: Vec<u32>,
+    /// Documents too short to match (fewer than `min_shingles` content shingles).
+    pub near_empty: Vec<bool>,
+    /// Line statistics learned from the corpus.
+    pub line_stats: LineStats,
+    /// Number of distinct shingles dropped as too common.
+    pub stop_shingles: usize,
+    /// Candidate pairs the LSH index produced.
+    pub candidates: usize,
+    /// Verified pairs.
+    pub edges: Vec<Edge>,
+    /// Clusters of two or more documents (indices into `docs`), sorted.
+    pub clusters: Vec<Vec<u32>>,
+}
+
+impl ScanResult {
+    /// Exact similarity of two documents' content.
+    pub fn similarity(&self, a: usize, b: usize) -> Similarity {
+        verify::similarity(&self.sets[a], &self.sets[b])
+    }
+
+    /// The content paragraphs (chrome and headline lists removed) of document `i`.
+    pub fn paragraphs(&self, i: usize) -> Vec<String> {
+        let lines: Vec<&str> = self.docs[i].text.lines().collect();
+        self.content_lines[i]
+            .iter()
+            .filter_map(|&r| lines.get(r as usize).map(|l| l.trim().to_string()))
+            .collect()
+    }
+
+    /// The cluster number (position in `clusters`) of every document, `None` for singletons.
+    pub fn membership(&self) -> Vec<Option<usize>> {
+        let mut m = vec![None; self.docs.len()];
+        for (c, members) in self.clusters.iter().enumerate() {
+            for &d in members {
+                m[d as usize] = Some(c);
+            }
+        }
+        m
+    }
+}
+
+/// Content shingles of one page: k-grams over the units of its content lines, in page order
+/// (for character shingles the units are characters, see `char_units_of`).
+fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
+    let mut stream: Vec<u64> = Vec::with_capacity(u.units.len());
+    for (line, &k) in u.lines.iter().zip(keep) {
+        if k {
+            stream.extend_from_slice(&u.units[line.start as usize..line.end as usize]);
+        }
+    }
+    let mut out = Vec::with_capacity(stream.len());
+    shingle::shingles_into(&stream, kind.size(), &mut out);
+    shingle::into_set(out)
+}
+
+/// Scan documents (any order) into clusters.
+pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Result<ScanResult> {
+    cfg.validate()?;
+    let banding = cfg.banding()?;
+    docs.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    let n = docs.len();
+
+    obs.stage("normalizing", n as u64);
+    let units: Vec<Units> = docs
+        .par_iter()
+        .map(|d| {
+            let u = match cfg.shingle {
+                ShingleKind::Word(_) => normalize::units(&d.text, cfg.unspaced),
+                ShingleKind::Char(_) => char_units_of(&d.text),
+            };
+            obs.advance(1);
+            u
+        })
+        .collect();
+    let sites: Vec<u64> = docs
+        .iter()
+        .map(|d| chrome::site_hash(d.site_or_domain().as_deref()))
+        .collect();
+
+    obs.stage("learning chrome", n as u64);
+    let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
+    let line_stats = LineStats::build(&pages);
+    let masks: Vec<Vec<bool>> = units
+        .par_iter()
+        .zip(&sites)
+        .map(|(u, &site)| {
+            let t: Vec<bool> = u.lines.iter().map(|l| line_stats.is_template(&cfg.chrome, site, l.hash)).collect();
+            chrome::content_mask(&u.lines, &t, &cfg.chrome)
+        })
+        .collect();
+    let content_lines: Vec<Vec<u32>> = units
+        .iter()
+        .zip(&masks)
+        .map(|(u, m)| u.lines.iter().zip(m).filter(|(_, &k)| k).map(|(l, _)| l.raw).collect())
+        .collect();
+
+    obs.stage("shingling", n as u64);
+    let mut sets: Vec<Vec<u64>> = units
+        .par_iter()
+        .zip(&masks)
+        .map(|(u, m)| {
+            let s = content_shingles(u, m, cfg.shingle);
+            obs.advance(1);
+            s
+        })
+        .collect();
+    drop(units);
+    let df = chrome::shingle_df(&sets);
+    let stop = chrome::stop_shingles(&df, n, &cfg.chrome);
+    drop(df);
+    sets.par_iter_mut().for_each(|s| chrome::remove_sorted(s, &stop));
+    let near_empty: Vec<bool> = sets.iter().map(|s| s.len() < cfg.min_shingles.max(1)).collect();
+
+    obs.stage("signing", n as u64);
+    let hasher = MinHasher::new(cfg.signature_params())?;
+    let mut signatures = vec![0u32; n * cfg.num_perm];
+    signatures
+        .par_chunks_mut(cfg.num_perm)
+        .zip(&sets)
+        .for_each(|(out, set)| {
+            hasher.sign_into(set, out);
+            obs.advance(1);
+        });
+
+    obs.stage("indexing", banding.bands as u64);
+    let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
+    let lsh_cfg = LshConfig { banding, max_run_pairs: cfg.max_run_pairs };
+    let cands = lsh::candidates(&signatures, cfg.num_perm, &indexed, &lsh_cfg)?;
+
+    obs.stage("verifying", cands.len() as u64);
+    let edges: Vec<Edge> = cands
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let sim = verify::similarity(&sets[a as usize], &sets[b as usize]);
+            obs.advance(1);
+            cfg.matches(&sim).then_some(Edge { a, b, sim })
+        })
+        .collect();
+
+    obs.stage("clustering", edges.len() as u64);
+    let f = cfg.cluster.guard_factor;
+    let passes = |a: u32, b: u32| {
+        let s = verify::similarity(&sets[a as usize], &sets[b as usize]);
+        !near_empty[a as usize]
+            && !near_empty[b as usize]
+            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
+    };
+    let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes);
+
+    Ok(ScanResult {
+        config: *cfg,
+        banding,
+        docs,
+        content_lines,
+        sets,
+        signatures,
+        near_empty,
+        line_stats,
+        stop_shingles: stop.len(),
+        candidates: cands.len(),
+        edges,
+        clusters,
+    })
+}
+
+/// Units for character shingles: every character of the normalized words, words joined by one
+/// space, kept line by line so that chrome learning works the same.
+fn char_units_of(text: &str) -> Units {
+    let word_units = normalize::units(text, UnspacedScripts::Words);
+    let mut out = Units::default();
+    for (raw_index, raw) in text.lines().enumerate() {
+        let words = normalize::words(raw);
+        if words.is_empty() {
+            continue;
+        }
+        let start = out.units.len() as u32;
+        shingle::char_units(&words, &mut out.units);
+        let end = out.units.len() as u32;
+        // Reuse the word path's line features and hash for the same raw line.
+        if let Some(l) = word_units.lines.iter().find(|l| l.raw == raw_index as u32) {
+            out.lines.push(normalize::Line { start, end, ..*l });
+        }
+    }
+    out
+}
+
+/// Similarity of every pair of documents, computed the slow, obvious way: for tests that check
+/// the fast path against brute force.
+pub fn brute_force_pairs(result: &ScanResult) -> Vec<(u32, u32)> {
+    let n = result.docs.len();
+    let mut out = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            if result.near_empty[a] || result.near_empty[b] {
+                continue;
+            }
+            if result.config.matches(&result.similarity(a, b)) {
+                out.push((a as u32, b as u32));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // Each test binary uses a different subset of these helpers.
+
+use std::path::PathBuf;
+
+/// The shared data folder (`../shared/data` beside the repository), or `None` with a visible
+/// message when it is missing. Under CI (`CI=true`) a missing folder is a failure.
+pub fn shared_data(sub: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(sub);
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but the shared data set {} is missing", p.display());
+    }
+    eprintln!("SKIPPED: shared data {} not found (it is not part of a fresh clone)", p.display());
+    None
+}
+
+/// A small corpus of invented pages used by several tests: two stories with copies, a brief
+/// with a copy, and unrelated pages, all in site chrome.
+pub fn small_corpus() -> Vec<serde_json::Value> {
+    let nav = |site: &str| format!("{site}  Home  World  Business  Sports  Contact");
+    let foot = |site: &str| format!("Copyright 2024 {site} Media. All rights reserved.\nPrivacy | Terms | Cookies");
+    let storm = [
+        "MANILA, Philippines (AP) — Typhoon Lorna crossed the northern tip of Luzon on Tuesday, tearing roofs off hundreds of homes and forcing the evacuation of more than 40,000 villagers from low-lying coastal towns.",
+        "The weather bureau said the storm packed sustained winds of 150 kilometers per hour as it made landfall near the fishing port of Aparri shortly before dawn.",
+        "Provincial governor Elena Bautista said rescue teams had reached most flooded districts by midday but that two mountain roads remained blocked by landslides.",
+        "No deaths had been confirmed by Tuesday evening, although officials said three fishermen who ignored warnings to stay in port were still missing.",
+        "Forecasters expect Lorna to weaken as it moves over the South China Sea toward southern China later in the week.",
+    ];
+    let bank = [
+        "FRANKFURT, March 4 (Reuters) - The Nordmark regional bank said on Monday it would cut 1,200 jobs over three years as it closes a third of its branches and moves customers to online services.",
+        "Chief executive Tobias Kellner told reporters the bank expected restructuring charges of about 310 million euros, most of them booked in the current year.",
+        "The bank's shares rose 4.5 percent in early trading as analysts welcomed the plan, which aims to lift the return on equity to 9 percent by 2027.",
+        "Labour representatives on the supervisory board said they would seek guarantees that no compulsory redundancies would be made before the end of 2025.",
+    ];
+    let brief = [
+        "TORONTO, March 5 (Reuters) - Quillmark Resources said first-quarter gold output rose 14 percent to 88,400 ounces on higher grades at its Red Lake mine, and kept its annual forecast unchanged at 340,000 to 360,000 ounces.",
+    ];
+    let others = [
+        "The city council approved a new bicycle lane along the river promenade on Thursday after a two-hour debate.\nThe lane will cost about 800,000 dollars and take two summers to build, the transport office said.",
+        "A rare white stork has nested on the chimney of the old brewery for the first time in forty years, bird watchers reported.\nVolunteers have set up a camera so that schoolchildren can follow the hatching online this spring.",
+        "The regional orchestra named violinist Marta Olsen as its new music director, ending an eighteen-month search.\nOlsen, who grew up in the valley, will conduct her first concert with the ensemble in October.",
+        "Heavy snow closed the mountain pass for a third day, stranding about 300 trucks at the border crossing.\nRoad crews hope to reopen one lane by Saturday if the avalanche risk falls overnight.",
+        "The public library will extend its opening hours to ten at night during the exam season, the mayor announced.\nStudents had collected more than 2,000 signatures asking for quiet places to study after dinner.",
+        "A local bakery won the national bread championship with a rye loaf baked from a hundred-year-old starter.\nThe owners said they would use the prize money to train two apprentices next year.",
+    ];
+    let page = |site: &str, title: &str, body: &str| format!("{}\n{title}\nShare  Tweet  Email\n{body}\nRelated\n- Harbor Cranes Sold To Investor\n- Rail Strike Called Off\n{}", nav(site), foot(site));
+    let mut docs = vec![
+        serde_json::json!({"id": "storm-ap", "url": "https://apnews.com/article/storm-1", "title": "Typhoon Lorna hits Luzon", "published": "2024-09-03T06:00:00Z", "text": page("AP News", "Typhoon Lorna hits Luzon", &storm.join("\n"))}),
+        serde_json::json!({"id": "storm-copy", "url": "https://www.dailyriver.com/world/lorna", "title": "Typhoon batters northern Philippines", "published": "2024-09-03T09:00:00Z", "text": page("Daily River", "Typhoon batters northern Philippines", &storm.join("\n").replace("(AP) — ", ""))}),
+        serde_json::json!({"id": "storm-cut", "url": "https://newsbeat.net/a/77", "title": "Typhoon Lorna hits Luzon", "published": "2024-09-04", "text": page("Newsbeat", "Typhoon Lorna hits Luzon", &storm[..2].join("\n"))}),
+        serde_json::json!({"id": 17, "url": "https://www.reuters.com/business/nordmark", "title": "Nordmark bank to cut 1,200 jobs", "published": "2024-03-04T08:00:00Z", "text": page("Reuters", "Nordmark bank to cut 1,200 jobs", &bank.join("\n"))}),
+        serde_json::json!({"id": 18, "url": "https://www.dailyriver.com/biz/nordmark", "title": "Nordmark bank to cut 1,200 jobs", "published": "2024-03-04T10:00:00Z", "text": page("Daily River", "Nordmark bank to cut 1,200 jobs", &format!("{}\nStory continues below advertisement\n{}", bank[..2].join("\n"), bank[2..].join("\n")))}),
+        serde_json::json!({"id": "brief-wire", "url": "https://www.reuters.com/markets/quillmark", "title": "Quillmark gold output rises", "text": page("Reuters", "Quillmark gold output rises", brief[0])}),
+        serde_json::json!({"id": "brief-copy", "url": "https://newsbeat.net/a/78", "title": "Quillmark output up", "text": page("Newsbeat", "Quillmark output up", brief[0])}),
+    ];
+    for (i, site) in ["Daily River", "Newsbeat", "Reuters", "Daily River", "Newsbeat", "Reuters"].iter().enumerate() {
+        let host = match *site {
+            "Daily River" => "https://www.dailyriver.com",
+            "Newsbeat" => "https://newsbeat.net",
+            _ => "https://www.reuters.com",
+        };
+        docs.push(serde_json::json!({"id": format!("other-{i}"), "url": format!("{host}/local/{i}"), "title": format!("Local news {i}"), "text": page(site, &format!("Local news {i}"), others[i])}));
+    }
+    docs
+}
+
+/// Write documents as JSON Lines.
+pub fn to_jsonl(docs: &[serde_json::Value]) -> String {
+    docs.iter().map(|d| format!("{d}\n")).collect()
+}
