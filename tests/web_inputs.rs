@@ -79,3 +79,70 @@ fn document_from_html_for_jsonl_lines() {
     assert_eq!(d.site.as_deref(), Some("example.co.uk"));
     assert_eq!(d.title.as_deref(), Some("Ferry service resumes"));
 }
+
+#[test]
+fn cli_extract_reads_stdin_and_prints_json() {
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .args([
+            "extract",
+            "-",
+            "--url",
+            "https://www.coastnews.example.co.uk/f",
+            "--format",
+            "json",
+        ])
+        .write_stdin(STORY)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["site"], "example.co.uk");
+    assert!(j["text"].as_str().unwrap().contains("First sailing at six"));
+    let text = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .args(["extract", "-"])
+        .write_stdin(STORY)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("The island ferry resumed"));
+}
+
+#[test]
+fn cli_scan_folder_of_pages_finds_the_copy_and_reports_bad_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let other = "<html><body><article><p>A completely different report about the regional \
+        orchestra, which announced a new conductor and a season of free concerts in village halls \
+        across the county, starting with a programme of folk songs in early spring.</p></article>\
+        </body></html>";
+    std::fs::write(tmp.path().join("a.html"), STORY).unwrap();
+    std::fs::write(
+        tmp.path().join("b.html"),
+        STORY.replace("Ferry service resumes", "Ferries back"),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("c.html"), other).unwrap();
+    std::fs::write(tmp.path().join("d.html"), b"\0\0\0binary").unwrap();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .arg("scan")
+        .arg(tmp.path())
+        .args(["--format", "jsonl", "--quiet", "--min-shingles", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("d.html"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let j: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let ids: Vec<&str> = j["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a.html", "b.html"]);
+}
