@@ -168,7 +168,7 @@ fn main() -> anyhow::Result<()> {
     println!("| extractor | precision | recall | F1 | pages/s (1 core) |");
     println!("|---|---|---|---|---|");
     for (name, p, r, f1, pps) in rows {
-        println!("| {name} | {p:.3} | {r:.3} | {f1:.3} | {pps:.0} |");
+        println!("| {name} | {p:.4} | {r:.4} | {f1:.4} | {pps:.0} |");
     }
     if let Some(t) = tsv {
         std::fs::write(&t, out)?;
