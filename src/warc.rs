@@ -249,6 +249,10 @@ pub struct WarcReader<R: Read> {
     done: bool,
     /// A version line already read (at this uncompressed position) while skipping garbage.
     pending: Option<u64>,
+    /// After a broken record: skip to the next version line without reporting the gap again.
+    quiet: bool,
+    /// A read error (not a format error) broke the last record.
+    io_broken: bool,
 }
 
 impl<R: Read> WarcReader<R> {
@@ -279,6 +283,8 @@ impl<R: Read> WarcReader<R> {
             line: Vec::new(),
             done: false,
             pending: None,
+            quiet: false,
+            io_broken: false,
         })
     }
 
@@ -316,9 +322,10 @@ impl<R: Read> WarcReader<R> {
             ..Record::default()
         };
         loop {
-            let n = self
-                .read_line()
-                .map_err(|e| format!("reading header: {e}"))?;
+            let n = self.read_line().map_err(|e| {
+                self.io_broken = true;
+                format!("reading header: {e}")
+            })?;
             if n == 0 {
                 return Err("truncated header".into());
             }
@@ -347,8 +354,11 @@ impl<R: Read> WarcReader<R> {
             .parse()
             .map_err(|_| "bad Content-Length")?;
         if len > MAX_RECORD {
-            let skipped = io::copy(&mut self.stream.buf().take(len), &mut io::sink())
-                .map_err(|e| format!("skipping oversized record: {e}"))?;
+            let skipped =
+                io::copy(&mut self.stream.buf().take(len), &mut io::sink()).map_err(|e| {
+                    self.io_broken = true;
+                    format!("skipping oversized record: {e}")
+                })?;
             self.pos += skipped;
             return Err(format!(
                 "record of {len} bytes is over the {MAX_RECORD}-byte limit"
@@ -361,7 +371,10 @@ impl<R: Read> WarcReader<R> {
             .buf()
             .take(len)
             .read_to_end(&mut rec.block)
-            .map_err(|e| format!("reading block: {e}"))?;
+            .map_err(|e| {
+                self.io_broken = true;
+                format!("reading block: {e}")
+            })?;
         self.pos += got as u64;
         if (got as u64) < len {
             return Err(format!("truncated block: {got} of {len} bytes"));
@@ -399,7 +412,9 @@ impl<R: Read> Iterator for WarcReader<R> {
             }
             if !l.starts_with(b"WARC/") {
                 // Not at a record: skip to the next version line, reporting the gap once.
-                garbage_at.get_or_insert(self.offset_of_record(start));
+                if !self.quiet {
+                    garbage_at.get_or_insert(self.offset_of_record(start));
+                }
                 continue;
             }
             if let Some(at) = garbage_at {
@@ -419,8 +434,15 @@ impl<R: Read> WarcReader<R> {
     /// The record whose version line started at uncompressed position `start`.
     fn record_at(&mut self, start: u64) -> Result<Record, Error> {
         let offset = self.offset_of_record(start);
+        self.quiet = false;
+        self.io_broken = false;
         self.read_record(offset).map_err(|msg| {
-            self.stream.discard_buffer();
+            // Decompressed bytes of a damaged member are garbage; after a format error the
+            // stream is sound (and, in a whole-file gzip, holds the next records).
+            if self.io_broken {
+                self.stream.discard_buffer();
+            }
+            self.quiet = true;
             self.bad(offset, format!("offset {offset}: broken record: {msg}"))
         })
     }
@@ -438,6 +460,7 @@ impl<R: Read> WarcReader<R> {
             )
         {
             self.stream.discard_buffer();
+            self.quiet = true;
             let at = self.offset_of_record(start);
             return Err(self.bad(at, format!("offset {at}: broken gzip member: {e}")));
         }
@@ -1015,6 +1038,48 @@ mod tests {
                 .any(|s| s.contains("t.warc:0: offset 0: broken record: no Content-Length")),
             "{skips:?}"
         );
+    }
+
+    /// Cut a file at every byte: never a panic, every record either read or reported, and
+    /// each damaged record reported once.
+    #[test]
+    fn truncation_anywhere_is_never_a_crash() {
+        let recs = sample("WARC/1.1");
+        for bytes in [recs.concat(), recs.iter().flat_map(|r| gz(r)).collect()] {
+            for cut in 0..bytes.len() {
+                let mut docs = 0;
+                let mut skips = Vec::new();
+                let r = read_warc_from(
+                    &bytes[..cut],
+                    Path::new("t"),
+                    &mut |_| docs += 1,
+                    &mut |e| skips.push(e.to_string()),
+                );
+                let counts = r.unwrap_or_else(|e| panic!("cut {cut}: {e}"));
+                assert!(docs <= 3 && skips.len() <= 1, "cut {cut}: {skips:?}");
+                assert_eq!(counts.documents, docs);
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_input_is_reported_not_fatal() {
+        let mut x: u64 = 7;
+        let noise: Vec<u8> = (0..20_000)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (x >> 56) as u8
+            })
+            .collect();
+        for bytes in [noise.clone(), [&[0x1f, 0x8b, 0x08][..], &noise].concat()] {
+            let (docs, skips, _) = run(&bytes);
+            assert!(docs.is_empty());
+            assert!(!skips.is_empty());
+        }
+        // A record missing its length inside a whole-file gzip: one report, later records kept.
+        let bad = b"WARC/1.0\r\nWARC-Type: response\r\n\r\nxx\r\n\r\n".to_vec();
+        let (docs, skips, _) = run(&gz(&[bad, sample("WARC/1.0").concat()].concat()));
+        assert_eq!((docs.len(), skips.len()), (3, 1), "{skips:?}");
     }
 
     #[test]
