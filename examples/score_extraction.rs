@@ -14,7 +14,6 @@
 //! DIR is `../shared/data/readability-pages`; without it the run says so and exits 0 (1 when
 //! `CI=true`).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -74,48 +73,6 @@ fn extractors() -> Vec<(&'static str, Extractor)> {
     v
 }
 
-/// Word tokens as the benchmark's `re.findall(r"\w+", text)`.
-fn tokens(text: &str) -> HashMap<&str, u32> {
-    let mut m = HashMap::new();
-    for t in text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|t| !t.is_empty())
-    {
-        *m.entry(t).or_insert(0) += 1;
-    }
-    m
-}
-
-/// Precision, recall and F1 of `pred` against `truth` over token multisets.
-fn prf(truth: &str, pred: &str) -> (f64, f64, f64) {
-    let (t, p) = (tokens(truth), tokens(pred));
-    let nt: u32 = t.values().sum();
-    let np: u32 = p.values().sum();
-    let tp: u32 = p
-        .iter()
-        .map(|(k, c)| (*c).min(t.get(k).copied().unwrap_or(0)))
-        .sum();
-    if nt == 0 && np == 0 {
-        return (1.0, 1.0, 1.0);
-    }
-    let prec = if np == 0 {
-        0.0
-    } else {
-        f64::from(tp) / f64::from(np)
-    };
-    let rec = if nt == 0 {
-        0.0
-    } else {
-        f64::from(tp) / f64::from(nt)
-    };
-    let f1 = if prec + rec == 0.0 {
-        0.0
-    } else {
-        2.0 * prec * rec / (prec + rec)
-    };
-    (prec, rec, f1)
-}
-
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut dir = PathBuf::from(concat!(
@@ -151,7 +108,7 @@ fn main() -> anyhow::Result<()> {
             let t0 = Instant::now();
             let text = f(source, &url);
             time += t0.elapsed();
-            let (p, r, f1) = prf(truth, &text);
+            let (p, r, f1) = wirecopy::html::token_scores(truth, &text);
             out.push_str(&format!("{page}\t{name}\t{p:.3}\t{r:.3}\t{f1:.3}\n"));
             sum = (sum.0 + p, sum.1 + r, sum.2 + f1);
         }
