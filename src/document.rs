@@ -73,6 +73,19 @@ pub struct Published {
     pub raw: String,
     /// Seconds since the Unix epoch (UTC); a bare date is midnight UTC.
     pub unix: i64,
+    /// The input gave a bare date: the instant is only known to the day.
+    pub date_only: bool,
+}
+
+impl Published {
+    /// The earliest and latest instant this time may denote (a bare date spans its whole day).
+    pub fn span(&self) -> (i64, i64) {
+        if self.date_only {
+            (self.unix, self.unix + 86_399)
+        } else {
+            (self.unix, self.unix)
+        }
+    }
 }
 
 impl Published {
@@ -84,6 +97,7 @@ impl Published {
             return Some(Published {
                 raw: t.to_string(),
                 unix: dt.unix_timestamp(),
+                date_only: false,
             });
         }
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
@@ -91,6 +105,7 @@ impl Published {
             return Some(Published {
                 raw: t.to_string(),
                 unix: d.midnight().assume_utc().unix_timestamp(),
+                date_only: true,
             });
         }
         None

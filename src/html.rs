@@ -537,14 +537,15 @@ pub fn parse_date(raw: &str) -> Option<Published> {
         if let Some(p) = Published::parse(&with_z) {
             return Some(Published {
                 raw: t.to_string(),
-                unix: p.unix,
+                ..p
             });
         }
     }
     let p = Published::parse(&fixed).or_else(|| Published::parse(t.get(..10)?))?;
+    // A date cut from a longer value is still only known to the day (`date_only` says so).
     Some(Published {
         raw: t.to_string(),
-        unix: p.unix,
+        ..p
     })
 }
 
@@ -852,6 +853,8 @@ mod tests {
             parse_date("2024-03-05T10:00:00.123Z").map(|p| p.unix),
             Some(1_709_632_800)
         );
+        assert_eq!(parse_date("2024-03-05 (Tue)").map(|p| p.date_only), Some(true));
+        assert_eq!(parse_date("2024-03-05T10:00:00").map(|p| p.date_only), Some(false));
         assert_eq!(parse_date("March 5"), None);
     }
 

@@ -1,6 +1,7 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod chrome;
 pub mod cluster;
 pub mod document;
@@ -12,10 +13,12 @@ pub mod minhash;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod shingle;
 pub mod source;
 pub mod verify;
 pub mod warc;
+pub mod wire;
 
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};

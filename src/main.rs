@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use wirecopy::chrome::ChromeConfig;
 use wirecopy::lsh::Banding;
-use wirecopy::pipeline::{self, Observer, ScanConfig, ScanResult};
+use wirecopy::pipeline::{self, Observer, ScanConfig};
+use wirecopy::report::{self, ReportConfig};
 use wirecopy::shingle::ShingleKind;
 use wirecopy::source::{self, FieldMap, ReadCounts, Sink};
 use wirecopy::{output, Document};
@@ -52,10 +53,16 @@ enum Command {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Terminal tables.
     Text,
+    /// One JSON document: schema_version, parameters, counts, clusters, sites.
     Json,
+    /// One JSON object per cluster of two or more documents.
     Jsonl,
+    /// One row per document, singletons included.
     Csv,
+    /// One self-contained HTML page with charts and side-by-side views.
+    Html,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,6 +91,9 @@ struct ScanArgs {
     /// No progress bars or summary on stderr (warnings are still shown).
     #[arg(short, long)]
     quiet: bool,
+    /// A copy dated more than this many days after its origin is a stale re-post.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    stale_after: u32,
     #[command(flatten)]
     fields: FieldArgs,
     #[command(flatten)]
@@ -323,7 +333,8 @@ fn scan(a: ScanArgs) -> Result<Exit> {
     } else {
         Format::Jsonl
     });
-    write_output(a.output.as_deref(), |w| render(&result, read, format, w))?;
+    let report = output::report(&result, read, &ReportConfig { stale_after_days: a.stale_after });
+    write_output(a.output.as_deref(), |w| report::render(&report, format.into(), w))?;
     if !a.quiet {
         let c = output::counts(&result, read);
         eprintln!(
@@ -334,12 +345,15 @@ fn scan(a: ScanArgs) -> Result<Exit> {
     Ok(if read.skipped > 0 { Exit::Skipped } else { Exit::Ok })
 }
 
-fn render(r: &ScanResult, read: ReadCounts, format: Format, w: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => output::write_text(r, read, w),
-        Format::Json => output::write_json(r, read, w),
-        Format::Jsonl => output::write_jsonl(r, w),
-        Format::Csv => output::write_csv(r, w),
+impl From<Format> for report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Text => report::Format::Text,
+            Format::Json => report::Format::Json,
+            Format::Jsonl => report::Format::Jsonl,
+            Format::Csv => report::Format::Csv,
+            Format::Html => report::Format::Html,
+        }
     }
 }
 

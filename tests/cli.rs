@@ -29,7 +29,9 @@ fn cluster_ids(jsonl: &str) -> Vec<Vec<String>> {
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("json line");
-            v["members"].as_array().expect("members").iter().map(|m| m["id"].to_string()).collect()
+            let mut ids: Vec<String> = v["members"].as_array().expect("members").iter().map(|m| m["id"].to_string()).collect();
+            ids.sort();
+            ids
         })
         .collect()
 }

@@ -1,0 +1,978 @@
+//! report: what does a licensing or media-monitoring team read about the clusters?
+//!
+//! [`Report::build`] turns clusters of documents into stories (pure; no I/O), and one renderer per
+//! [`Format`] writes the same model: `text` (terminal tables), `json`, `jsonl`, `csv` and `html`
+//! (one self-contained file). This doc comment is the specification of the machine formats;
+//! `docs/report.md` mirrors it for the README.
+//!
+//! # Stories
+//!
+//! Each cluster of two or more documents is a *story*. For each story:
+//! - **origin**: the member with the earliest `published`. When dates tie or are missing
+//!   (undated members on a wire's own site stay candidates), the member on a wire agency's own
+//!   site wins, then the member that contains the others most (sum of the other members'
+//!   containment in it), then the lowest document index. The origin is the cluster's
+//!   *representative*.
+//! - **wire**: the agency detected on the origin ([`crate::wire::detect`]: site, datelines, credit
+//!   lines, bylines), else the agency most members point to, else none.
+//! - **members**: the origin first, then the copies by `published` (undated last), then document
+//!   index.
+//!
+//! # Fields (all formats)
+//!
+//! Top level (`json`): `schema_version` (currently 1; bumped on any incompatible change),
+//! `parameters` (the scan's parameters as given, plus `stale_after_days`), `counts` (the scan's
+//! counts as given, plus `stories`, `clustered_documents`, `singletons`, `copies`,
+//! `stale_copies`, `stripped_copies` where the scan did not set them), `clusters` (the stories)
+//! and `sites`.
+//!
+//! Story (`clusters[]`; one line of `jsonl`, where `id` is spelled `cluster` and each line also
+//! carries `schema_version`):
+//! - `id`: the cluster number: its position in the scan's cluster list, counted from 1, so
+//!   stories come in cluster order; the same integer as the `jsonl` `cluster` and the `csv`
+//!   `cluster` column.
+//! - `size`: number of members.
+//! - `title`: the origin's title, else the first member title, else the start of the origin's
+//!   first paragraph; `null` when there is no text at all.
+//! - `wire`: `{"code": "AP", "name": "The Associated Press"}` or `null`.
+//! - `origin`: `{"id", "url", "site", "published", "reason"}`, `reason` one of
+//!   `earliest_published`, `wire_site`, `contains_others`, `first_listed` (the rule that decided).
+//! - `representative`: the origin's `id`.
+//! - `similarity_min`, `similarity_median`: over all member pairs, the containment of the smaller
+//!   side ([`Similarity::overlap`]); for clusters of more than [`PAIR_SAMPLE`] (64) members, over
+//!   the pairs of an evenly spaced sample of 64 members (in document order).
+//! - `members[]`: see below.
+//!
+//! Member (`clusters[].members[]`; one `csv` row):
+//! - `id`: as given in the input (string or number); `url`, `site` (the `site` field, else the
+//!   registrable domain of `url`), `title`, `published` (as given): `null` when unknown.
+//! - `role`: `origin` or `copy`.
+//! - `delay_seconds`: seconds from the origin's `published` to this member's; `null` when either
+//!   is undated. 0 for the origin when dated.
+//! - `coverage`: share of the origin's words this member carries, by paragraph alignment
+//!   ([`crate::align`]); 1 for the origin.
+//! - `added`: share of this member's words that are not from the story (site chrome, lists,
+//!   commentary); 0 for the origin.
+//! - `jaccard`: Jaccard similarity of the shingle sets of this member and the origin.
+//! - `similarity`: containment of the smaller side against the origin ([`Similarity::overlap`]).
+//! - `credited`: `true` when the copy still carries the wire's dateline tag, credit line or
+//!   byline (or is on the wire's own site), `false` when the credit was stripped, `null` when not
+//!   applicable (no wire, or the member is the origin).
+//! - `stale`: the copy is dated more than `stale_after_days` days after the origin.
+//! - `in_order`: the copy carries the story's paragraphs in the origin's order.
+//!
+//! Site (`sites[]`; in `text` and `html` the per-site table): `site`, `copies` (copies
+//! published), `stripped` (copies with the credit stripped), `median_delay_seconds` (over dated
+//! copies, `null` when none), `stale` (stale re-posts), `originated` (stories whose origin is on
+//! this site). Sorted by copies, then stories originated (both descending), then name. Documents
+//! without a site count under `(unknown)`.
+//!
+//! `csv`: one row per document, singletons included: `id`, `cluster` (empty for a singleton),
+//! `similarity` (to the representative; empty for a singleton), then `role`, `url`, `site`,
+//! `published`, `delay_seconds`, `coverage`, `added`, `jaccard`, `credited`, `stale`,
+//! `in_order`, `wire`, `title` (the last two are the story's). Clustered documents come first in
+//! story and member order, then singletons in document order.
+//!
+//! Scores are rounded to 4 decimals. Invariant: the output depends only on the input; no hash
+//! map order reaches it, so the same input gives byte-identical output.
+
+mod html;
+mod machine;
+mod text;
+
+use crate::align::{self, Row};
+use crate::document::Document;
+use crate::verify::Similarity;
+use crate::wire::{self, Agency};
+use crate::Error;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+pub use html::render_html;
+pub use machine::{render_csv, render_json, render_jsonl};
+pub use text::render_text;
+
+/// Version of the machine formats' schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a scan hands to the report.
+pub struct ReportInput<'a> {
+    /// All scanned documents in canonical order (index = doc index).
+    pub docs: &'a [Document],
+    /// Per document (same index): its content paragraphs with site chrome and headline lists
+    /// removed, in page order.
+    pub paragraphs: &'a [Vec<String>],
+    /// Clusters of 2+ doc indices, each sorted ascending, in output order (cluster number =
+    /// position).
+    pub clusters: &'a [Vec<usize>],
+    /// Exact similarity of two documents' shingle sets (a, b are doc indices).
+    pub similarity: &'a (dyn Fn(usize, usize) -> Similarity + Sync),
+    /// Scan parameters and counts to echo in the machine formats.
+    pub parameters: serde_json::Value,
+    /// Scan counts to echo in the machine formats.
+    pub counts: serde_json::Value,
+}
+
+/// Report settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportConfig {
+    /// A copy dated more than this many days after its origin is a stale re-post. Default 30.
+    pub stale_after_days: u32,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            stale_after_days: 30,
+        }
+    }
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Terminal tables.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One story per line.
+    Jsonl,
+    /// One row per document.
+    Csv,
+    /// One self-contained HTML file.
+    Html,
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format, Error> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "jsonl" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            "html" => Ok(Format::Html),
+            other => Err(Error::InvalidParameter {
+                name: "format",
+                message: format!(
+                    "unknown format {other:?}: expected text, json, jsonl, csv or html"
+                ),
+            }),
+        }
+    }
+}
+
+/// Write `report` in `format`.
+pub fn render(report: &Report, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => render_text(report, w),
+        Format::Json => render_json(report, w),
+        Format::Jsonl => render_jsonl(report, w),
+        Format::Csv => render_csv(report, w),
+        Format::Html => render_html(report, w),
+    }
+}
+
+/// Why a member was chosen as a story's origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginReason {
+    /// It alone has the earliest `published`.
+    EarliestPublished,
+    /// Among the earliest or undated, it is on a wire agency's own site.
+    WireSite,
+    /// Among those left, the others are contained in it the most.
+    ContainsOthers,
+    /// Nothing told the candidates apart; the lowest document index.
+    FirstListed,
+}
+
+impl OriginReason {
+    /// The reason as `json` spells it: `earliest_published`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginReason::EarliestPublished => "earliest_published",
+            OriginReason::WireSite => "wire_site",
+            OriginReason::ContainsOthers => "contains_others",
+            OriginReason::FirstListed => "first_listed",
+        }
+    }
+
+    /// The reason for people: `earliest published`, ...
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+}
+
+/// A member's role in its story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The story's first publication.
+    Origin,
+    /// A re-publication.
+    Copy,
+}
+
+impl Role {
+    /// The role as `json` spells it: `origin` or `copy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Origin => "origin",
+            Role::Copy => "copy",
+        }
+    }
+}
+
+/// Where a story was first published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Origin {
+    /// The origin's id.
+    pub id: crate::DocId,
+    /// The origin's URL.
+    pub url: Option<String>,
+    /// The origin's site.
+    pub site: Option<String>,
+    /// The origin's `published`, as given.
+    pub published: Option<String>,
+    /// The rule that chose it.
+    pub reason: OriginReason,
+}
+
+/// One document of a story. Field meanings: see the module doc.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Member {
+    /// The document's index in the scan.
+    #[serde(skip)]
+    pub doc: usize,
+    /// Id as given.
+    pub id: crate::DocId,
+    /// URL, when known.
+    pub url: Option<String>,
+    /// Site, when known.
+    pub site: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
+    /// `published` as given.
+    pub published: Option<String>,
+    /// Origin or copy.
+    pub role: Role,
+    /// Seconds after the origin.
+    pub delay_seconds: Option<i64>,
+    /// Share of the origin's words carried.
+    pub coverage: f64,
+    /// Share of this member's words not from the story.
+    pub added: f64,
+    /// Jaccard similarity to the origin.
+    pub jaccard: f64,
+    /// Containment of the smaller side against the origin.
+    pub similarity: f64,
+    /// Credit kept (`true`), stripped (`false`) or not applicable (`None`).
+    pub credited: Option<bool>,
+    /// A stale re-post.
+    pub stale: bool,
+    /// Paragraphs in the origin's order.
+    pub in_order: bool,
+    /// The member's content paragraphs (for the side-by-side view).
+    #[serde(skip)]
+    pub paragraphs: Vec<String>,
+    /// Alignment of this member against the origin (empty for the origin).
+    #[serde(skip)]
+    pub rows: Vec<Row>,
+}
+
+/// One cluster, told as a story. Field meanings: see the module doc.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Story {
+    /// Cluster number.
+    pub id: usize,
+    /// Number of members.
+    pub size: usize,
+    /// Headline.
+    pub title: Option<String>,
+    /// The wire agency, when one can be told.
+    pub wire: Option<&'static Agency>,
+    /// The first publication.
+    pub origin: Origin,
+    /// The origin's id.
+    pub representative: crate::DocId,
+    /// Smallest pairwise similarity.
+    pub similarity_min: f64,
+    /// Median pairwise similarity.
+    pub similarity_median: f64,
+    /// Origin first, then copies.
+    pub members: Vec<Member>,
+}
+
+/// Per-site figures. Field meanings: see the module doc.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteStats {
+    /// The site.
+    pub site: String,
+    /// Copies published.
+    pub copies: usize,
+    /// Copies with the credit stripped.
+    pub stripped: usize,
+    /// Median delay of the dated copies.
+    pub median_delay_seconds: Option<i64>,
+    /// Stale re-posts.
+    pub stale: usize,
+    /// Stories originated.
+    pub originated: usize,
+}
+
+/// A document in no story (for the CSV's one row per document).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Single {
+    /// Id as given.
+    pub id: crate::DocId,
+    /// URL, when known.
+    pub url: Option<String>,
+    /// Site, when known.
+    pub site: Option<String>,
+    /// `published` as given.
+    pub published: Option<String>,
+}
+
+/// The report model every renderer reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Scan parameters plus `stale_after_days`.
+    pub parameters: Value,
+    /// Scan counts plus the report's own.
+    pub counts: Value,
+    /// Stories in cluster order.
+    pub clusters: Vec<Story>,
+    /// Per-site figures.
+    pub sites: Vec<SiteStats>,
+    /// Documents in no story, in document order.
+    #[serde(skip)]
+    pub singles: Vec<Single>,
+    /// The stale threshold used.
+    #[serde(skip)]
+    pub stale_after_days: u32,
+}
+
+/// Pairwise similarity statistics use all pairs of at most this many members: an evenly spaced
+/// sample of larger clusters (members in document order).
+pub const PAIR_SAMPLE: usize = 64;
+
+/// Site key for documents without one.
+pub const UNKNOWN_SITE: &str = "(unknown)";
+
+fn round4(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 10_000.0).round() / 10_000.0
+    } else {
+        0.0
+    }
+}
+
+fn median_f64(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+fn median_i64(v: &mut [i64]) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        // Rounds toward negative infinity; delays are whole seconds.
+        (v[m - 1] + v[m]).div_euclid(2)
+    })
+}
+
+/// The text a title falls back to: the first `max` characters of `s`, cut at a word.
+fn excerpt(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{}…", cut.trim_end())
+}
+
+fn site_of(doc: &Document) -> Option<String> {
+    doc.site_or_domain()
+}
+
+fn paragraphs_of<'a>(input: &'a ReportInput<'_>, doc: usize) -> &'a [String] {
+    input.paragraphs.get(doc).map_or(&[], Vec::as_slice)
+}
+
+/// Choose a story's origin among `members` (doc indices). See the module doc.
+fn choose_origin(input: &ReportInput<'_>, members: &[usize]) -> (usize, OriginReason) {
+    let docs = input.docs;
+    // A bare date spans its day: it ties with any time on that day.
+    let span = |d: usize| docs[d].published.as_ref().map(|p| p.span());
+    let on_wire_site =
+        |d: usize| site_of(&docs[d]).is_some_and(|s| wire::agency_of_site(&s).is_some());
+    let earliest_end = members.iter().filter_map(|&d| span(d).map(|s| s.1)).min();
+    let mut cands: Vec<usize> = match earliest_end {
+        Some(t) => members
+            .iter()
+            .copied()
+            .filter(|&d| match span(d) {
+                Some((lo, _)) => lo <= t,
+                None => on_wire_site(d),
+            })
+            .collect(),
+        None => members.to_vec(),
+    };
+    if cands.len() == 1 {
+        return (cands[0], OriginReason::EarliestPublished);
+    }
+    let wired: Vec<usize> = cands.iter().copied().filter(|&d| on_wire_site(d)).collect();
+    if wired.len() == 1 {
+        return (wired[0], OriginReason::WireSite);
+    }
+    if !wired.is_empty() {
+        cands = wired;
+    }
+    // How much of the other members each candidate contains.
+    let mut scored: Vec<(f64, usize)> = cands
+        .iter()
+        .map(|&c| {
+            let s: f64 = members
+                .iter()
+                .filter(|&&m| m != c)
+                .map(|&m| (input.similarity)(m, c).containment_a)
+                .sum();
+            (s, c)
+        })
+        .collect();
+    // Highest score first; lowest index among equals.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let decisive = scored.len() < 2 || scored[0].0 - scored[1].0 > 1e-9;
+    let reason = if decisive {
+        OriginReason::ContainsOthers
+    } else {
+        OriginReason::FirstListed
+    };
+    (scored[0].1, reason)
+}
+
+/// The story's wire: detected on the origin, else the agency most members point to.
+fn story_wire(
+    input: &ReportInput<'_>,
+    origin: usize,
+    members: &[usize],
+) -> Option<&'static Agency> {
+    let detect = |d: usize| {
+        let doc = &input.docs[d];
+        let site = site_of(doc);
+        let mut texts: Vec<&str> = vec![doc.text.as_str()];
+        texts.extend(paragraphs_of(input, d).iter().map(String::as_str));
+        wire::detect(site.as_deref(), &texts)
+    };
+    if let Some(a) = detect(origin) {
+        return Some(a);
+    }
+    // Votes keyed by table position, so ties go to the agency listed first.
+    let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
+    for &m in members {
+        if let Some(a) = detect(m) {
+            if let Some(pos) = wire::AGENCIES.iter().position(|x| std::ptr::eq(x, a)) {
+                *votes.entry(pos).or_default() += 1;
+            }
+        }
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for (pos, n) in votes {
+        if best.map_or(true, |(_, b)| n > b) {
+            best = Some((pos, n));
+        }
+    }
+    best.map(|(pos, _)| &wire::AGENCIES[pos])
+}
+
+/// Does document `d` keep the wire's credit?
+fn keeps_credit(input: &ReportInput<'_>, d: usize, agency: &Agency) -> bool {
+    let doc = &input.docs[d];
+    if site_of(doc).and_then(|s| wire::agency_of_site(&s)) == Some(agency) {
+        return true;
+    }
+    wire::credits(agency, &doc.text)
+        || paragraphs_of(input, d)
+            .iter()
+            .any(|p| wire::credits(agency, p))
+}
+
+impl Report {
+    /// Build the report model from a scan's clusters. Pure: no I/O, deterministic. A story's
+    /// `id` is its cluster's position in `input.clusters`, counted from 1. Cluster entries that are not valid
+    /// document indices are ignored, and a cluster left with fewer than two documents is
+    /// dropped (its number is not reused).
+    pub fn build(input: &ReportInput<'_>, config: &ReportConfig) -> Report {
+        let n_docs = input.docs.len();
+        let stale_secs = i64::from(config.stale_after_days) * 86_400;
+        let valid: Vec<(usize, Vec<usize>)> = input
+            .clusters
+            .iter()
+            .enumerate()
+            .filter_map(|(id, cluster)| {
+                let mut members: Vec<usize> =
+                    cluster.iter().copied().filter(|&d| d < n_docs).collect();
+                members.sort_unstable();
+                members.dedup();
+                (members.len() >= 2).then_some((id, members))
+            })
+            .collect();
+        let mut in_story = vec![false; n_docs];
+        for &m in valid.iter().flat_map(|(_, members)| members) {
+            in_story[m] = true;
+        }
+        // Stories are independent; an indexed parallel map keeps them in cluster order.
+        let stories: Vec<Story> = valid
+            .par_iter()
+            .map(|(pos, members)| build_story(input, pos + 1, members, stale_secs))
+            .collect();
+        let singles = input
+            .docs
+            .iter()
+            .zip(&in_story)
+            .filter(|(_, s)| !**s)
+            .map(|(d, _)| Single {
+                id: d.id.clone(),
+                url: d.url.clone(),
+                site: site_of(d),
+                published: d.published.as_ref().map(|p| p.raw.clone()),
+            })
+            .collect::<Vec<_>>();
+        let sites = site_stats(&stories);
+
+        let mut parameters = input.parameters.clone();
+        if parameters.is_null() {
+            parameters = Value::Object(Default::default());
+        }
+        if let Value::Object(m) = &mut parameters {
+            m.entry("stale_after_days")
+                .or_insert(Value::from(config.stale_after_days));
+        }
+        let mut counts = input.counts.clone();
+        if counts.is_null() {
+            counts = Value::Object(Default::default());
+        }
+        if let Value::Object(m) = &mut counts {
+            let copies: Vec<&Member> = stories
+                .iter()
+                .flat_map(|s| &s.members)
+                .filter(|m| m.role == Role::Copy)
+                .collect();
+            let own = [
+                ("stories", stories.len()),
+                (
+                    "clustered_documents",
+                    stories.iter().map(|s| s.size).sum::<usize>(),
+                ),
+                ("singletons", singles.len()),
+                ("copies", copies.len()),
+                ("stale_copies", copies.iter().filter(|m| m.stale).count()),
+                (
+                    "stripped_copies",
+                    copies.iter().filter(|m| m.credited == Some(false)).count(),
+                ),
+            ];
+            for (k, v) in own {
+                m.entry(k).or_insert(Value::from(v));
+            }
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            parameters,
+            counts,
+            clusters: stories,
+            sites,
+            singles,
+            stale_after_days: config.stale_after_days,
+        }
+    }
+}
+
+fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs: i64) -> Story {
+    let docs = input.docs;
+    let (origin, reason) = choose_origin(input, members);
+    let agency = story_wire(input, origin, members);
+    let origin_doc = &docs[origin];
+    let origin_pars = paragraphs_of(input, origin);
+    let origin_pub = origin_doc.published.as_ref();
+
+    let mut order: Vec<usize> = members.iter().copied().filter(|&d| d != origin).collect();
+    order.sort_by_key(|&d| {
+        let u = docs[d].published.as_ref().map(|p| p.unix);
+        (u.is_none(), u, d)
+    });
+    order.insert(0, origin);
+
+    let out_members: Vec<Member> = order
+        .iter()
+        .map(|&d| {
+            let doc = &docs[d];
+            let pars = paragraphs_of(input, d);
+            let is_origin = d == origin;
+            let delay = match (origin_pub, doc.published.as_ref()) {
+                // A bare date is only known to the day: whole days, never below zero on the
+                // origin's own day.
+                (Some(o), Some(u)) if o.date_only || u.date_only => {
+                    Some((u.unix.div_euclid(86_400) - o.unix.div_euclid(86_400)) * 86_400)
+                }
+                (Some(o), Some(u)) => Some(u.unix - o.unix),
+                _ => None,
+            };
+            let (coverage, added, in_order, rows, jaccard, similarity) = if is_origin {
+                (1.0, 0.0, true, Vec::new(), 1.0, 1.0)
+            } else {
+                let a = align::align(origin_pars, pars);
+                let s = (input.similarity)(d, origin);
+                (
+                    a.coverage,
+                    a.added,
+                    a.in_order,
+                    a.rows,
+                    s.jaccard,
+                    s.overlap(),
+                )
+            };
+            let credited = match agency {
+                Some(a) if !is_origin => Some(keeps_credit(input, d, a)),
+                _ => None,
+            };
+            Member {
+                doc: d,
+                id: doc.id.clone(),
+                url: doc.url.clone(),
+                site: site_of(doc),
+                title: doc.title.clone(),
+                published: doc.published.as_ref().map(|p| p.raw.clone()),
+                role: if is_origin { Role::Origin } else { Role::Copy },
+                delay_seconds: delay,
+                coverage: round4(coverage),
+                added: round4(added),
+                jaccard: round4(jaccard),
+                similarity: round4(similarity),
+                credited,
+                stale: !is_origin && delay.is_some_and(|x| x > stale_secs),
+                in_order,
+                paragraphs: pars.to_vec(),
+                rows,
+            }
+        })
+        .collect();
+
+    // All pairs of an evenly spaced sample: exact up to PAIR_SAMPLE members, bounded above.
+    let sample: Vec<usize> = if members.len() <= PAIR_SAMPLE {
+        members.to_vec()
+    } else {
+        (0..PAIR_SAMPLE)
+            .map(|i| members[i * members.len() / PAIR_SAMPLE])
+            .collect()
+    };
+    let mut pair_scores = Vec::new();
+    for (i, &a) in sample.iter().enumerate() {
+        for &b in &sample[i + 1..] {
+            pair_scores.push((input.similarity)(a, b).overlap());
+        }
+    }
+    let similarity_min = pair_scores.iter().copied().fold(f64::INFINITY, f64::min);
+    let similarity_median = median_f64(&mut pair_scores);
+
+    let title = origin_doc
+        .title
+        .clone()
+        .or_else(|| order.iter().find_map(|&d| docs[d].title.clone()))
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| origin_pars.first().map(|p| excerpt(p, 90)))
+        .or_else(|| {
+            origin_doc
+                .text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| excerpt(l, 90))
+        });
+
+    Story {
+        id,
+        size: members.len(),
+        title,
+        wire: agency,
+        origin: Origin {
+            id: origin_doc.id.clone(),
+            url: origin_doc.url.clone(),
+            site: site_of(origin_doc),
+            published: origin_doc.published.as_ref().map(|p| p.raw.clone()),
+            reason,
+        },
+        representative: origin_doc.id.clone(),
+        similarity_min: round4(if similarity_min.is_finite() {
+            similarity_min
+        } else {
+            0.0
+        }),
+        similarity_median: round4(similarity_median),
+        members: out_members,
+    }
+}
+
+fn site_stats(stories: &[Story]) -> Vec<SiteStats> {
+    #[derive(Default)]
+    struct Acc {
+        copies: usize,
+        stripped: usize,
+        delays: Vec<i64>,
+        stale: usize,
+        originated: usize,
+    }
+    let mut by_site: BTreeMap<String, Acc> = BTreeMap::new();
+    for story in stories {
+        for m in &story.members {
+            let key = m.site.clone().unwrap_or_else(|| UNKNOWN_SITE.to_string());
+            let acc = by_site.entry(key).or_default();
+            match m.role {
+                Role::Origin => acc.originated += 1,
+                Role::Copy => {
+                    acc.copies += 1;
+                    acc.stripped += usize::from(m.credited == Some(false));
+                    acc.stale += usize::from(m.stale);
+                    acc.delays.extend(m.delay_seconds);
+                }
+            }
+        }
+    }
+    let mut out: Vec<SiteStats> = by_site
+        .into_iter()
+        .map(|(site, mut a)| SiteStats {
+            site,
+            copies: a.copies,
+            stripped: a.stripped,
+            median_delay_seconds: median_i64(&mut a.delays),
+            stale: a.stale,
+            originated: a.originated,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.copies
+            .cmp(&a.copies)
+            .then(b.originated.cmp(&a.originated))
+            .then(a.site.cmp(&b.site))
+    });
+    out
+}
+
+/// A duration in seconds for people: `45s`, `12m`, `5h 3m`, `152d 4h`.
+pub fn human_delay(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
+    let body = if d > 0 {
+        if h > 0 {
+            format!("{d}d {h}h")
+        } else {
+            format!("{d}d")
+        }
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m")
+    } else {
+        format!("{s}s")
+    };
+    format!("{sign}{body}")
+}
+
+/// A share for people: `0.5556` -> `56%`.
+pub fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// `credited` for people: `kept`, `stripped` or `-`.
+pub fn credit_label(c: Option<bool>) -> &'static str {
+    match c {
+        Some(true) => "kept",
+        Some(false) => "stripped",
+        None => "-",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_delays() {
+        assert_eq!(median_i64(&mut []), None);
+        assert_eq!(median_i64(&mut [5, 1, 3]), Some(3));
+        assert_eq!(median_i64(&mut [1, 4]), Some(2));
+        assert!((median_f64(&mut [0.2, 0.8]) - 0.5).abs() < 1e-12);
+        assert_eq!(human_delay(45), "45s");
+        assert_eq!(human_delay(5 * 3600 + 180), "5h 3m");
+        assert_eq!(human_delay(152 * 86_400 + 4 * 3600), "152d 4h");
+        assert_eq!(human_delay(-120), "-2m");
+    }
+
+    #[test]
+    fn labels_match_the_json_spelling() {
+        for r in [
+            OriginReason::EarliestPublished,
+            OriginReason::WireSite,
+            OriginReason::ContainsOthers,
+            OriginReason::FirstListed,
+        ] {
+            assert_eq!(serde_json::to_value(r).ok(), Some(Value::from(r.as_str())));
+        }
+        for r in [Role::Origin, Role::Copy] {
+            assert_eq!(serde_json::to_value(r).ok(), Some(Value::from(r.as_str())));
+        }
+        assert_eq!(percent(0.5556), "56%");
+    }
+
+    #[test]
+    fn format_names_parse() {
+        assert_eq!("jsonl".parse::<Format>().ok(), Some(Format::Jsonl));
+        assert!(matches!(
+            "xml".parse::<Format>(),
+            Err(Error::InvalidParameter { name: "format", .. })
+        ));
+    }
+
+    use crate::{DocId, Published};
+
+    fn doc(id: &str, url: &str, published: Option<&str>, text: &str) -> Document {
+        Document {
+            id: DocId::Str(id.into()),
+            url: Some(url.into()),
+            site: None,
+            title: None,
+            published: published.and_then(Published::parse),
+            text: text.into(),
+        }
+    }
+
+    /// Similarity from word sets of the paragraphs: enough to order containment.
+    fn build(docs: &[Document], clusters: &[Vec<usize>], stale: u32) -> Report {
+        let paragraphs: Vec<Vec<String>> = docs
+            .iter()
+            .map(|d| d.text.lines().map(String::from).collect())
+            .collect();
+        let sets: Vec<Vec<u64>> = docs
+            .iter()
+            .map(|d| {
+                let mut v: Vec<u64> = align::words(&d.text)
+                    .iter()
+                    .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let sim = |a: usize, b: usize| crate::verify::similarity(&sets[a], &sets[b]);
+        let input = ReportInput {
+            docs,
+            paragraphs: &paragraphs,
+            clusters,
+            similarity: &sim,
+            parameters: Value::Null,
+            counts: Value::Null,
+        };
+        Report::build(
+            &input,
+            &ReportConfig {
+                stale_after_days: stale,
+            },
+        )
+    }
+
+    const BODY: &str = "Officials said the bridge will close for repairs next month.\nTraffic will be diverted through the old town for six weeks.";
+
+    #[test]
+    fn undated_wire_page_beats_a_dated_copy() {
+        let docs = [
+            doc("a", "https://blog.example/x", Some("2024-01-02"), BODY),
+            doc("b", "https://www.reuters.com/x", None, BODY),
+        ];
+        let r = build(&docs, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "b");
+        assert_eq!(r.clusters[0].origin.reason, OriginReason::WireSite);
+        assert_eq!(r.clusters[0].wire.map(|a| a.code), Some("Reuters"));
+        // The copy keeps no Reuters mark: stripped. No dates to compare: no delay, not stale.
+        let copy = &r.clusters[0].members[1];
+        assert_eq!(
+            (copy.credited, copy.delay_seconds, copy.stale),
+            (Some(false), None, false)
+        );
+    }
+
+    #[test]
+    fn the_member_containing_the_others_wins_a_tie() {
+        let short = BODY.lines().next().unwrap_or_default();
+        let docs = [
+            doc("a", "https://a.example/x", Some("2024-01-02"), short),
+            doc("b", "https://b.example/x", Some("2024-01-02"), BODY),
+        ];
+        let r = build(&docs, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "b");
+        assert_eq!(r.clusters[0].origin.reason, OriginReason::ContainsOthers);
+        assert_eq!(r.clusters[0].wire, None);
+        assert_eq!(
+            r.clusters[0].members[1].credited, None,
+            "no wire: not applicable"
+        );
+        assert!((r.clusters[0].members[1].coverage - 0.5).abs() < 0.1);
+    }
+
+    #[test]
+    fn identical_undated_members_fall_back_to_the_first() {
+        let docs = [
+            doc("a", "https://a.example/x", None, BODY),
+            doc("b", "https://b.example/x", None, BODY),
+        ];
+        let r = build(&docs, &[vec![1, 0]], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "a");
+        assert_eq!(r.clusters[0].origin.reason, OriginReason::FirstListed);
+    }
+
+    #[test]
+    fn stale_threshold_is_configurable_and_exclusive() {
+        let docs = [
+            doc("a", "https://a.example/x", Some("2024-01-01"), BODY),
+            doc("b", "https://b.example/x", Some("2024-01-11"), BODY),
+        ];
+        assert!(!build(&docs, &[vec![0, 1]], 10).clusters[0].members[1].stale);
+        assert!(build(&docs, &[vec![0, 1]], 9).clusters[0].members[1].stale);
+    }
+
+    #[test]
+    fn bad_cluster_entries_are_ignored_not_fatal() {
+        let docs = [doc("a", "https://a.example/x", None, BODY)];
+        let r = build(&docs, &[vec![0, 7], vec![]], 30);
+        assert!(r.clusters.is_empty());
+        assert_eq!(r.singles.len(), 1);
+        assert_eq!(r.counts["singletons"], 1);
+    }
+
+    #[test]
+    fn excerpt_cuts_at_a_word() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("one two three four", 10), "one two…");
+    }
+}

@@ -1,0 +1,129 @@
+//! The `text` format: terminal tables for people. Not a contract; use `json` for machines.
+
+use super::{credit_label, human_delay, percent, Report};
+use std::io::{self, Write};
+
+/// Rows of cells, left-aligned in columns two spaces apart; the last column is not padded.
+fn table(w: &mut dyn Write, indent: &str, rows: &[Vec<String>]) -> io::Result<()> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0; cols];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    for r in rows {
+        let mut line = String::from(indent);
+        for (i, c) in r.iter().enumerate() {
+            line.push_str(c);
+            if i + 1 < r.len() {
+                let pad = widths[i] - c.chars().count() + 2;
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// Write the report as terminal tables.
+pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
+    let docs: usize = report.clusters.iter().map(|s| s.size).sum();
+    writeln!(
+        w,
+        "{} {}, {} documents in stories, {} not copied (stale after {} days)",
+        report.clusters.len(),
+        if report.clusters.len() == 1 {
+            "story"
+        } else {
+            "stories"
+        },
+        docs,
+        report.singles.len(),
+        report.stale_after_days,
+    )?;
+    for story in &report.clusters {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Story {}: {}",
+            story.id,
+            story.title.as_deref().unwrap_or("(untitled)")
+        )?;
+        let wire = story.wire.map_or_else(
+            || "none detected".to_string(),
+            |a| format!("{} ({})", a.code, a.name),
+        );
+        writeln!(
+            w,
+            "  {} members, wire {}, similarity min {:.2} median {:.2}",
+            story.size, wire, story.similarity_min, story.similarity_median
+        )?;
+        writeln!(
+            w,
+            "  origin {} ({})",
+            story.origin.id,
+            story.origin.reason.label()
+        )?;
+        let mut rows = vec![[
+            "ROLE",
+            "ID",
+            "SITE",
+            "PUBLISHED",
+            "DELAY",
+            "COVER",
+            "ADDED",
+            "JACC",
+            "SIM",
+            "CREDIT",
+            "STALE",
+            "URL",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for m in &story.members {
+            rows.push(vec![
+                m.role.as_str().into(),
+                m.id.to_string(),
+                m.site.clone().unwrap_or_else(|| "-".into()),
+                m.published.clone().unwrap_or_else(|| "-".into()),
+                m.delay_seconds.map_or_else(|| "-".into(), human_delay),
+                percent(m.coverage),
+                percent(m.added),
+                format!("{:.2}", m.jaccard),
+                format!("{:.2}", m.similarity),
+                credit_label(m.credited).into(),
+                if m.stale { "STALE".into() } else { "-".into() },
+                m.url.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        table(w, "  ", &rows)?;
+    }
+    if !report.sites.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Sites")?;
+        let mut rows = vec![[
+            "SITE",
+            "COPIES",
+            "STRIPPED",
+            "MEDIAN DELAY",
+            "STALE",
+            "ORIGINATED",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for s in &report.sites {
+            rows.push(vec![
+                s.site.clone(),
+                s.copies.to_string(),
+                s.stripped.to_string(),
+                s.median_delay_seconds
+                    .map_or_else(|| "-".into(), human_delay),
+                s.stale.to_string(),
+                s.originated.to_string(),
+            ]);
+        }
+        table(w, "  ", &rows)?;
+    }
+    Ok(())
+}
