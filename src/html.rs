@@ -457,31 +457,52 @@ struct PageMeta {
 }
 
 fn page_metadata(dom: &Dom, url: Option<&str>) -> PageMeta {
-    let attr_of = |sel: &str, attr: &str| -> Option<String> {
-        dom.select(sel)
+    // One traversal for every tag the metadata comes from; the rules below pick from it.
+    let sel = dom.select(
+        "meta, link, title, time, script[type='application/ld+json'], [itemprop='datePublished']",
+    );
+    let nodes = sel.nodes();
+    let is = |n: &NodeRef, tag: &str| n.node_name().is_some_and(|t| t.eq_ignore_ascii_case(tag));
+    let has = |n: &NodeRef, attr: &str, value: &str| {
+        n.attr(attr)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(value))
+    };
+    let first = |pick: &dyn Fn(&NodeRef) -> bool, attr: &str| -> Option<String> {
+        nodes
             .iter()
+            .filter(|n| pick(n))
             .find_map(|n| n.attr(attr).and_then(|v| nonempty(&v)))
     };
+    let meta = |key: &str, value: &str| -> Option<String> {
+        first(&|n| is(n, "meta") && has(n, key, value), "content")
+    };
     let published = [
-        "meta[property='article:published_time']",
-        "meta[name='article:published_time']",
-        "meta[itemprop='datePublished']",
+        meta("property", "article:published_time"),
+        meta("name", "article:published_time"),
+        meta("itemprop", "datePublished"),
+        nodes
+            .iter()
+            .filter(|n| is(n, "script"))
+            .find_map(|n| json_ld_date(&n.text())),
+        first(&|n| has(n, "itemprop", "datePublished"), "datetime"),
+        first(&|n| is(n, "time"), "datetime"),
     ]
-    .iter()
-    .filter_map(|s| attr_of(s, "content"))
-    .chain(json_ld_date(dom))
-    .chain(attr_of("[itemprop='datePublished']", "datetime"))
-    .chain(attr_of("time[datetime]", "datetime"))
+    .into_iter()
+    .flatten()
     .find_map(|d| parse_date(&d));
-    let canonical = attr_of("link[rel='canonical']", "href")
-        .or_else(|| attr_of("meta[property='og:url']", "content"))
+    let canonical = first(&|n| is(n, "link") && has(n, "rel", "canonical"), "href")
+        .or_else(|| meta("property", "og:url"))
         .and_then(|c| absolute(&c, url));
     PageMeta {
-        title: attr_of("meta[property='og:title']", "content")
-            .or_else(|| dom.select("title").iter().find_map(|t| nonempty(&t.text()))),
+        title: meta("property", "og:title").or_else(|| {
+            nodes
+                .iter()
+                .filter(|n| is(n, "title"))
+                .find_map(|t| nonempty(&t.text()))
+        }),
         published,
         canonical,
-        site_name: attr_of("meta[property='og:site_name']", "content"),
+        site_name: meta("property", "og:site_name"),
     }
 }
 
@@ -494,8 +515,8 @@ fn absolute(href: &str, base: Option<&str>) -> Option<String> {
     matches!(u.scheme(), "http" | "https").then(|| u.to_string())
 }
 
-/// `datePublished` from the page's JSON-LD blocks (objects, arrays and `@graph`).
-fn json_ld_date(dom: &Dom) -> Option<String> {
+/// `datePublished` from one JSON-LD block (an object, an array, or a `@graph`).
+fn json_ld_date(block: &str) -> Option<String> {
     fn walk(v: &serde_json::Value) -> Option<String> {
         match v {
             serde_json::Value::Object(m) => {
@@ -508,12 +529,7 @@ fn json_ld_date(dom: &Dom) -> Option<String> {
             _ => None,
         }
     }
-    dom.select("script[type='application/ld+json']")
-        .iter()
-        .find_map(|s| {
-            let v: serde_json::Value = serde_json::from_str(s.text().trim()).ok()?;
-            walk(&v)
-        })
+    walk(&serde_json::from_str(block.trim()).ok()?)
 }
 
 /// A publication date as pages write it: RFC 3339, RFC 3339 without an offset (read as UTC),
@@ -853,8 +869,14 @@ mod tests {
             parse_date("2024-03-05T10:00:00.123Z").map(|p| p.unix),
             Some(1_709_632_800)
         );
-        assert_eq!(parse_date("2024-03-05 (Tue)").map(|p| p.date_only), Some(true));
-        assert_eq!(parse_date("2024-03-05T10:00:00").map(|p| p.date_only), Some(false));
+        assert_eq!(
+            parse_date("2024-03-05 (Tue)").map(|p| p.date_only),
+            Some(true)
+        );
+        assert_eq!(
+            parse_date("2024-03-05T10:00:00").map(|p| p.date_only),
+            Some(false)
+        );
         assert_eq!(parse_date("March 5"), None);
     }
 
