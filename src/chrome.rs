@@ -120,7 +120,8 @@ impl LineStats {
 
     /// Whether a line is template on `site` under `cfg`.
     pub fn is_template(&self, cfg: &ChromeConfig, site: u64, line: u64) -> bool {
-        let global_cap = f64::from(cfg.global_max_pages).max(cfg.global_max_share * self.pages as f64);
+        let global_cap =
+            f64::from(cfg.global_max_pages).max(cfg.global_max_share * self.pages as f64);
         if f64::from(lookup(&self.global, line)) > global_cap {
             return true;
         }
@@ -133,7 +134,7 @@ pub fn content_mask(lines: &[Line], template: &[bool], cfg: &ChromeConfig) -> Ve
     let mut keep: Vec<bool> = template
         .iter()
         .zip(lines)
-        .map(|(t, l)| !t && !(cfg.drop_metadata_lines && l.metadata))
+        .map(|(&t, l)| !(t || (cfg.drop_metadata_lines && l.metadata)))
         .collect();
     if !cfg.drop_headline_lists {
         return keep;
@@ -179,7 +180,10 @@ pub fn shingle_df(sets: &[Vec<u64>]) -> Vec<(u64, u32)> {
 /// The shingles that carry no evidence: on more pages than the configured cap.
 pub fn stop_shingles(df: &[(u64, u32)], pages: usize, cfg: &ChromeConfig) -> Vec<u64> {
     let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
-    df.iter().filter(|&&(_, n)| f64::from(n) > cap).map(|&(h, _)| h).collect()
+    df.iter()
+        .filter(|&&(_, n)| f64::from(n) > cap)
+        .map(|&(h, _)| h)
+        .collect()
 }
 
 /// Remove `stop` (sorted) from `set` (sorted) in place.
@@ -200,12 +204,19 @@ mod tests {
         let pages: Vec<String> = (0..4)
             .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nIt goes on {i} and on.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nAbout Us  Contact"))
             .collect();
-        let u: Vec<Units> = pages.iter().map(|p| units(p, UnspacedScripts::Characters)).collect();
+        let u: Vec<Units> = pages
+            .iter()
+            .map(|p| units(p, UnspacedScripts::Characters))
+            .collect();
         let site = site_hash(Some("lywire.info"));
         let refs: Vec<(u64, &Units)> = u.iter().map(|x| (site, x)).collect();
         let stats = LineStats::build(&refs);
         let cfg = ChromeConfig::default();
-        let t: Vec<bool> = u[0].lines.iter().map(|l| stats.is_template(&cfg, site, l.hash)).collect();
+        let t: Vec<bool> = u[0]
+            .lines
+            .iter()
+            .map(|l| stats.is_template(&cfg, site, l.hash))
+            .collect();
         assert_eq!(t, vec![true, false, false, true, false, false, true]);
         let keep = content_mask(&u[0].lines, &t, &cfg);
         assert_eq!(keep, vec![false, true, true, false, false, false, false]);
@@ -216,7 +227,11 @@ mod tests {
     #[test]
     fn brief_tables_are_content() {
         let u = units("Shr loss 15 cts vs loss 11 cts\nNet loss 632,000 vs loss 437,000\nRevs 3,206,000 vs 2,650,000\nYear", UnspacedScripts::Characters);
-        let keep = content_mask(&u.lines, &vec![false; u.lines.len()], &ChromeConfig::default());
+        let keep = content_mask(
+            &u.lines,
+            &vec![false; u.lines.len()],
+            &ChromeConfig::default(),
+        );
         assert!(keep.iter().all(|&k| k));
     }
 }

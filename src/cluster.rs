@@ -98,7 +98,12 @@ fn sample(members: &[u32], k: usize) -> impl Iterator<Item = u32> + '_ {
 /// Group `n` documents by `edges`. `passes(a, b)` says whether two documents match on their own
 /// (the verifier's verdict); the guard calls it for cross pairs. Returns clusters of two or more
 /// documents, each sorted ascending, ordered by size (largest first) then first member.
-pub fn cluster(n: usize, edges: &[Edge], cfg: &ClusterConfig, passes: impl Fn(u32, u32) -> bool) -> Vec<Vec<u32>> {
+pub fn cluster(
+    n: usize,
+    edges: &[Edge],
+    cfg: &ClusterConfig,
+    passes: impl Fn(u32, u32) -> bool,
+) -> Vec<Vec<u32>> {
     let mut order: Vec<&Edge> = edges.iter().collect();
     order.sort_by(|x, y| {
         y.strength()
@@ -140,20 +145,51 @@ mod tests {
     use proptest::prelude::*;
 
     fn e(a: u32, b: u32, s: f64) -> Edge {
-        Edge { a, b, sim: Similarity { jaccard: s, containment_a: s, containment_b: s } }
+        Edge {
+            a,
+            b,
+            sim: Similarity {
+                jaccard: s,
+                containment_a: s,
+                containment_b: s,
+            },
+        }
     }
 
     #[test]
     fn page_with_two_stories_does_not_glue_them() {
         // 0,1 = story X; 2,3 = story Y; 4 = a page carrying both.
-        let edges = [e(0, 1, 0.9), e(2, 3, 0.9), e(0, 4, 0.8), e(1, 4, 0.8), e(2, 4, 0.7), e(3, 4, 0.7)];
+        let edges = [
+            e(0, 1, 0.9),
+            e(2, 3, 0.9),
+            e(0, 4, 0.8),
+            e(1, 4, 0.8),
+            e(2, 4, 0.7),
+            e(3, 4, 0.7),
+        ];
         let matches = |a: u32, b: u32| {
-            let story = |d: u32| if d < 2 { 1 } else if d < 4 { 2 } else { 3 };
+            let story = |d: u32| {
+                if d < 2 {
+                    1
+                } else if d < 4 {
+                    2
+                } else {
+                    3
+                }
+            };
             story(a) == story(b) || a == 4 || b == 4
         };
         let c = cluster(5, &edges, &ClusterConfig::default(), matches);
         assert_eq!(c, vec![vec![0, 1, 4], vec![2, 3]]);
-        let plain = cluster(5, &edges, &ClusterConfig { guard: false, ..ClusterConfig::default() }, matches);
+        let plain = cluster(
+            5,
+            &edges,
+            &ClusterConfig {
+                guard: false,
+                ..ClusterConfig::default()
+            },
+            matches,
+        );
         assert_eq!(plain, vec![vec![0, 1, 2, 3, 4]]);
     }
 

@@ -186,22 +186,38 @@ mod tests {
 
     #[test]
     fn site_collapses_subdomains() {
-        assert_eq!(site_of_url("https://www.bbc.co.uk/news/1").as_deref(), Some("bbc.co.uk"));
-        assert_eq!(site_of_url("https://m.example.com/a").as_deref(), Some("example.com"));
-        assert_eq!(site_of_url("http://127.0.0.1:8080/a").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            site_of_url("https://www.bbc.co.uk/news/1").as_deref(),
+            Some("bbc.co.uk")
+        );
+        assert_eq!(
+            site_of_url("https://m.example.com/a").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            site_of_url("http://127.0.0.1:8080/a").as_deref(),
+            Some("127.0.0.1")
+        );
         assert_eq!(site_of_url("not a url"), None);
     }
 
     #[test]
     fn published_parses_both_forms() {
         assert_eq!(Published::parse("1970-01-02").map(|p| p.unix), Some(86400));
-        assert_eq!(Published::parse("1970-01-01T00:01:00Z").map(|p| p.unix), Some(60));
+        assert_eq!(
+            Published::parse("1970-01-01T00:01:00Z").map(|p| p.unix),
+            Some(60)
+        );
         assert_eq!(Published::parse("yesterday"), None);
     }
 
     #[test]
     fn numeric_ids_sort_numerically_and_serialize_as_numbers() {
-        let mut v = [DocId::Num("10".into()), DocId::Str("a".into()), DocId::Num("9".into())];
+        let mut v = [
+            DocId::Num("10".into()),
+            DocId::Str("a".into()),
+            DocId::Num("9".into()),
+        ];
         v.sort();
         assert_eq!(v[0], DocId::Num("9".into()));
         assert_eq!(serde_json::to_string(&v[1]).unwrap(), "10");

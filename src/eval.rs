@@ -36,9 +36,14 @@ fn pairs(n: u64) -> u64 {
 
 /// Score `predicted` (document key -> cluster label, clustered documents only) against `truth`
 /// (document key -> label, every document).
-pub fn score(truth: &BTreeMap<String, String>, predicted: &BTreeMap<String, String>) -> Result<Scores> {
+pub fn score(
+    truth: &BTreeMap<String, String>,
+    predicted: &BTreeMap<String, String>,
+) -> Result<Scores> {
     if let Some(k) = predicted.keys().find(|k| !truth.contains_key(*k)) {
-        return Err(Error::Eval(format!("document {k} is in the clusters but not in the truth")));
+        return Err(Error::Eval(format!(
+            "document {k} is in the clusters but not in the truth"
+        )));
     }
     // Contingency table over (true label, predicted label); unpredicted documents are their own
     // singleton clusters.
@@ -60,16 +65,32 @@ pub fn score(truth: &BTreeMap<String, String>, predicted: &BTreeMap<String, Stri
     let sum_a: u64 = a_sizes.values().map(|&c| pairs(c)).sum();
     let sum_b: u64 = b_sizes.values().map(|&c| pairs(c)).sum();
     let total = pairs(n) as f64;
-    let expected = if total > 0.0 { sum_a as f64 * sum_b as f64 / total } else { 0.0 };
+    let expected = if total > 0.0 {
+        sum_a as f64 * sum_b as f64 / total
+    } else {
+        0.0
+    };
     let max_index = (sum_a + sum_b) as f64 / 2.0;
     let ari = if (max_index - expected).abs() < f64::EPSILON {
         1.0
     } else {
         (index as f64 - expected) / (max_index - expected)
     };
-    let precision = if sum_b == 0 { 1.0 } else { index as f64 / sum_b as f64 };
-    let recall = if sum_a == 0 { 1.0 } else { index as f64 / sum_a as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let precision = if sum_b == 0 {
+        1.0
+    } else {
+        index as f64 / sum_b as f64
+    };
+    let recall = if sum_a == 0 {
+        1.0
+    } else {
+        index as f64 / sum_a as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     Ok(Scores {
         documents: truth.len(),
         predicted_pairs: sum_b,
@@ -96,7 +117,9 @@ mod tests {
     use super::*;
 
     fn map(v: &[(&str, &str)]) -> BTreeMap<String, String> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -112,8 +135,22 @@ mod tests {
     #[test]
     fn ari_matches_sklearn() {
         // sklearn.metrics.adjusted_rand_score([0,0,0,1,1,1], [0,0,1,1,2,2]) = 0.24242424...
-        let truth = map(&[("a", "0"), ("b", "0"), ("c", "0"), ("d", "1"), ("e", "1"), ("f", "1")]);
-        let pred = map(&[("a", "p0"), ("b", "p0"), ("c", "p1"), ("d", "p1"), ("e", "p2"), ("f", "p2")]);
+        let truth = map(&[
+            ("a", "0"),
+            ("b", "0"),
+            ("c", "0"),
+            ("d", "1"),
+            ("e", "1"),
+            ("f", "1"),
+        ]);
+        let pred = map(&[
+            ("a", "p0"),
+            ("b", "p0"),
+            ("c", "p1"),
+            ("d", "p1"),
+            ("e", "p2"),
+            ("f", "p2"),
+        ]);
         let s = score(&truth, &pred).expect("ok");
         assert!((s.ari - 0.242_424_242_4).abs() < 1e-6, "{}", s.ari);
         assert!((s.precision - 2.0 / 3.0).abs() < 1e-9);

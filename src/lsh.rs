@@ -43,14 +43,22 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 
 /// The `bands x rows` (with `bands * rows <= num_perm`) minimizing
 /// `fp_weight * FP area + fn_weight * FN area` around `threshold`.
-pub fn optimal_bands(threshold: f64, num_perm: usize, fp_weight: f64, fn_weight: f64) -> Result<Banding> {
+pub fn optimal_bands(
+    threshold: f64,
+    num_perm: usize,
+    fp_weight: f64,
+    fn_weight: f64,
+) -> Result<Banding> {
     if !(threshold > 0.0 && threshold < 1.0) {
         return Err(Error::InvalidParameter {
             name: "threshold",
             message: format!("must be strictly between 0 and 1, got {threshold}"),
         });
     }
-    let mut best = Banding { bands: 1, rows: num_perm.max(1) };
+    let mut best = Banding {
+        bands: 1,
+        rows: num_perm.max(1),
+    };
     let mut best_err = f64::INFINITY;
     for bands in 1..=num_perm {
         let max_rows = num_perm / bands;
@@ -80,7 +88,12 @@ pub struct LshConfig {
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and deduplicated, from flat signatures
 /// (`values.len() == n * num_perm`). Documents with `indexed[i] == false` take no part.
-pub fn candidates(values: &[u32], num_perm: usize, indexed: &[bool], cfg: &LshConfig) -> Result<Vec<(u32, u32)>> {
+pub fn candidates(
+    values: &[u32],
+    num_perm: usize,
+    indexed: &[bool],
+    cfg: &LshConfig,
+) -> Result<Vec<(u32, u32)>> {
     let Banding { bands, rows } = cfg.banding;
     if bands == 0 || rows == 0 || bands * rows > num_perm {
         return Err(Error::InvalidParameter {
@@ -98,7 +111,10 @@ pub fn candidates(values: &[u32], num_perm: usize, indexed: &[bool], cfg: &LshCo
                 .map(|i| {
                     let sig = &values[i * num_perm..(i + 1) * num_perm];
                     let slice = &sig[band * rows..(band + 1) * rows];
-                    (xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64), i as u32)
+                    (
+                        xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
+                        i as u32,
+                    )
                 })
                 .collect();
             keys.sort_unstable();
@@ -118,7 +134,10 @@ pub fn candidates(values: &[u32], num_perm: usize, indexed: &[bool], cfg: &LshCo
     let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
     all.par_sort_unstable();
     all.dedup();
-    Ok(all.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect())
+    Ok(all
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect())
 }
 
 fn pack(a: u32, b: u32) -> u64 {
@@ -159,9 +178,18 @@ mod tests {
     fn optimal_bands_match_datasketch() {
         // datasketch 1.x's _optimal_param(t, 128, 0.5, 0.5): (25, 5) at 0.5, (9, 13) at 0.8,
         // (37, 3) at 0.3.
-        assert_eq!(optimal_bands(0.5, 128, 0.5, 0.5).expect("ok"), Banding { bands: 25, rows: 5 });
-        assert_eq!(optimal_bands(0.3, 128, 0.5, 0.5).expect("ok"), Banding { bands: 37, rows: 3 });
-        assert_eq!(optimal_bands(0.8, 128, 0.5, 0.5).expect("ok"), Banding { bands: 9, rows: 13 });
+        assert_eq!(
+            optimal_bands(0.5, 128, 0.5, 0.5).expect("ok"),
+            Banding { bands: 25, rows: 5 }
+        );
+        assert_eq!(
+            optimal_bands(0.3, 128, 0.5, 0.5).expect("ok"),
+            Banding { bands: 37, rows: 3 }
+        );
+        assert_eq!(
+            optimal_bands(0.8, 128, 0.5, 0.5).expect("ok"),
+            Banding { bands: 9, rows: 13 }
+        );
         assert!(optimal_bands(1.5, 128, 0.5, 0.5).is_err());
     }
 
@@ -169,7 +197,10 @@ mod tests {
     fn huge_bucket_stays_linear() {
         let n = 10_000;
         let values = vec![7u32; n * 4];
-        let cfg = LshConfig { banding: Banding { bands: 2, rows: 2 }, max_run_pairs: 64 };
+        let cfg = LshConfig {
+            banding: Banding { bands: 2, rows: 2 },
+            max_run_pairs: 64,
+        };
         let c = candidates(&values, 4, &vec![true; n], &cfg).expect("ok");
         assert!(c.len() < 9 * n, "{} pairs", c.len());
         assert!(c.len() >= n - 1);
@@ -178,7 +209,10 @@ mod tests {
     #[test]
     fn unindexed_documents_never_pair() {
         let values = vec![1u32; 3 * 4];
-        let cfg = LshConfig { banding: Banding { bands: 1, rows: 4 }, max_run_pairs: 64 };
+        let cfg = LshConfig {
+            banding: Banding { bands: 1, rows: 4 },
+            max_run_pairs: 64,
+        };
         let c = candidates(&values, 4, &[true, false, true], &cfg).expect("ok");
         assert_eq!(c, vec![(0, 2)]);
     }

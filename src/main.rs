@@ -42,7 +42,7 @@ struct Cli {
 enum Command {
     /// Group near-duplicate documents of a corpus into clusters.
     #[command(after_help = EXIT_CODES)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Score clusters (JSONL from `scan --format jsonl`) against labels.
     #[command(after_help = EXIT_CODES)]
     Eval(EvalArgs),
@@ -187,7 +187,11 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { Exit::Error } else { Exit::Ok };
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Ok
+            };
             let _ = e.print();
             std::process::exit(code as i32);
         }
@@ -207,13 +211,15 @@ fn main() {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        Command::Scan(a) => scan(a),
+        Command::Scan(a) => scan(*a),
         Command::Eval(a) => eval(a),
         Command::Extract(a) => extract(a),
     }
@@ -232,7 +238,10 @@ fn config(p: &ParamArgs) -> ScanConfig {
         threshold: p.threshold,
         containment: p.containment,
         lsh_threshold: p.lsh_threshold,
-        banding: p.bands.zip(p.rows).map(|(bands, rows)| Banding { bands, rows }),
+        banding: p
+            .bands
+            .zip(p.rows)
+            .map(|(bands, rows)| Banding { bands, rows }),
         min_shingles: p.min_shingles,
         chrome: if p.keep_chrome {
             ChromeConfig {
@@ -302,7 +311,11 @@ fn read_all(inputs: &[PathBuf], fields: &FieldMap) -> Result<(Vec<Document>, Rea
     let mut docs = Vec::new();
     let mut on_doc = |d| docs.push(d);
     let mut on_skip = |e: wirecopy::Error| eprintln!("warning: skipped {e}");
-    let mut sink = Sink { on_doc: &mut on_doc, on_skip: &mut on_skip, counts: ReadCounts::default() };
+    let mut sink = Sink {
+        on_doc: &mut on_doc,
+        on_skip: &mut on_skip,
+        counts: ReadCounts::default(),
+    };
     source::read_inputs(inputs, fields, &mut sink)?;
     let counts = sink.counts;
     Ok((docs, counts))
@@ -325,16 +338,29 @@ fn scan(a: ScanArgs) -> Result<Exit> {
         published: a.fields.published_field.clone(),
     };
     let (docs, read) = read_all(&a.inputs, &fields)?;
-    let bars = Bars { bar: Mutex::new(None), enabled: !a.quiet && io::stderr().is_terminal() };
+    let bars = Bars {
+        bar: Mutex::new(None),
+        enabled: !a.quiet && io::stderr().is_terminal(),
+    };
     let result = pipeline::scan(docs, &cfg, &bars)?;
     bars.finish();
-    let format = a.format.unwrap_or(if a.output.is_none() && io::stdout().is_terminal() {
-        Format::Text
-    } else {
-        Format::Jsonl
-    });
-    let report = output::report(&result, read, &ReportConfig { stale_after_days: a.stale_after });
-    write_output(a.output.as_deref(), |w| report::render(&report, format.into(), w))?;
+    let format = a
+        .format
+        .unwrap_or(if a.output.is_none() && io::stdout().is_terminal() {
+            Format::Text
+        } else {
+            Format::Jsonl
+        });
+    let report = output::report(
+        &result,
+        read,
+        &ReportConfig {
+            stale_after_days: a.stale_after,
+        },
+    );
+    write_output(a.output.as_deref(), |w| {
+        report::render(&report, format.into(), w)
+    })?;
     if !a.quiet {
         let c = output::counts(&result, read);
         eprintln!(
@@ -342,7 +368,11 @@ fn scan(a: ScanArgs) -> Result<Exit> {
             c.documents, c.clusters, c.clustered_documents, c.skipped
         );
     }
-    Ok(if read.skipped > 0 { Exit::Skipped } else { Exit::Ok })
+    Ok(if read.skipped > 0 {
+        Exit::Skipped
+    } else {
+        Exit::Ok
+    })
 }
 
 impl From<Format> for report::Format {
@@ -358,7 +388,10 @@ impl From<Format> for report::Format {
 }
 
 /// Write to a file atomically (temporary file in the same folder, then rename) or to stdout.
-fn write_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+fn write_output(
+    path: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
     match path {
         None => {
             let stdout = io::stdout();
@@ -367,21 +400,29 @@ fn write_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> io::Resul
             w.flush().context("writing to stdout")?;
         }
         Some(p) => {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
             {
                 let mut w = BufWriter::new(tmp.as_file_mut());
                 f(&mut w).with_context(|| format!("writing {}", p.display()))?;
-                w.flush().with_context(|| format!("writing {}", p.display()))?;
+                w.flush()
+                    .with_context(|| format!("writing {}", p.display()))?;
             }
-            tmp.persist(p).with_context(|| format!("writing {}", p.display()))?;
+            tmp.persist(p)
+                .with_context(|| format!("writing {}", p.display()))?;
         }
     }
     Ok(())
 }
 
-fn read_json_lines(path: &Path, mut each: impl FnMut(u64, serde_json::Value) -> Result<()>) -> Result<()> {
+fn read_json_lines(
+    path: &Path,
+    mut each: impl FnMut(u64, serde_json::Value) -> Result<()>,
+) -> Result<()> {
     let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     for (i, line) in io::BufReader::new(f).lines().enumerate() {
         let n = i as u64 + 1;
@@ -389,8 +430,8 @@ fn read_json_lines(path: &Path, mut each: impl FnMut(u64, serde_json::Value) -> 
         if line.trim().is_empty() {
             continue;
         }
-        let v: serde_json::Value =
-            serde_json::from_str(&line).with_context(|| format!("reading {} line {n}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .with_context(|| format!("reading {} line {n}", path.display()))?;
         each(n, v).with_context(|| format!("reading {} line {n}", path.display()))?;
     }
     Ok(())
@@ -400,8 +441,14 @@ fn eval(a: EvalArgs) -> Result<Exit> {
     use wirecopy::eval::{id_key, score};
     let mut truth = BTreeMap::new();
     read_json_lines(&a.truth, |_, v| {
-        let id = v.get("id").and_then(id_key).context("missing or invalid \"id\"")?;
-        let c = v.get("cluster").and_then(id_key).context("missing or invalid \"cluster\"")?;
+        let id = v
+            .get("id")
+            .and_then(id_key)
+            .context("missing or invalid \"id\"")?;
+        let c = v
+            .get("cluster")
+            .and_then(id_key)
+            .context("missing or invalid \"cluster\"")?;
         if truth.insert(id.clone(), c).is_some() {
             bail!("document {id} is labelled twice");
         }
@@ -409,10 +456,19 @@ fn eval(a: EvalArgs) -> Result<Exit> {
     })?;
     let mut predicted = BTreeMap::new();
     read_json_lines(&a.clusters, |n, v| {
-        let c = v.get("cluster").and_then(id_key).unwrap_or_else(|| format!("line{n}"));
-        let members = v.get("members").and_then(|m| m.as_array()).context("missing \"members\" array")?;
+        let c = v
+            .get("cluster")
+            .and_then(id_key)
+            .unwrap_or_else(|| format!("line{n}"));
+        let members = v
+            .get("members")
+            .and_then(|m| m.as_array())
+            .context("missing \"members\" array")?;
         for m in members {
-            let id = m.get("id").and_then(id_key).context("member without a valid \"id\"")?;
+            let id = m
+                .get("id")
+                .and_then(id_key)
+                .context("member without a valid \"id\"")?;
             if predicted.insert(id.clone(), c.clone()).is_some() {
                 bail!("document {id} is in two clusters");
             }

@@ -199,7 +199,13 @@ mod tests {
     fn incompatible_signatures_are_an_error() {
         let a = hasher(64).sign(&[1, 2, 3]);
         let b = hasher(32).sign(&[1, 2, 3]);
-        assert!(matches!(a.jaccard(&b), Err(Error::MismatchNumPerm { left: 64, right: 32 })));
+        assert!(matches!(
+            a.jaccard(&b),
+            Err(Error::MismatchNumPerm {
+                left: 64,
+                right: 32
+            })
+        ));
         let mut c = a.clone();
         c.params.seed = 8;
         assert!(matches!(a.jaccard(&c), Err(Error::MismatchSeed { .. })));
@@ -208,7 +214,10 @@ mod tests {
         assert!(matches!(a.jaccard(&d), Err(Error::MismatchShingle { .. })));
         let mut e = a.clone();
         e.params.normalizer_version += 1;
-        assert!(matches!(a.jaccard(&e), Err(Error::MismatchNormalizer { .. })));
+        assert!(matches!(
+            a.jaccard(&e),
+            Err(Error::MismatchNormalizer { .. })
+        ));
     }
 
     #[test]

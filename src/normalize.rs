@@ -131,8 +131,10 @@ pub fn fold(text: &str) -> String {
 
 fn fold_char(c: char) -> char {
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{FF07}' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => '"',
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}'
+        | '\u{FF07}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => '"',
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
         '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => '\u{200B}',
@@ -142,7 +144,11 @@ fn fold_char(c: char) -> char {
 
 fn unicode_units(raw: &str, unspaced: UnspacedScripts, scratch: &mut String, out: &mut Vec<u64>) {
     // Zero-width characters and soft hyphens are dropped so that "co\u{AD}operate" is one word.
-    let typo: String = raw.chars().map(fold_char).filter(|&c| c != '\u{200B}').collect();
+    let typo: String = raw
+        .chars()
+        .map(fold_char)
+        .filter(|&c| c != '\u{200B}')
+        .collect();
     let nfkc: String = typo.nfkc().collect();
     let folded = caseless::default_case_fold_str(&nfkc);
     for w in folded.unicode_words() {
@@ -250,8 +256,11 @@ fn ascii_units(line: &[u8], buf: &mut String, out: &mut Vec<u64>) {
                 }
                 MID_LETTER | MID_NUM_LET | MID_NUM if i + 1 < n => {
                     let next = class(i + 1);
-                    let joins = (prev == LETTER && next == LETTER && matches!(c, MID_LETTER | MID_NUM_LET))
-                        || (prev == NUMERIC && next == NUMERIC && matches!(c, MID_NUM | MID_NUM_LET));
+                    let joins =
+                        (prev == LETTER && next == LETTER && matches!(c, MID_LETTER | MID_NUM_LET))
+                            || (prev == NUMERIC
+                                && next == NUMERIC
+                                && matches!(c, MID_NUM | MID_NUM_LET));
                     if joins {
                         i += 1;
                     } else {
@@ -281,15 +290,26 @@ fn starts_with_bullet(raw: &str) -> bool {
     let t = raw.trim_start();
     let mut it = t.chars();
     match it.next() {
-        Some('-' | '*' | '\u{2022}' | '\u{00B7}' | '\u{2013}' | '\u{2014}' | '\u{25BA}' | '\u{25B8}') => {
-            it.next().is_some_and(char::is_whitespace)
-        }
+        Some(
+            '-' | '*' | '\u{2022}' | '\u{00B7}' | '\u{2013}' | '\u{2014}' | '\u{25BA}' | '\u{25B8}',
+        ) => it.next().is_some_and(char::is_whitespace),
         _ => false,
     }
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 /// Short date/time lines and bylines. English month names, ISO dates and clock times are
@@ -303,8 +323,13 @@ fn is_metadata(raw: &str, units: usize) -> bool {
         return true;
     }
     let has_month = words.iter().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphabetic()).to_ascii_lowercase();
-        w.len() >= 3 && MONTHS.iter().any(|m| m.starts_with(&w) && (w.len() == 3 || w.len() == m.len()))
+        let w = w
+            .trim_matches(|c: char| !c.is_alphabetic())
+            .to_ascii_lowercase();
+        w.len() >= 3
+            && MONTHS
+                .iter()
+                .any(|m| m.starts_with(&w) && (w.len() == 3 || w.len() == m.len()))
     });
     let has_year = words.iter().any(|w| {
         let d = w.trim_matches(|c: char| !c.is_ascii_digit());
@@ -315,7 +340,10 @@ fn is_metadata(raw: &str, units: usize) -> bool {
         w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit()
     });
     let has_iso = bytes.windows(10).any(|w| {
-        w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[5..7].iter().all(u8::is_ascii_digit) && w[7] == b'-'
+        w[..4].iter().all(u8::is_ascii_digit)
+            && w[4] == b'-'
+            && w[5..7].iter().all(u8::is_ascii_digit)
+            && w[7] == b'-'
     });
     (has_month && (has_year || has_clock)) || has_iso || (has_clock && has_year)
 }
@@ -333,7 +361,9 @@ fn is_title_case(raw: &str) -> bool {
 }
 
 fn ends_like_sentence(raw: &str) -> bool {
-    let t = raw.trim_end().trim_end_matches(['"', '\'', '\u{201D}', '\u{2019}', ')']);
+    let t = raw
+        .trim_end()
+        .trim_end_matches(['"', '\'', '\u{201D}', '\u{2019}', ')']);
     t.ends_with(['.', '!', '?', ':', '\u{3002}', '\u{FF01}', '\u{FF1F}'])
 }
 
@@ -344,7 +374,12 @@ mod tests {
 
     fn slow(line: &str) -> Vec<u64> {
         let mut v = Vec::new();
-        unicode_units(line, UnspacedScripts::Characters, &mut String::new(), &mut v);
+        unicode_units(
+            line,
+            UnspacedScripts::Characters,
+            &mut String::new(),
+            &mut v,
+        );
         v
     }
 
@@ -356,8 +391,14 @@ mod tests {
 
     #[test]
     fn typography_and_case_fold_away() {
-        let a = units("\u{201C}Don\u{2019}t\u{201D} \u{2014} STRASSE 1,000.5", UnspacedScripts::Characters);
-        let b = units("\"don't\" - stra\u{00DF}e 1,000.5", UnspacedScripts::Characters);
+        let a = units(
+            "\u{201C}Don\u{2019}t\u{201D} \u{2014} STRASSE 1,000.5",
+            UnspacedScripts::Characters,
+        );
+        let b = units(
+            "\"don't\" - stra\u{00DF}e 1,000.5",
+            UnspacedScripts::Characters,
+        );
         assert_eq!(a.units, b.units);
         assert_eq!(a.units.len(), 3);
     }
@@ -372,7 +413,10 @@ mod tests {
 
     #[test]
     fn line_features() {
-        let u = units("- Port Strike Enters Third Week\nHe said: \"It rained.\"\n\n  ", UnspacedScripts::Characters);
+        let u = units(
+            "- Port Strike Enters Third Week\nHe said: \"It rained.\"\n\n  ",
+            UnspacedScripts::Characters,
+        );
         assert_eq!(u.lines.len(), 2);
         assert!(u.lines[0].bullet && !u.lines[0].sentence_end);
         assert!(!u.lines[1].bullet && u.lines[1].sentence_end);
@@ -384,7 +428,10 @@ mod tests {
 
     #[test]
     fn ascii_fast_path_examples() {
-        for s in ["U.S. shares fell 1.5 pct, or 1,000.25 dlrs; e.g. it's 3:30", "a_b __ _ x'y 'q' 1'2 a:b: a..b 1.,2"] {
+        for s in [
+            "U.S. shares fell 1.5 pct, or 1,000.25 dlrs; e.g. it's 3:30",
+            "a_b __ _ x'y 'q' 1'2 a:b: a..b 1.,2",
+        ] {
             assert_eq!(fast(s), slow(s), "{s}");
         }
     }

@@ -106,13 +106,19 @@ impl ScanConfig {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
-                Err(Error::InvalidParameter { name, message: format!("must be between 0 and 1, got {v}") })
+                Err(Error::InvalidParameter {
+                    name,
+                    message: format!("must be between 0 and 1, got {v}"),
+                })
             }
         };
         unit("threshold", self.threshold)?;
         unit("containment", self.containment)?;
         if self.shingle.size() == 0 {
-            return Err(Error::InvalidParameter { name: "shingle-size", message: "must be at least 1".into() });
+            return Err(Error::InvalidParameter {
+                name: "shingle-size",
+                message: "must be at least 1".into(),
+            });
         }
         let b = self.banding()?;
         if b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm {
@@ -246,14 +252,25 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .par_iter()
         .zip(&sites)
         .map(|(u, &site)| {
-            let t: Vec<bool> = u.lines.iter().map(|l| line_stats.is_template(&cfg.chrome, site, l.hash)).collect();
+            let t: Vec<bool> = u
+                .lines
+                .iter()
+                .map(|l| line_stats.is_template(&cfg.chrome, site, l.hash))
+                .collect();
             chrome::content_mask(&u.lines, &t, &cfg.chrome)
         })
         .collect();
     let content_lines: Vec<Vec<u32>> = units
         .iter()
         .zip(&masks)
-        .map(|(u, m)| u.lines.iter().zip(m).filter(|(_, &k)| k).map(|(l, _)| l.raw).collect())
+        .map(|(u, m)| {
+            u.lines
+                .iter()
+                .zip(m)
+                .filter(|(_, &k)| k)
+                .map(|(l, _)| l.raw)
+                .collect()
+        })
         .collect();
 
     obs.stage("shingling", n as u64);
@@ -270,8 +287,12 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     let df = chrome::shingle_df(&sets);
     let stop = chrome::stop_shingles(&df, n, &cfg.chrome);
     drop(df);
-    sets.par_iter_mut().for_each(|s| chrome::remove_sorted(s, &stop));
-    let near_empty: Vec<bool> = sets.iter().map(|s| s.len() < cfg.min_shingles.max(1)).collect();
+    sets.par_iter_mut()
+        .for_each(|s| chrome::remove_sorted(s, &stop));
+    let near_empty: Vec<bool> = sets
+        .iter()
+        .map(|s| s.len() < cfg.min_shingles.max(1))
+        .collect();
 
     obs.stage("signing", n as u64);
     let hasher = MinHasher::new(cfg.signature_params())?;
@@ -286,7 +307,10 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
 
     obs.stage("indexing", banding.bands as u64);
     let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
-    let lsh_cfg = LshConfig { banding, max_run_pairs: cfg.max_run_pairs };
+    let lsh_cfg = LshConfig {
+        banding,
+        max_run_pairs: cfg.max_run_pairs,
+    };
     let cands = lsh::candidates(&signatures, cfg.num_perm, &indexed, &lsh_cfg)?;
 
     obs.stage("verifying", cands.len() as u64);

@@ -3,8 +3,8 @@
 //! Readers for JSON Lines (plain, `.gz`, `.zst`; stdin as `-`, compression sniffed from the first
 //! bytes), folders (recursively: `.txt` files become one document each with the path relative to
 //! the folder as id; `.jsonl*` files inside are read as JSONL) and single `.txt` files. Web
-//! inputs (`.warc`, `.warc.gz`, `.html`, `.htm` files, and JSONL records with an `html` field
-//! instead of `text`) go through `warc` and `html`. Readers
+//! inputs (`.warc`, `.warc.gz`, `.html`, `.htm` files, also inside folders, and JSONL records
+//! with an `html` field instead of `text`) go through `warc` and `html`. Readers
 //! are the only part of the library that touches files besides the CLI.
 //!
 //! A record that cannot be used (malformed JSON, invalid UTF-8, a missing or mistyped field, an
@@ -89,7 +89,12 @@ pub fn read_inputs(inputs: &[PathBuf], fields: &FieldMap, sink: &mut Sink<'_>) -
     for input in inputs {
         if input.as_os_str() == "-" {
             let stdin = io::stdin();
-            read_jsonl(open_sniffed(Box::new(stdin.lock()), input)?, input, fields, sink);
+            read_jsonl(
+                open_sniffed(Box::new(stdin.lock()), input)?,
+                input,
+                fields,
+                sink,
+            );
         } else if input.is_dir() {
             read_dir(input, fields, sink)?;
         } else {
@@ -100,7 +105,10 @@ pub fn read_inputs(inputs: &[PathBuf], fields: &FieldMap, sink: &mut Sink<'_>) -
 }
 
 fn io_err(path: &Path, source: io::Error) -> Error {
-    Error::Io { path: path.to_path_buf(), source }
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Wrap a byte stream in the decompressor its first bytes announce (gzip, zstd, or none).
@@ -108,7 +116,10 @@ fn open_sniffed<'a>(inner: Box<dyn Read + 'a>, path: &Path) -> Result<Box<dyn Bu
     let mut br = BufReader::with_capacity(1 << 16, inner);
     let head = br.fill_buf().map_err(|e| io_err(path, e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(br))))
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(br),
+        )))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         let z = zstd::stream::read::Decoder::with_buffer(br).map_err(|e| io_err(path, e))?;
         Ok(Box::new(BufReader::with_capacity(1 << 16, z)))
@@ -118,7 +129,11 @@ fn open_sniffed<'a>(inner: Box<dyn Read + 'a>, path: &Path) -> Result<Box<dyn Bu
 }
 
 fn read_file(path: &Path, shown: &Path, fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if let Some(r) = read_web(path, shown, &name, sink) {
         return r;
     }
@@ -150,11 +165,19 @@ fn read_dir(root: &Path, fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
     // Sorted so that warnings come in a stable order; documents are reordered later anyway.
     files.sort();
     for p in files {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
         if name.ends_with(".txt") {
             read_txt(&p, rel.to_string_lossy().replace('\\', "/"), sink)?;
-        } else if name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.zst") || is_web(&name) {
+        } else if name.ends_with(".jsonl")
+            || name.ends_with(".jsonl.gz")
+            || name.ends_with(".jsonl.zst")
+            || is_web(&name)
+        {
             read_file(&p, &rel, fields, sink)?;
         }
     }
@@ -164,7 +187,11 @@ fn read_dir(root: &Path, fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
 fn read_txt(path: &Path, id: String, sink: &mut Sink<'_>) -> Result<()> {
     let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
     match String::from_utf8(bytes) {
-        Err(e) => sink.skip(path, 0, format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to())),
+        Err(e) => sink.skip(
+            path,
+            0,
+            format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        ),
         Ok(text) if text.trim().is_empty() => sink.skip(path, 0, "empty document"),
         Ok(text) => sink.doc(Document::new(id, text)),
     }
@@ -172,7 +199,12 @@ fn read_txt(path: &Path, id: String, sink: &mut Sink<'_>) -> Result<()> {
 }
 
 /// Read JSON Lines from a stream; never fails, reports bad lines through the sink.
-pub fn read_jsonl(mut r: Box<dyn BufRead + '_>, path: &Path, fields: &FieldMap, sink: &mut Sink<'_>) {
+pub fn read_jsonl(
+    mut r: Box<dyn BufRead + '_>,
+    path: &Path,
+    fields: &FieldMap,
+    sink: &mut Sink<'_>,
+) {
     let mut buf = Vec::new();
     let mut line_no = 0u64;
     loop {
@@ -181,7 +213,11 @@ pub fn read_jsonl(mut r: Box<dyn BufRead + '_>, path: &Path, fields: &FieldMap, 
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                sink.skip(path, line_no + 1, format!("truncated or corrupt input, rest of file skipped: {e}"));
+                sink.skip(
+                    path,
+                    line_no + 1,
+                    format!("truncated or corrupt input, rest of file skipped: {e}"),
+                );
                 break;
             }
         }
@@ -201,11 +237,17 @@ pub fn read_jsonl(mut r: Box<dyn BufRead + '_>, path: &Path, fields: &FieldMap, 
     }
 }
 
-fn get_str(obj: &serde_json::Map<String, serde_json::Value>, field: &str) -> std::result::Result<Option<String>, String> {
+fn get_str(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> std::result::Result<Option<String>, String> {
     match obj.get(field) {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("field \"{field}\" must be a string, got {}", kind(other))),
+        Some(other) => Err(format!(
+            "field \"{field}\" must be a string, got {}",
+            kind(other)
+        )),
     }
 }
 
@@ -222,14 +264,21 @@ fn kind(v: &serde_json::Value) -> &'static str {
 
 /// Parse one JSONL record into a document, or say what is wrong with it.
 pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Document, String> {
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
     let serde_json::Value::Object(obj) = value else {
         return Err(format!("expected a JSON object, got {}", kind(&value)));
     };
     let id = match obj.get(&fields.id) {
         Some(serde_json::Value::String(s)) => DocId::Str(s.clone()),
         Some(serde_json::Value::Number(n)) => DocId::Num(n.to_string()),
-        Some(other) => return Err(format!("field \"{}\" must be a string or number, got {}", fields.id, kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "field \"{}\" must be a string or number, got {}",
+                fields.id,
+                kind(other)
+            ))
+        }
         None => return Err(format!("missing field \"{}\"", fields.id)),
     };
     let Some(text) = get_str(&obj, &fields.text)? else {
@@ -241,7 +290,10 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
     let published = match get_str(&obj, &fields.published)? {
         None => None,
         Some(raw) => Some(Published::parse(&raw).ok_or_else(|| {
-            format!("field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}", fields.published)
+            format!(
+                "field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}",
+                fields.published
+            )
         })?),
     };
     Ok(Document {
@@ -258,7 +310,9 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
 
 /// File names read as web inputs rather than JSONL.
 fn is_web(name: &str) -> bool {
-    [".warc", ".warc.gz", ".html", ".htm"].iter().any(|e| name.ends_with(e))
+    [".warc", ".warc.gz", ".html", ".htm"]
+        .iter()
+        .any(|e| name.ends_with(e))
 }
 
 /// Read a WARC file or an HTML page; `None` when `name` is not a web input.
@@ -319,7 +373,10 @@ fn html_record(
     }
     if let Some(raw) = get_str(obj, &fields.published)? {
         doc.published = Some(Published::parse(&raw).ok_or_else(|| {
-            format!("field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}", fields.published)
+            format!(
+                "field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}",
+                fields.published
+            )
         })?);
     }
     Ok(doc)
@@ -335,7 +392,11 @@ mod tests {
         {
             let mut on_doc = |d| docs.push(d);
             let mut on_skip = |e: Error| errs.push(e.to_string());
-            let mut sink = Sink { on_doc: &mut on_doc, on_skip: &mut on_skip, counts: ReadCounts::default() };
+            let mut sink = Sink {
+                on_doc: &mut on_doc,
+                on_skip: &mut on_skip,
+                counts: ReadCounts::default(),
+            };
             let r = open_sniffed(Box::new(bytes), Path::new("t.jsonl")).expect("sniff");
             read_jsonl(r, Path::new("t.jsonl"), &FieldMap::default(), &mut sink);
         }
@@ -348,9 +409,16 @@ mod tests {
         let (docs, errs) = read(input);
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].id, DocId::Num("1".into()));
-        assert_eq!(docs[1].published.as_ref().map(|p| p.raw.as_str()), Some("2024-01-02"));
+        assert_eq!(
+            docs[1].published.as_ref().map(|p| p.raw.as_str()),
+            Some("2024-01-02")
+        );
         assert_eq!(errs.len(), 4, "{errs:?}");
-        assert!(errs[0].starts_with("t.jsonl:2: malformed JSON"), "{}", errs[0]);
+        assert!(
+            errs[0].starts_with("t.jsonl:2: malformed JSON"),
+            "{}",
+            errs[0]
+        );
         assert!(errs[1].contains(":3: missing field \"id\""));
         assert!(errs[2].contains(":4: invalid UTF-8"));
         assert!(errs[3].contains(":5: empty document"));
@@ -359,13 +427,18 @@ mod tests {
     #[test]
     fn html_field_in_place_of_text() {
         let page = "<html><head><meta property='article:published_time' content='2024-02-03'></head><body><article><p>Wheat prices rose sharply on Monday after heavy rain delayed the harvest across the northern plains, traders said.</p></article></body></html>";
-        let line = serde_json::json!({"id": "h1", "url": "https://www.grain.example.com/a", "html": page}).to_string();
+        let line =
+            serde_json::json!({"id": "h1", "url": "https://www.grain.example.com/a", "html": page})
+                .to_string();
         let d = parse_record(&line, &FieldMap::default()).expect("html record");
         assert!(d.text.starts_with("Wheat prices rose"), "{}", d.text);
         assert_eq!(d.site.as_deref(), Some("example.com"));
         assert_eq!(d.published.map(|p| p.raw), Some("2024-02-03".to_string()));
         let bare = parse_record(r#"{"id": 1}"#, &FieldMap::default()).expect_err("no text");
-        assert!(bare.contains("missing field \"text\" (or \"html\")"), "{bare}");
+        assert!(
+            bare.contains("missing field \"text\" (or \"html\")"),
+            "{bare}"
+        );
     }
 
     #[test]
@@ -373,7 +446,11 @@ mod tests {
         use std::io::Write;
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         for i in 0..200 {
-            writeln!(enc, "{{\"id\": {i}, \"text\": \"document number {i} with some words\"}}").expect("write");
+            writeln!(
+                enc,
+                "{{\"id\": {i}, \"text\": \"document number {i} with some words\"}}"
+            )
+            .expect("write");
         }
         let gz = enc.finish().expect("finish");
         let (docs, errs) = read(&gz[..gz.len() / 2]);

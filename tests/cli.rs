@@ -16,7 +16,13 @@ fn corpus_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
 }
 
 fn scan(args: &[&str], input: &std::path::Path) -> (String, String, i32) {
-    let out = wirecopy().arg("scan").arg(input).args(args).arg("--quiet").output().expect("runs");
+    let out = wirecopy()
+        .arg("scan")
+        .arg(input)
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .expect("runs");
     (
         String::from_utf8(out.stdout).expect("utf8"),
         String::from_utf8(out.stderr).expect("utf8"),
@@ -29,7 +35,12 @@ fn cluster_ids(jsonl: &str) -> Vec<Vec<String>> {
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("json line");
-            let mut ids: Vec<String> = v["members"].as_array().expect("members").iter().map(|m| m["id"].to_string()).collect();
+            let mut ids: Vec<String> = v["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .map(|m| m["id"].to_string())
+                .collect();
             ids.sort();
             ids
         })
@@ -83,7 +94,10 @@ fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().expect("tmp");
     let input = corpus_file(&dir);
     let target = dir.path().join("out.csv");
-    let (stdout, _, code) = scan(&["--format", "csv", "-o", target.to_str().expect("utf8")], &input);
+    let (stdout, _, code) = scan(
+        &["--format", "csv", "-o", target.to_str().expect("utf8")],
+        &input,
+    );
     assert_eq!(code, 0);
     assert!(stdout.is_empty(), "stdout carries nothing when -o is given");
     let csv = std::fs::read_to_string(&target).expect("written");
@@ -126,26 +140,46 @@ fn bad_input_is_reported_and_skipped() {
     assert_eq!(code, 2, "exit code 2 when records were skipped");
     let n = common::small_corpus().len();
     let name = p.display().to_string();
-    for (line, what) in [(n + 1, "malformed JSON"), (n + 2, "invalid UTF-8"), (n + 3, "missing field \"id\""), (n + 4, "missing field \"text\""), (n + 5, "empty document"), (n + 6, "field \"id\" must be a string or number")] {
+    for (line, what) in [
+        (n + 1, "malformed JSON"),
+        (n + 2, "invalid UTF-8"),
+        (n + 3, "missing field \"id\""),
+        (n + 4, "missing field \"text\""),
+        (n + 5, "empty document"),
+        (n + 6, "field \"id\" must be a string or number"),
+    ] {
         let needle = format!("{name}:{line}: {what}");
         assert!(err.contains(&needle), "stderr lacks {needle:?}:\n{err}");
     }
-    assert_eq!(cluster_ids(&out).len(), 3, "the good records are still scanned");
+    assert_eq!(
+        cluster_ids(&out).len(),
+        3,
+        "the good records are still scanned"
+    );
 }
 
 #[test]
 fn truncated_gzip_is_reported_and_the_rest_scanned() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(common::to_jsonl(&common::small_corpus()).as_bytes()).expect("gz");
+    enc.write_all(common::to_jsonl(&common::small_corpus()).as_bytes())
+        .expect("gz");
     let gz = enc.finish().expect("gz");
     let p = dir.path().join("cut.jsonl.gz");
     std::fs::write(&p, &gz[..gz.len() * 2 / 3]).expect("write");
     let good = corpus_file(&dir);
-    let out = wirecopy().args(["scan", "--quiet", "--format", "jsonl"]).arg(&p).arg(&good).output().expect("runs");
+    let out = wirecopy()
+        .args(["scan", "--quiet", "--format", "jsonl"])
+        .arg(&p)
+        .arg(&good)
+        .output()
+        .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("cut.jsonl.gz:") && err.contains("truncated or corrupt"), "{err}");
+    assert!(
+        err.contains("cut.jsonl.gz:") && err.contains("truncated or corrupt"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,24 +197,55 @@ fn compressed_stdin_and_folders_and_remapped_fields() {
     // stdin, gzip-compressed
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(jsonl.as_bytes()).expect("gz");
-    let out = wirecopy().args(["scan", "-", "--quiet", "--format", "jsonl"]).write_stdin(enc.finish().expect("gz")).output().expect("runs");
+    let out = wirecopy()
+        .args(["scan", "-", "--quiet", "--format", "jsonl"])
+        .write_stdin(enc.finish().expect("gz"))
+        .output()
+        .expect("runs");
     assert_eq!(String::from_utf8_lossy(&out.stdout), plain);
     // remapped field names
-    let renamed = jsonl.replace("\"text\":", "\"body\":").replace("\"id\":", "\"doc\":");
+    let renamed = jsonl
+        .replace("\"text\":", "\"body\":")
+        .replace("\"id\":", "\"doc\":");
     let r = dir.path().join("r.jsonl");
     std::fs::write(&r, renamed).expect("write");
-    assert_eq!(scan(&["--format", "jsonl", "--text-field", "body", "--id-field", "doc"], &r).0, plain);
+    assert_eq!(
+        scan(
+            &[
+                "--format",
+                "jsonl",
+                "--text-field",
+                "body",
+                "--id-field",
+                "doc"
+            ],
+            &r
+        )
+        .0,
+        plain
+    );
     // a folder of .txt files: ids are relative paths
     let folder = dir.path().join("txt");
     std::fs::create_dir_all(folder.join("sub")).expect("mkdir");
     for d in common::small_corpus() {
         let name = d["id"].to_string().replace('"', "");
-        let sub = if name.starts_with("storm") { "sub/" } else { "" };
-        std::fs::write(folder.join(format!("{sub}{name}.txt")), d["text"].as_str().expect("text")).expect("write");
+        let sub = if name.starts_with("storm") {
+            "sub/"
+        } else {
+            ""
+        };
+        std::fs::write(
+            folder.join(format!("{sub}{name}.txt")),
+            d["text"].as_str().expect("text"),
+        )
+        .expect("write");
     }
     let (out, _, code) = scan(&["--format", "jsonl"], &folder);
     assert_eq!(code, 0);
-    assert!(out.contains("\"sub/storm-ap.txt\"") && out.contains("\"17.txt\""), "{out}");
+    assert!(
+        out.contains("\"sub/storm-ap.txt\"") && out.contains("\"17.txt\""),
+        "{out}"
+    );
 }
 
 #[test]
@@ -195,12 +260,30 @@ fn near_empty_documents_never_cluster() {
 
 #[test]
 fn bad_arguments_and_missing_inputs_are_fatal() {
-    let out = wirecopy().args(["scan", "/nonexistent/x.jsonl"]).output().expect("runs");
+    let out = wirecopy()
+        .args(["scan", "/nonexistent/x.jsonl"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.jsonl"));
-    let out = wirecopy().args(["scan", "x", "--threshold", "2"]).output().expect("runs");
+    let out = wirecopy()
+        .args(["scan", "x", "--threshold", "2"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    let out = wirecopy().args(["scan", "x", "--num-perm", "64", "--bands", "20", "--rows", "4"]).output().expect("runs");
+    let out = wirecopy()
+        .args([
+            "scan",
+            "x",
+            "--num-perm",
+            "64",
+            "--bands",
+            "20",
+            "--rows",
+            "4",
+        ])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bands"));
 }
@@ -225,11 +308,21 @@ fn eval_scores_clusters() {
         t.push('\n');
     }
     std::fs::write(&truth, t).expect("write");
-    let out = wirecopy().args(["eval", "--format", "json", "--truth"]).arg(&truth).arg(&clusters).output().expect("runs");
+    let out = wirecopy()
+        .args(["eval", "--format", "json", "--truth"])
+        .arg(&truth)
+        .arg(&clusters)
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0));
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(s["ari"], 1.0);
     assert_eq!(s["precision"], 1.0);
-    let text = wirecopy().args(["eval", "--truth"]).arg(&truth).arg(&clusters).output().expect("runs");
+    let text = wirecopy()
+        .args(["eval", "--truth"])
+        .arg(&truth)
+        .arg(&clusters)
+        .output()
+        .expect("runs");
     assert!(String::from_utf8_lossy(&text.stdout).contains("ARI 1.0000"));
 }

@@ -9,14 +9,19 @@ use std::path::PathBuf;
 /// The shared data folder (`../shared/data` beside the repository), or `None` with a visible
 /// message when it is missing. Under CI (`CI=true`) a missing folder is a failure.
 pub fn shared_data(sub: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(sub);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(sub);
     if p.exists() {
         return Some(p);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but the shared data set {} is missing", p.display());
     }
-    eprintln!("SKIPPED: shared data {} not found (it is not part of a fresh clone)", p.display());
+    eprintln!(
+        "SKIPPED: shared data {} not found (it is not part of a fresh clone)",
+        p.display()
+    );
     None
 }
 
@@ -24,7 +29,9 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
 /// with a copy, and unrelated pages, all in site chrome.
 pub fn small_corpus() -> Vec<serde_json::Value> {
     let nav = |site: &str| format!("{site}  Home  World  Business  Sports  Contact");
-    let foot = |site: &str| format!("Copyright 2024 {site} Media. All rights reserved.\nPrivacy | Terms | Cookies");
+    let foot = |site: &str| {
+        format!("Copyright 2024 {site} Media. All rights reserved.\nPrivacy | Terms | Cookies")
+    };
     let storm = [
         "MANILA, Philippines (AP) — Typhoon Lorna crossed the northern tip of Luzon on Tuesday, tearing roofs off hundreds of homes and forcing the evacuation of more than 40,000 villagers from low-lying coastal towns.",
         "The weather bureau said the storm packed sustained winds of 150 kilometers per hour as it made landfall near the fishing port of Aparri shortly before dawn.",
@@ -49,7 +56,9 @@ pub fn small_corpus() -> Vec<serde_json::Value> {
         "The public library will extend its opening hours to ten at night during the exam season, the mayor announced.\nStudents had collected more than 2,000 signatures asking for quiet places to study after dinner.",
         "A local bakery won the national bread championship with a rye loaf baked from a hundred-year-old starter.\nThe owners said they would use the prize money to train two apprentices next year.",
     ];
-    let page = |site: &str, title: &str, body: &str| format!("{}\n{title}\nShare  Tweet  Email\n{body}\nRelated\n- Harbor Cranes Sold To Investor\n- Rail Strike Called Off\n{}", nav(site), foot(site));
+    let page = |site: &str, title: &str, body: &str| {
+        format!("{}\n{title}\nShare  Tweet  Email\n{body}\nRelated\n- Harbor Cranes Sold To Investor\n- Rail Strike Called Off\n{}", nav(site), foot(site))
+    };
     let mut docs = vec![
         serde_json::json!({"id": "storm-ap", "url": "https://apnews.com/article/storm-1", "title": "Typhoon Lorna hits Luzon", "published": "2024-09-03T06:00:00Z", "text": page("AP News", "Typhoon Lorna hits Luzon", &storm.join("\n"))}),
         serde_json::json!({"id": "storm-copy", "url": "https://www.dailyriver.com/world/lorna", "title": "Typhoon batters northern Philippines", "published": "2024-09-03T09:00:00Z", "text": page("Daily River", "Typhoon batters northern Philippines", &storm.join("\n").replace("(AP) — ", ""))}),
@@ -59,7 +68,17 @@ pub fn small_corpus() -> Vec<serde_json::Value> {
         serde_json::json!({"id": "brief-wire", "url": "https://www.reuters.com/markets/quillmark", "title": "Quillmark gold output rises", "text": page("Reuters", "Quillmark gold output rises", brief[0])}),
         serde_json::json!({"id": "brief-copy", "url": "https://newsbeat.net/a/78", "title": "Quillmark output up", "text": page("Newsbeat", "Quillmark output up", brief[0])}),
     ];
-    for (i, site) in ["Daily River", "Newsbeat", "Reuters", "Daily River", "Newsbeat", "Reuters"].iter().enumerate() {
+    for (i, site) in [
+        "Daily River",
+        "Newsbeat",
+        "Reuters",
+        "Daily River",
+        "Newsbeat",
+        "Reuters",
+    ]
+    .iter()
+    .enumerate()
+    {
         let host = match *site {
             "Daily River" => "https://www.dailyriver.com",
             "Newsbeat" => "https://newsbeat.net",
