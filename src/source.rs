@@ -310,7 +310,8 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
 
 /// File names read as web inputs rather than JSONL.
 fn is_web(name: &str) -> bool {
-    [".warc", ".warc.gz", ".html", ".htm"]
+    // Common Crawl names its text extracts `*.warc.wet.gz`.
+    [".warc", ".warc.gz", ".wet", ".wet.gz", ".html", ".htm"]
         .iter()
         .any(|e| name.ends_with(e))
 }
@@ -332,7 +333,7 @@ fn read_web(path: &Path, shown: &Path, name: &str, sink: &mut Sink<'_>) -> Optio
             }
         });
     }
-    if !(name.ends_with(".warc") || name.ends_with(".warc.gz")) {
+    if !is_web(name) {
         return None;
     }
     let mut docs = 0;

@@ -146,3 +146,58 @@ fn cli_scan_folder_of_pages_finds_the_copy_and_reports_bad_pages() {
         .collect();
     assert_eq!(ids, ["a.html", "b.html"]);
 }
+
+#[test]
+fn cli_scan_reads_common_crawl_wet_files() {
+    use std::io::Write;
+    let text = "The island ferry resumed its normal timetable on Monday after three days of \
+        cancellations caused by high winds, the operator said in a statement to passengers.\n\
+        Travellers with cancelled tickets can rebook free of charge until the end of the month, \
+        and the operator apologised for the disruption to island businesses.\n";
+    let other = "A completely different report about the regional orchestra, which announced a \
+        new conductor and a season of free concerts in village halls across the county.\n";
+    let mut gz = Vec::new();
+    for (i, (uri, body)) in [
+        ("https://www.coastnews.example.co.uk/f", text),
+        ("https://islandtimes.example.org/ferry", text),
+        ("https://music.example.net/o", other),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rec = format!(
+            "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: {uri}\r\n\
+             WARC-Record-ID: <urn:uuid:{i}>\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\n\r\n{body}\r\n\r\n",
+            body.len()
+        );
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(rec.as_bytes()).unwrap();
+        gz.extend(e.finish().unwrap());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("CC-MAIN-test.warc.wet.gz");
+    std::fs::write(&path, gz).unwrap();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .arg("scan")
+        .arg(&path)
+        .args(["--format", "jsonl", "--quiet", "--min-shingles", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let j: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let ids: Vec<&str> = j["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["urn:uuid:0", "urn:uuid:1"]);
+}
