@@ -66,6 +66,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A web payload (HTML page, WARC record body) that cannot be used: binary, undecodable, or
+    /// without text. Readers wrap it in [`Error::BadRecord`] with the file and offset.
+    #[error("unusable payload: {0}")]
+    BadPayload(String),
     /// A truth or cluster file given to `eval` is inconsistent.
     #[error("evaluation input: {0}")]
     Eval(String),

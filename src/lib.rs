@@ -35,6 +35,7 @@ pub mod cluster;
 pub mod document;
 pub mod error;
 pub mod eval;
+pub mod html;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -44,6 +45,7 @@ pub mod report;
 pub mod shingle;
 pub mod source;
 pub mod verify;
+pub mod warc;
 pub mod wire;
 
 pub use document::{DocId, Document, Published};

@@ -46,6 +46,9 @@ enum Command {
     /// Score clusters (JSONL from `scan --format jsonl`) against labels.
     #[command(after_help = EXIT_CODES)]
     Eval(EvalArgs),
+    /// Show what wirecopy sees in one web page: its main text, or metadata and text as JSON.
+    #[command(after_help = EXIT_CODES)]
+    Extract(ExtractArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,7 +75,8 @@ enum ShingleArg {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), folders of .txt files, or - for stdin.
+    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), WARC files (.warc, .warc.gz), .html pages,
+    /// folders of these and of .txt files, or - for stdin (JSONL).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Output format [default: text on a terminal, jsonl otherwise].
@@ -217,6 +221,7 @@ fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(a) => scan(*a),
         Command::Eval(a) => eval(a),
+        Command::Extract(a) => extract(a),
     }
 }
 
@@ -481,5 +486,42 @@ fn eval(a: EvalArgs) -> Result<Exit> {
             s.documents, s.predicted_pairs, s.true_pairs, s.correct_pairs, s.precision, s.recall, s.f1, s.ari
         )?,
     }
+    Ok(Exit::Ok)
+}
+
+// --- extract (issue 4) ---
+
+#[derive(Args)]
+struct ExtractArgs {
+    /// An HTML page, or - for stdin.
+    input: PathBuf,
+    /// Where the page was found: sets the site and resolves relative links.
+    #[arg(long)]
+    url: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: ExtractFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExtractFormat {
+    /// The main text, one paragraph per line.
+    Text,
+    /// {"url","title","published","byline","site","text"}.
+    Json,
+}
+
+fn extract(a: ExtractArgs) -> Result<Exit> {
+    use wirecopy::html;
+    let e = html::extract_file(&a.input, a.url.as_deref())
+        .with_context(|| format!("extracting {}", a.input.display()))?;
+    let format = match a.format {
+        ExtractFormat::Text => html::Format::Text,
+        ExtractFormat::Json => html::Format::Json,
+    };
+    let stdout = io::stdout();
+    let mut w = stdout.lock();
+    w.write_all(html::render(&e, format).as_bytes())?;
+    w.flush()?;
     Ok(Exit::Ok)
 }

@@ -2,7 +2,9 @@
 //!
 //! Readers for JSON Lines (plain, `.gz`, `.zst`; stdin as `-`, compression sniffed from the first
 //! bytes), folders (recursively: `.txt` files become one document each with the path relative to
-//! the folder as id; `.jsonl*` files inside are read as JSONL) and single `.txt` files. Readers
+//! the folder as id; `.jsonl*` files inside are read as JSONL) and single `.txt` files. Web
+//! inputs (`.warc`, `.warc.gz`, `.html`, `.htm` files, also inside folders, and JSONL records
+//! with an `html` field instead of `text`) go through `warc` and `html`. Readers
 //! are the only part of the library that touches files besides the CLI.
 //!
 //! A record that cannot be used (malformed JSON, invalid UTF-8, a missing or mistyped field, an
@@ -132,6 +134,9 @@ fn read_file(path: &Path, shown: &Path, fields: &FieldMap, sink: &mut Sink<'_>) 
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    if let Some(r) = read_web(path, shown, &name, sink) {
+        return r;
+    }
     if name.ends_with(".txt") {
         let id = shown.to_string_lossy().replace('\\', "/");
         read_txt(path, id, sink)
@@ -171,6 +176,7 @@ fn read_dir(root: &Path, fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
         } else if name.ends_with(".jsonl")
             || name.ends_with(".jsonl.gz")
             || name.ends_with(".jsonl.zst")
+            || is_web(&name)
         {
             read_file(&p, &rel, fields, sink)?;
         }
@@ -275,8 +281,9 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
         }
         None => return Err(format!("missing field \"{}\"", fields.id)),
     };
-    let text =
-        get_str(&obj, &fields.text)?.ok_or_else(|| format!("missing field \"{}\"", fields.text))?;
+    let Some(text) = get_str(&obj, &fields.text)? else {
+        return html_record(&obj, id, fields);
+    };
     if text.trim().is_empty() {
         return Err(format!("empty document (id {id})"));
     }
@@ -297,6 +304,83 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
         published,
         text,
     })
+}
+
+// --- Web inputs (issue 4): WARC files, .html pages, JSONL records with an `html` field. ---
+
+/// File names read as web inputs rather than JSONL.
+fn is_web(name: &str) -> bool {
+    // Common Crawl names its text extracts `*.warc.wet.gz`.
+    [".warc", ".warc.gz", ".wet", ".wet.gz", ".html", ".htm"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+/// Read a WARC file or an HTML page; `None` when `name` is not a web input.
+fn read_web(path: &Path, shown: &Path, name: &str, sink: &mut Sink<'_>) -> Option<Result<()>> {
+    if name.ends_with(".html") || name.ends_with(".htm") {
+        let id = shown.to_string_lossy().replace('\\', "/");
+        return Some(match crate::html::read_html_file(path, id) {
+            Ok(d) => {
+                sink.doc(d);
+                Ok(())
+            }
+            Err(Error::Io { path, source }) => Err(Error::Io { path, source }),
+            Err(e) => {
+                sink.counts.skipped += 1;
+                (sink.on_skip)(e);
+                Ok(())
+            }
+        });
+    }
+    if !is_web(name) {
+        return None;
+    }
+    let mut docs = 0;
+    let mut skipped = 0;
+    let r = crate::warc::read_warc(
+        path,
+        &mut |d| {
+            docs += 1;
+            (sink.on_doc)(d);
+        },
+        &mut |e| {
+            skipped += 1;
+            (sink.on_skip)(e);
+        },
+    );
+    sink.counts.documents += docs;
+    sink.counts.skipped += skipped;
+    Some(r.map(|_| ()))
+}
+
+/// A JSONL record with an `html` field in place of `text`: the page's main text, its metadata
+/// filling what the record does not give.
+fn html_record(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    id: DocId,
+    fields: &FieldMap,
+) -> std::result::Result<Document, String> {
+    let html = get_str(obj, "html")?
+        .ok_or_else(|| format!("missing field \"{}\" (or \"html\")", fields.text))?;
+    let url = get_str(obj, &fields.url)?;
+    let mut doc = crate::html::document_from_html(id, html.as_bytes(), url.as_deref())
+        .map_err(|e| e.to_string())?;
+    if let Some(site) = get_str(obj, &fields.site)? {
+        doc.site = Some(site);
+    }
+    if let Some(title) = get_str(obj, &fields.title)? {
+        doc.title = Some(title);
+    }
+    if let Some(raw) = get_str(obj, &fields.published)? {
+        doc.published = Some(Published::parse(&raw).ok_or_else(|| {
+            format!(
+                "field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}",
+                fields.published
+            )
+        })?);
+    }
+    Ok(doc)
 }
 
 #[cfg(test)]
@@ -339,6 +423,23 @@ mod tests {
         assert!(errs[1].contains(":3: missing field \"id\""));
         assert!(errs[2].contains(":4: invalid UTF-8"));
         assert!(errs[3].contains(":5: empty document"));
+    }
+
+    #[test]
+    fn html_field_in_place_of_text() {
+        let page = "<html><head><meta property='article:published_time' content='2024-02-03'></head><body><article><p>Wheat prices rose sharply on Monday after heavy rain delayed the harvest across the northern plains, traders said.</p></article></body></html>";
+        let line =
+            serde_json::json!({"id": "h1", "url": "https://www.grain.example.com/a", "html": page})
+                .to_string();
+        let d = parse_record(&line, &FieldMap::default()).expect("html record");
+        assert!(d.text.starts_with("Wheat prices rose"), "{}", d.text);
+        assert_eq!(d.site.as_deref(), Some("example.com"));
+        assert_eq!(d.published.map(|p| p.raw), Some("2024-02-03".to_string()));
+        let bare = parse_record(r#"{"id": 1}"#, &FieldMap::default()).expect_err("no text");
+        assert!(
+            bare.contains("missing field \"text\" (or \"html\")"),
+            "{bare}"
+        );
     }
 
     #[test]

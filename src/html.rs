@@ -1,0 +1,911 @@
+//! What is the article in a web page? Bytes of an HTML page in, the main text (one paragraph,
+//! heading or list item per line) and its metadata out.
+//!
+//! Three steps, each replaceable on its own:
+//! 1. **Charset.** The WHATWG order: a byte-order mark, then the HTTP `Content-Type` charset, then
+//!    `<meta charset>` / `<meta http-equiv="Content-Type">` in the first bytes, then detection by
+//!    `chardetng` (valid UTF-8 is taken as UTF-8 before guessing). Decoding is `encoding_rs`.
+//!    One deliberate difference from a browser: a declared legacy charset loses to UTF-8 when the
+//!    bytes are valid UTF-8 with non-ASCII text, since that is a mislabelled UTF-8 page.
+//! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
+//!    article subtree; we then render that subtree ourselves as lines, because the duplicate
+//!    detector compares lines. When it finds no article, the body minus navigation, header,
+//!    footer, aside and forms is used instead. `docs/extraction.md` has the measurement behind
+//!    the choice.
+//! 3. **Metadata.** Title, byline and site name from readability's metadata; the publication date
+//!    from `article:published_time`, `itemprop=datePublished`, JSON-LD `datePublished`, then the
+//!    first `<time datetime>`; the canonical URL from `<link rel=canonical>` or `og:url`.
+//!
+//! Invariant: this module does no I/O except in [`read_html_file`]; a page that cannot be used
+//! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
+//! into a skipped record that names the file and offset.
+
+use crate::document::{site_of_url, DocId, Document, Published};
+use crate::error::Error;
+use dom_query::{Document as Dom, NodeRef};
+use encoding_rs::Encoding;
+use std::path::Path;
+
+/// What wirecopy sees in one page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Extracted {
+    /// The page's URL: the one given by the caller, else the page's canonical URL.
+    pub url: Option<String>,
+    /// The canonical URL the page declares (`<link rel=canonical>`, else `og:url`), absolute.
+    pub canonical: Option<String>,
+    /// Headline.
+    pub title: Option<String>,
+    /// Publication time from the page's metadata.
+    pub published: Option<Published>,
+    /// Author line.
+    pub byline: Option<String>,
+    /// The site: registrable domain of `url` (www., m. and amp. hosts collapse).
+    pub site: Option<String>,
+    /// The name the site gives itself (`og:site_name`), when declared.
+    pub site_name: Option<String>,
+    /// The main text: one paragraph, heading or list item per line, no empty lines.
+    pub text: String,
+    /// The encoding the page was decoded with (WHATWG name).
+    pub encoding: &'static str,
+}
+
+/// How `wirecopy extract` prints a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// The main text, one paragraph per line.
+    #[default]
+    Text,
+    /// One JSON object `{"url","title","published","byline","site","text"}`; absent values are
+    /// `null`, `published` is the page's own spelling.
+    Json,
+}
+
+/// Render an extraction for `wirecopy extract`. Text ends with a newline when non-empty.
+pub fn render(e: &Extracted, format: Format) -> String {
+    match format {
+        Format::Text => {
+            let mut s = e.text.clone();
+            if !s.is_empty() {
+                s.push('\n');
+            }
+            s
+        }
+        Format::Json => {
+            let v = serde_json::json!({
+                "url": e.url,
+                "title": e.title,
+                "published": e.published.as_ref().map(|p| p.raw.clone()),
+                "byline": e.byline,
+                "site": e.site,
+                "text": e.text,
+            });
+            format!("{v}\n")
+        }
+    }
+}
+
+/// Extract the main text and metadata of one HTML page.
+///
+/// `url` is where the page was found (used for the site and to resolve relative canonical URLs);
+/// `content_type` is the HTTP `Content-Type` header, whose charset outranks the page's own.
+pub fn extract(
+    html: &[u8],
+    url: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<Extracted, Error> {
+    if looks_binary(html) {
+        return Err(Error::BadPayload("binary payload, not html".into()));
+    }
+    let (text, enc) = decode(html, content_type, url);
+    let dom = Dom::from(text.as_str());
+    let meta = page_metadata(&dom, url);
+
+    let cfg = dom_smoothie::Config {
+        // Bounds the work on pathological pages; real articles stay far below.
+        max_elements_to_parse: 200_000,
+        ..Default::default()
+    };
+    // A URL that is not absolute only loses relative-link fixing, which we do not need.
+    let base = url.filter(|u| url::Url::parse(u).is_ok());
+    let article = dom_smoothie::Readability::with_document(dom, base, Some(cfg))
+        .ok()
+        .and_then(|mut r| r.parse().ok());
+
+    let (mut body, title, byline, site_name) = match article {
+        Some(a) => {
+            let frag = Dom::from(a.content.as_ref());
+            let lines = lines_of(&frag.root(), false);
+            (
+                lines,
+                nonempty(a.title.as_str()),
+                a.byline.as_deref().and_then(nonempty),
+                a.site_name.as_deref().and_then(nonempty),
+            )
+        }
+        None => (String::new(), None, None, None),
+    };
+    if body.is_empty() {
+        // Readability found no article (short pages, link lists): keep the body without chrome.
+        let dom = Dom::from(text.as_str());
+        body = dom.body().map(|b| lines_of(&b, true)).unwrap_or_default();
+    }
+    if body.is_empty() {
+        return Err(Error::BadPayload("no text in page".into()));
+    }
+    let title = title.or(meta.title);
+    let page_url = url.map(str::to_string).or_else(|| meta.canonical.clone());
+    let site = page_url.as_deref().and_then(site_of_url);
+    Ok(Extracted {
+        url: page_url,
+        canonical: meta.canonical,
+        title,
+        published: meta.published,
+        byline,
+        site,
+        site_name: site_name.or(meta.site_name),
+        text: body,
+        encoding: enc.name(),
+    })
+}
+
+/// All the text of an HTML document, one block per line, nothing removed but scripts and
+/// styles: the reference side of extraction scoring, and a baseline extractor.
+pub fn text_of_html(html: &str) -> String {
+    let dom = Dom::from(html);
+    lines_of(&dom.root(), false)
+}
+
+/// A [`Document`] from an HTML page: the JSONL reader calls this for lines with an `html` field.
+/// The page's published date and title fill what the input does not give.
+pub fn document_from_html(id: DocId, html: &[u8], url: Option<&str>) -> Result<Document, Error> {
+    let e = extract(html, url, None)?;
+    Ok(into_document(id, e))
+}
+
+/// Turn an extraction into a document with the given id.
+pub fn into_document(id: DocId, e: Extracted) -> Document {
+    Document {
+        id,
+        url: e.url,
+        site: e.site,
+        title: e.title,
+        published: e.published,
+        text: e.text,
+    }
+}
+
+/// Read one `.html` file as a document (for folders of pages). Its URL is the page's canonical
+/// URL when it declares one.
+pub fn read_html_file(path: &Path, id: String) -> Result<Document, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    document_from_html(DocId::Str(id), &bytes, None).map_err(|e| Error::BadRecord {
+        path: path.to_path_buf(),
+        line: 0,
+        message: e.to_string(),
+    })
+}
+
+/// Read a page from a file (`-` for stdin) and extract it: what `wirecopy extract` prints.
+pub fn extract_file(path: &Path, url: Option<&str>) -> Result<Extracted, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = if path == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut b).map_err(io)?;
+        b
+    } else {
+        std::fs::read(path).map_err(io)?
+    };
+    extract(&bytes, url, None)
+}
+
+/// Read every `.html` / `.htm` file under `dir` (recursively) as documents, in path order; a
+/// document's id is its path relative to `dir`. Unusable pages go to `on_skip`. Returns the
+/// number of documents. Extraction runs on the rayon pool.
+pub fn read_html_dir(
+    dir: &Path,
+    on_doc: &mut dyn FnMut(Document),
+    on_skip: &mut dyn FnMut(Error),
+) -> Result<u64, Error> {
+    use rayon::prelude::*;
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|source| Error::Io {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in rd {
+            let p = entry
+                .map_err(|source| Error::Io {
+                    path: d.clone(),
+                    source,
+                })?
+                .path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+            {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut n = 0;
+    for chunk in files.chunks(256) {
+        let docs: Vec<Result<Document, Error>> = chunk
+            .par_iter()
+            .map(|p| {
+                let id = p
+                    .strip_prefix(dir)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned();
+                read_html_file(p, id)
+            })
+            .collect();
+        for d in docs {
+            match d {
+                Ok(d) => {
+                    n += 1;
+                    on_doc(d);
+                }
+                Err(e) => on_skip(e),
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Token-level precision, recall and F1 of an extraction against a reference text, as the Zyte
+/// article-extraction benchmark scores them: word tokens (`\w+`), counted as multisets. Two
+/// empty texts agree perfectly.
+pub fn token_scores(reference: &str, predicted: &str) -> (f64, f64, f64) {
+    fn tokens(text: &str) -> std::collections::HashMap<&str, u32> {
+        let mut m = std::collections::HashMap::new();
+        for t in text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|t| !t.is_empty())
+        {
+            *m.entry(t).or_insert(0) += 1;
+        }
+        m
+    }
+    let (t, p) = (tokens(reference), tokens(predicted));
+    let nt: u32 = t.values().sum();
+    let np: u32 = p.values().sum();
+    if nt == 0 && np == 0 {
+        return (1.0, 1.0, 1.0);
+    }
+    let tp: u32 = p
+        .iter()
+        .map(|(k, c)| (*c).min(t.get(k).copied().unwrap_or(0)))
+        .sum();
+    let prec = if np == 0 {
+        0.0
+    } else {
+        f64::from(tp) / f64::from(np)
+    };
+    let rec = if nt == 0 {
+        0.0
+    } else {
+        f64::from(tp) / f64::from(nt)
+    };
+    let f1 = if prec + rec == 0.0 {
+        0.0
+    } else {
+        2.0 * prec * rec / (prec + rec)
+    };
+    (prec, rec, f1)
+}
+
+/// A payload is binary when its first KiB has NUL bytes or many control characters. UTF-16
+/// pages start with a BOM and are let through.
+fn looks_binary(b: &[u8]) -> bool {
+    if Encoding::for_bom(b).is_some() {
+        return false;
+    }
+    let head = &b[..b.len().min(1024)];
+    let ctrl = head
+        .iter()
+        .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
+    head.contains(&0) || ctrl * 10 > head.len()
+}
+
+/// Decode a page: BOM, then the Content-Type charset, then `<meta>`, then detection.
+pub fn decode(
+    html: &[u8],
+    content_type: Option<&str>,
+    url: Option<&str>,
+) -> (String, &'static Encoding) {
+    let enc = sniff_charset(html, content_type, url);
+    // decode() strips a BOM that matches, and replaces malformed sequences with U+FFFD.
+    let (text, used, _) = enc.decode(html);
+    (text.into_owned(), used)
+}
+
+/// The encoding of a page, in the WHATWG order of precedence.
+pub fn sniff_charset(
+    html: &[u8],
+    content_type: Option<&str>,
+    url: Option<&str>,
+) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(html) {
+        return enc;
+    }
+    let declared = content_type
+        .and_then(charset_param)
+        .and_then(label)
+        .or_else(|| meta_charset(&html[..html.len().min(4096)]));
+    // Deliberately unlike a browser: a page that declares a legacy charset but whose bytes are
+    // valid UTF-8 with non-ASCII text is UTF-8 mislabelled (server defaults, transcoded
+    // archives); legacy text with accents is practically never valid UTF-8.
+    let utf8 = std::str::from_utf8(html).is_ok();
+    if let Some(enc) = declared {
+        if enc != encoding_rs::UTF_8 && utf8 && !html.is_ascii() {
+            return encoding_rs::UTF_8;
+        }
+        return enc;
+    }
+    if utf8 {
+        return encoding_rs::UTF_8;
+    }
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    det.feed(html, true);
+    let tld = url
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_string))
+        .and_then(|h| h.rsplit('.').next().map(str::to_ascii_lowercase))
+        // chardetng asserts on anything but a lowercase ASCII label.
+        .filter(|t| {
+            !t.is_empty()
+                && t.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+    det.guess(
+        tld.as_deref().map(str::as_bytes),
+        chardetng::Utf8Detection::Allow,
+    )
+}
+
+/// An encoding label as a page may use it; UTF-16 declared in-band means UTF-8 (WHATWG).
+fn label(l: &str) -> Option<&'static Encoding> {
+    let enc = Encoding::for_label(l.trim().trim_matches(['"', '\'']).as_bytes())?;
+    Some(enc.output_encoding())
+}
+
+/// The `charset=` parameter of a Content-Type value.
+fn charset_param(ct: &str) -> Option<&str> {
+    ct.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches(['"', '\'']))
+    })
+}
+
+/// `<meta charset=X>` or `<meta http-equiv=content-type content="...; charset=X">` in the head
+/// bytes. A byte scan, before any decoding, as the HTML prescan does.
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let mut from = 0;
+    while let Some(i) = find(&lower[from..], b"<meta") {
+        let start = from + i;
+        let end = lower[start..]
+            .iter()
+            .position(|&c| c == b'>')
+            .map_or(lower.len(), |e| start + e);
+        let tag = String::from_utf8_lossy(&lower[start..end]);
+        if let Some(p) = tag.find("charset") {
+            let rest = tag[p + 7..].trim_start();
+            if let Some(v) = rest.strip_prefix('=') {
+                let v = v.trim_start().trim_start_matches(['"', '\'']);
+                let name: String = v
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+                    .collect();
+                if let Some(enc) = label(&name) {
+                    return Some(enc);
+                }
+            }
+        }
+        from = end;
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn nonempty(s: &str) -> Option<String> {
+    let t = collapse(s);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Collapse runs of whitespace (including non-breaking spaces) to one space, trimmed.
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Metadata read from the page before readability rewrites it.
+#[derive(Default)]
+struct PageMeta {
+    title: Option<String>,
+    published: Option<Published>,
+    canonical: Option<String>,
+    site_name: Option<String>,
+}
+
+fn page_metadata(dom: &Dom, url: Option<&str>) -> PageMeta {
+    // One traversal for every tag the metadata comes from; the rules below pick from it.
+    let sel = dom.select(
+        "meta, link, title, time, script[type='application/ld+json'], [itemprop='datePublished']",
+    );
+    let nodes = sel.nodes();
+    let is = |n: &NodeRef, tag: &str| n.node_name().is_some_and(|t| t.eq_ignore_ascii_case(tag));
+    let has = |n: &NodeRef, attr: &str, value: &str| {
+        n.attr(attr)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(value))
+    };
+    let first = |pick: &dyn Fn(&NodeRef) -> bool, attr: &str| -> Option<String> {
+        nodes
+            .iter()
+            .filter(|n| pick(n))
+            .find_map(|n| n.attr(attr).and_then(|v| nonempty(&v)))
+    };
+    let meta = |key: &str, value: &str| -> Option<String> {
+        first(&|n| is(n, "meta") && has(n, key, value), "content")
+    };
+    let published = [
+        meta("property", "article:published_time"),
+        meta("name", "article:published_time"),
+        meta("itemprop", "datePublished"),
+        nodes
+            .iter()
+            .filter(|n| is(n, "script"))
+            .find_map(|n| json_ld_date(&n.text())),
+        first(&|n| has(n, "itemprop", "datePublished"), "datetime"),
+        first(&|n| is(n, "time"), "datetime"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|d| parse_date(&d));
+    let canonical = first(&|n| is(n, "link") && has(n, "rel", "canonical"), "href")
+        .or_else(|| meta("property", "og:url"))
+        .and_then(|c| absolute(&c, url));
+    PageMeta {
+        title: meta("property", "og:title").or_else(|| {
+            nodes
+                .iter()
+                .filter(|n| is(n, "title"))
+                .find_map(|t| nonempty(&t.text()))
+        }),
+        published,
+        canonical,
+        site_name: meta("property", "og:site_name"),
+    }
+}
+
+/// Resolve a possibly relative URL against the page's; keep it only when absolute http(s).
+fn absolute(href: &str, base: Option<&str>) -> Option<String> {
+    let u = match url::Url::parse(href) {
+        Ok(u) => u,
+        Err(_) => url::Url::parse(base?).ok()?.join(href).ok()?,
+    };
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+/// `datePublished` from one JSON-LD block (an object, an array, or a `@graph`).
+fn json_ld_date(block: &str) -> Option<String> {
+    fn walk(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::String(d)) = m.get("datePublished") {
+                    return Some(d.clone());
+                }
+                m.get("@graph").and_then(walk)
+            }
+            serde_json::Value::Array(a) => a.iter().find_map(walk),
+            _ => None,
+        }
+    }
+    walk(&serde_json::from_str(block.trim()).ok()?)
+}
+
+/// A publication date as pages write it: RFC 3339, RFC 3339 without an offset (read as UTC),
+/// `+0000` offsets, or anything that starts with a `YYYY-MM-DD` date.
+pub fn parse_date(raw: &str) -> Option<Published> {
+    let t = raw.trim();
+    if let Some(p) = Published::parse(t) {
+        return Some(p);
+    }
+    let mut fixed = t.replacen(' ', "T", 1);
+    // "+0000" -> "+00:00"
+    let n = fixed.len();
+    if n > 5 {
+        let tail = &fixed.as_bytes()[n - 5..];
+        if matches!(tail[0], b'+' | b'-') && tail[1..].iter().all(u8::is_ascii_digit) {
+            fixed.insert(n - 2, ':');
+        }
+    }
+    if fixed.contains('T') && !fixed.ends_with('Z') && Published::parse(&fixed).is_none() {
+        let with_z = format!("{fixed}Z");
+        if let Some(p) = Published::parse(&with_z) {
+            return Some(Published {
+                raw: t.to_string(),
+                ..p
+            });
+        }
+    }
+    let p = Published::parse(&fixed).or_else(|| Published::parse(t.get(..10)?))?;
+    // A date cut from a longer value is still only known to the day (`date_only` says so).
+    Some(Published {
+        raw: t.to_string(),
+        ..p
+    })
+}
+
+/// Elements that end a line before and after them.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "tr"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "caption"
+            | "blockquote"
+            | "pre"
+            | "section"
+            | "article"
+            | "main"
+            | "figure"
+            | "figcaption"
+            | "address"
+            | "hr"
+            | "br"
+            | "center"
+            | "details"
+            | "summary"
+            | "fieldset"
+            | "legend"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "form"
+            | "body"
+            | "html"
+    )
+}
+
+/// Elements whose content is never text of the page.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "head"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "select"
+            | "button"
+            | "input"
+            | "textarea"
+    )
+}
+
+/// Chrome that the fallback (no article found) leaves out.
+fn is_chrome(name: &str) -> bool {
+    matches!(
+        name,
+        "nav" | "header" | "footer" | "aside" | "form" | "menu"
+    )
+}
+
+/// Render a subtree as lines: one per block element, whitespace collapsed, empty lines dropped.
+fn lines_of(root: &NodeRef, drop_chrome: bool) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    walk(root, drop_chrome, &mut line, &mut out);
+    flush(&mut line, &mut out);
+    out
+}
+
+fn flush(line: &mut String, out: &mut String) {
+    let l = collapse(line);
+    line.clear();
+    if !l.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&l);
+    }
+}
+
+fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) {
+    for child in node.children_it(false) {
+        if child.is_text() {
+            line.push_str(&child.text());
+            continue;
+        }
+        if !child.is_element() {
+            continue;
+        }
+        let name = child
+            .node_name()
+            .map(|n| n.to_ascii_lowercase())
+            .unwrap_or_default();
+        if is_skipped(&name) || (drop_chrome && is_chrome(&name)) {
+            continue;
+        }
+        if name == "pre" {
+            flush(line, out);
+            for l in child.text().lines() {
+                line.push_str(l);
+                flush(line, out);
+            }
+            continue;
+        }
+        let block = is_block(&name);
+        if block {
+            flush(line, out);
+        } else if matches!(name.as_str(), "td" | "th" | "img") {
+            line.push(' ');
+        }
+        walk(&child, drop_chrome, line, out);
+        if block {
+            flush(line, out);
+        } else if matches!(name.as_str(), "td" | "th") {
+            line.push(' ');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARTICLE: &str = "<p>The central bank raised its key interest rate by a quarter point on \
+        Tuesday, the third increase this year, citing persistent inflation in services.</p>\
+        <p>Officials said further moves would depend on data, and markets had largely expected \
+        the decision after strong wage figures last month surprised economists.</p>\
+        <p>The currency rose half a percent against the dollar after the announcement, while \
+        government bond yields climbed to their highest level since the spring.</p>";
+
+    fn page(head: &str, body: &str) -> String {
+        format!(
+            "<!DOCTYPE html><html><head>{head}<title>Rates up | Daily</title></head><body>\
+             <nav><a href='/'>Home</a> <a href='/world'>World</a></nav>\
+             <article><h1>Rates up again</h1>{body}</article>\
+             <footer>Copyright Daily News</footer></body></html>"
+        )
+    }
+
+    #[test]
+    fn token_scores_count_multisets() {
+        assert_eq!(token_scores("", ""), (1.0, 1.0, 1.0));
+        assert_eq!(token_scores("a b", ""), (0.0, 0.0, 0.0));
+        let (p, r, f) = token_scores("the cat sat on the mat", "the cat, the dog");
+        assert!((p - 0.75).abs() < 1e-9 && (r - 0.5).abs() < 1e-9 && (f - 0.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bom_outranks_everything() {
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice(b"<meta charset=windows-1252>caf\xC3\xA9");
+        assert_eq!(
+            sniff_charset(&b, Some("text/html; charset=iso-8859-2"), None),
+            encoding_rs::UTF_8
+        );
+        let (t, _) = decode(&b, None, None);
+        assert!(t.ends_with("café"));
+    }
+
+    #[test]
+    fn content_type_outranks_meta() {
+        let b = b"<meta charset=utf-8><p>caf\xE9</p>";
+        let e = sniff_charset(b, Some("text/html; charset=ISO-8859-1"), None);
+        assert_eq!(e, encoding_rs::WINDOWS_1252);
+        assert!(decode(b, Some("text/html; charset=\"latin1\""), None)
+            .0
+            .contains("café"));
+    }
+
+    #[test]
+    fn meta_charset_and_http_equiv() {
+        let b = b"<html><head><meta charset=\"windows-1252\"></head><p>na\xEFve \x93quote\x94</p>";
+        assert_eq!(
+            sniff_charset(b, Some("text/html"), None),
+            encoding_rs::WINDOWS_1252
+        );
+        assert!(decode(b, None, None)
+            .0
+            .contains("naïve \u{201c}quote\u{201d}"));
+        let h = b"<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=koi8-r'>\xF0\xD2";
+        assert_eq!(sniff_charset(h, None, None), encoding_rs::KOI8_R);
+        // A legacy label on bytes that are valid UTF-8 with non-ASCII text is a mislabel.
+        let mislabelled = "<meta charset=gb2312><p>新闻 café</p>".as_bytes();
+        assert_eq!(
+            sniff_charset(mislabelled, Some("text/html; charset=iso-8859-1"), None),
+            encoding_rs::UTF_8
+        );
+        // UTF-16 declared in-band is read as UTF-8.
+        assert_eq!(
+            sniff_charset(b"<meta charset=utf-16>", None, None),
+            encoding_rs::UTF_8
+        );
+    }
+
+    #[test]
+    fn detection_when_nothing_declared() {
+        assert_eq!(
+            sniff_charset("<p>café</p>".as_bytes(), None, None),
+            encoding_rs::UTF_8
+        );
+        let latin =
+            b"<p>Le caf\xE9 de la gare \xE9tait ferm\xE9 pendant l'\xE9t\xE9, d\xE9j\xE0.</p>";
+        let enc = sniff_charset(latin, None, Some("http://example.fr/"));
+        assert_eq!(enc, encoding_rs::WINDOWS_1252);
+    }
+
+    #[test]
+    fn windows_1252_page_extracts_as_text() {
+        let body = ARTICLE.replace("Tuesday", "Tuesday \u{2014} caf\u{e9}");
+        let html = page("<meta charset=windows-1252>", &body);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&html);
+        let e = extract(&bytes, Some("https://www.daily.example.com/a"), None).unwrap();
+        assert!(e.text.contains("Tuesday \u{2014} café"), "{}", e.text);
+        assert_eq!(e.encoding, "windows-1252");
+        assert_eq!(e.site.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn main_text_drops_chrome_and_keeps_paragraph_lines() {
+        let e = extract(page("", ARTICLE).as_bytes(), None, None).unwrap();
+        assert!(!e.text.contains("Copyright"), "{}", e.text);
+        assert!(!e.text.contains("Home"), "{}", e.text);
+        assert!(e.text.lines().count() >= 3, "{}", e.text);
+        assert!(e.text.lines().any(|l| l.starts_with("The central bank")));
+    }
+
+    #[test]
+    fn short_page_falls_back_to_body_without_chrome() {
+        let html =
+            "<html><body><nav>Menu</nav><div>Short note.</div><footer>f</footer></body></html>";
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.ends_with("Short note."), "{}", e.text);
+    }
+
+    #[test]
+    fn binary_and_empty_payloads_are_errors() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0";
+        assert!(matches!(
+            extract(png, None, None),
+            Err(Error::BadPayload(_))
+        ));
+        assert!(matches!(
+            extract(b"<html></html>", None, None),
+            Err(Error::BadPayload(_))
+        ));
+    }
+
+    #[test]
+    fn published_from_meta_json_ld_and_time() {
+        let og = page(
+            "<meta property='article:published_time' content='2024-03-05T10:00:00+00:00'>",
+            ARTICLE,
+        );
+        let e = extract(og.as_bytes(), None, None).unwrap();
+        assert_eq!(e.published.map(|p| p.unix), Some(1_709_632_800));
+
+        let ld = page(
+            r#"<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebPage"},{"@type":"NewsArticle","datePublished":"2024-03-05T11:00:00Z"}]}</script>"#,
+            ARTICLE,
+        );
+        let e = extract(ld.as_bytes(), None, None).unwrap();
+        assert_eq!(e.published.map(|p| p.unix), Some(1_709_636_400));
+
+        let body = format!("<time datetime='2024-03-05'>March 5</time>{ARTICLE}");
+        let e = extract(page("", &body).as_bytes(), None, None).unwrap();
+        assert_eq!(e.published.map(|p| p.raw), Some("2024-03-05".to_string()));
+    }
+
+    #[test]
+    fn dates_in_the_wild() {
+        assert_eq!(
+            parse_date("2024-03-05T10:00:00").map(|p| p.unix),
+            Some(1_709_632_800)
+        );
+        assert_eq!(
+            parse_date("2024-03-05T12:00:00+0200").map(|p| p.unix),
+            Some(1_709_632_800)
+        );
+        assert_eq!(
+            parse_date("2024-03-05 10:00:00Z").map(|p| p.unix),
+            Some(1_709_632_800)
+        );
+        assert_eq!(
+            parse_date("2024-03-05T10:00:00.123Z").map(|p| p.unix),
+            Some(1_709_632_800)
+        );
+        assert_eq!(
+            parse_date("2024-03-05 (Tue)").map(|p| p.date_only),
+            Some(true)
+        );
+        assert_eq!(
+            parse_date("2024-03-05T10:00:00").map(|p| p.date_only),
+            Some(false)
+        );
+        assert_eq!(parse_date("March 5"), None);
+    }
+
+    #[test]
+    fn metadata_title_byline_site_canonical() {
+        let head = "<meta property='og:site_name' content='The Daily'>\
+                    <meta name='author' content='Jane Roe'>\
+                    <link rel='canonical' href='/news/rates'>";
+        let html = page(head, ARTICLE);
+        let e = extract(html.as_bytes(), Some("https://amp.daily.co.uk/x"), None).unwrap();
+        assert_eq!(
+            e.canonical.as_deref(),
+            Some("https://amp.daily.co.uk/news/rates")
+        );
+        assert_eq!(e.site.as_deref(), Some("daily.co.uk"));
+        assert_eq!(e.site_name.as_deref(), Some("The Daily"));
+        assert_eq!(e.byline.as_deref(), Some("Jane Roe"));
+        assert!(e.title.is_some());
+        let j: serde_json::Value = serde_json::from_str(&render(&e, Format::Json)).unwrap();
+        for k in ["url", "title", "published", "byline", "site", "text"] {
+            assert!(j.get(k).is_some(), "{k}");
+        }
+        // Without a URL, the canonical one stands in.
+        let html = page(
+            "<link rel='canonical' href='https://www.daily.co.uk/n'>",
+            ARTICLE,
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert_eq!(e.url.as_deref(), Some("https://www.daily.co.uk/n"));
+        assert_eq!(e.site.as_deref(), Some("daily.co.uk"));
+    }
+}

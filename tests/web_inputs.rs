@@ -1,0 +1,203 @@
+//! Folders of `.html` files and single pages, through the library's public entry points.
+
+use wirecopy::html::{self, Format};
+use wirecopy::DocId;
+
+const STORY: &str = "<html><head><title>Ferry service resumes</title>\
+    <link rel='canonical' href='https://www.coastnews.example.co.uk/ferry'></head><body>\
+    <nav><a href='/'>Home</a></nav><article><h1>Ferry service resumes</h1>\
+    <p>The island ferry resumed its normal timetable on Monday after three days of cancellations \
+    caused by high winds, the operator said in a statement to passengers.</p>\
+    <ul><li>First sailing at six</li><li>Last sailing at ten</li></ul>\
+    <p>Travellers with cancelled tickets can rebook free of charge until the end of the month, \
+    and the operator apologised for the disruption to island businesses.</p></article>\
+    <footer>All rights reserved</footer></body></html>";
+
+#[test]
+fn folder_of_pages_in_path_order_with_bad_pages_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("sub")).unwrap();
+    std::fs::write(tmp.path().join("sub/b.html"), STORY).unwrap();
+    std::fs::write(tmp.path().join("a.htm"), STORY.replace("Monday", "Tuesday")).unwrap();
+    std::fs::write(tmp.path().join("broken.html"), b"\0\x01\x02\x03binary").unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "not a page").unwrap();
+    let mut docs = Vec::new();
+    let mut skips = Vec::new();
+    let n = html::read_html_dir(tmp.path(), &mut |d| docs.push(d), &mut |e| {
+        skips.push(e.to_string())
+    })
+    .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(docs[0].id, DocId::Str("a.htm".into()));
+    assert_eq!(
+        docs[1].id,
+        DocId::Str(format!("sub{}b.html", std::path::MAIN_SEPARATOR))
+    );
+    assert_eq!(
+        docs[1].url.as_deref(),
+        Some("https://www.coastnews.example.co.uk/ferry")
+    );
+    assert_eq!(docs[1].site.as_deref(), Some("example.co.uk"));
+    assert!(docs[0].text.contains("Tuesday"));
+    assert_eq!(skips.len(), 1);
+    assert!(
+        skips[0].contains("broken.html") && skips[0].contains("binary"),
+        "{skips:?}"
+    );
+}
+
+#[test]
+fn one_item_per_line_and_json_rendering() {
+    let e = html::extract(
+        STORY.as_bytes(),
+        Some("https://m.coastnews.example.co.uk/x"),
+        None,
+    )
+    .unwrap();
+    let lines: Vec<&str> = e.text.lines().collect();
+    assert!(lines.contains(&"First sailing at six"), "{lines:?}");
+    assert!(lines.contains(&"Last sailing at ten"), "{lines:?}");
+    assert!(!e.text.contains("All rights reserved"));
+    let text = html::render(&e, Format::Text);
+    assert!(text.ends_with('\n') && text.starts_with(&lines[0][..5]));
+    let j: serde_json::Value = serde_json::from_str(&html::render(&e, Format::Json)).unwrap();
+    assert_eq!(j["url"], "https://m.coastnews.example.co.uk/x");
+    assert_eq!(j["site"], "example.co.uk");
+    assert_eq!(j["title"], "Ferry service resumes");
+    assert_eq!(j["published"], serde_json::Value::Null);
+}
+
+#[test]
+fn document_from_html_for_jsonl_lines() {
+    let d = html::document_from_html(
+        DocId::Num("7".into()),
+        STORY.as_bytes(),
+        Some("http://amp.coastnews.example.co.uk/f"),
+    )
+    .unwrap();
+    assert_eq!(d.id, DocId::Num("7".into()));
+    assert_eq!(d.site.as_deref(), Some("example.co.uk"));
+    assert_eq!(d.title.as_deref(), Some("Ferry service resumes"));
+}
+
+#[test]
+fn cli_extract_reads_stdin_and_prints_json() {
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .args([
+            "extract",
+            "-",
+            "--url",
+            "https://www.coastnews.example.co.uk/f",
+            "--format",
+            "json",
+        ])
+        .write_stdin(STORY)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["site"], "example.co.uk");
+    assert!(j["text"].as_str().unwrap().contains("First sailing at six"));
+    let text = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .args(["extract", "-"])
+        .write_stdin(STORY)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("The island ferry resumed"));
+}
+
+#[test]
+fn cli_scan_folder_of_pages_finds_the_copy_and_reports_bad_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let other = "<html><body><article><p>A completely different report about the regional \
+        orchestra, which announced a new conductor and a season of free concerts in village halls \
+        across the county, starting with a programme of folk songs in early spring.</p></article>\
+        </body></html>";
+    std::fs::write(tmp.path().join("a.html"), STORY).unwrap();
+    std::fs::write(
+        tmp.path().join("b.html"),
+        STORY.replace("Ferry service resumes", "Ferries back"),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("c.html"), other).unwrap();
+    std::fs::write(tmp.path().join("d.html"), b"\0\0\0binary").unwrap();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .arg("scan")
+        .arg(tmp.path())
+        .args(["--format", "jsonl", "--quiet", "--min-shingles", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("d.html"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let j: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let ids: Vec<&str> = j["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a.html", "b.html"]);
+}
+
+#[test]
+fn cli_scan_reads_common_crawl_wet_files() {
+    use std::io::Write;
+    let text = "The island ferry resumed its normal timetable on Monday after three days of \
+        cancellations caused by high winds, the operator said in a statement to passengers.\n\
+        Travellers with cancelled tickets can rebook free of charge until the end of the month, \
+        and the operator apologised for the disruption to island businesses.\n";
+    let other = "A completely different report about the regional orchestra, which announced a \
+        new conductor and a season of free concerts in village halls across the county.\n";
+    let mut gz = Vec::new();
+    for (i, (uri, body)) in [
+        ("https://www.coastnews.example.co.uk/f", text),
+        ("https://islandtimes.example.org/ferry", text),
+        ("https://music.example.net/o", other),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rec = format!(
+            "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: {uri}\r\n\
+             WARC-Record-ID: <urn:uuid:{i}>\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\n\r\n{body}\r\n\r\n",
+            body.len()
+        );
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(rec.as_bytes()).unwrap();
+        gz.extend(e.finish().unwrap());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("CC-MAIN-test.warc.wet.gz");
+    std::fs::write(&path, gz).unwrap();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .arg("scan")
+        .arg(&path)
+        .args(["--format", "jsonl", "--quiet", "--min-shingles", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let j: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let ids: Vec<&str> = j["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["urn:uuid:0", "urn:uuid:1"]);
+}
