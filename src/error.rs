@@ -58,7 +58,7 @@ pub enum Error {
         message: String,
     },
     /// An input could not be opened or read at all.
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}")]
     Io {
         /// The file involved.
         path: PathBuf,
