@@ -70,6 +70,44 @@ pub enum Error {
     /// without text. Readers wrap it in [`Error::BadRecord`] with the file and offset.
     #[error("unusable payload: {0}")]
     BadPayload(String),
+    /// An output file could not be written.
+    #[error("writing {path}: {source}")]
+    Write {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A saved index is damaged: truncated, inconsistent, or not an index at all.
+    #[error("index {path}: {message}")]
+    CorruptIndex {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong, with the offsets and lengths involved.
+        message: String,
+    },
+    /// A section of a saved index does not match the checksum its table records.
+    #[error("index {path}: section {section} fails its checksum: stored {stored:016x}, computed {computed:016x}")]
+    IndexChecksum {
+        /// The index file.
+        path: PathBuf,
+        /// The section's name (`table` for the section table itself).
+        section: &'static str,
+        /// The xxh3-64 checksum the file records.
+        stored: u64,
+        /// The xxh3-64 checksum of the bytes found.
+        computed: u64,
+    },
+    /// A saved index is intact but in a format this build cannot read (another format version,
+    /// or a big-endian host).
+    #[error("index {path}: {message}")]
+    UnsupportedIndex {
+        /// The index file.
+        path: PathBuf,
+        /// Why it cannot be read and what to do.
+        message: String,
+    },
     /// A truth or cluster file given to `eval` is inconsistent.
     #[error("evaluation input: {0}")]
     Eval(String),

@@ -44,6 +44,7 @@ pub mod pipeline;
 pub mod report;
 pub mod shingle;
 pub mod source;
+pub mod store;
 pub mod verify;
 pub mod warc;
 pub mod wire;

@@ -49,6 +49,10 @@ enum Command {
     /// Show what wirecopy sees in one web page: its main text, or metadata and text as JSON.
     #[command(after_help = EXIT_CODES)]
     Extract(ExtractArgs),
+    /// Check an index saved by `scan --save-index` and print its header, parameters and counts
+    /// (exit 1 when it is damaged).
+    #[command(after_help = EXIT_CODES)]
+    IndexInfo(IndexInfoArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +98,9 @@ struct ScanArgs {
     /// A copy dated more than this many days after its origin is a stale re-post.
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     stale_after: u32,
+    /// Also save signatures, corpus statistics and shingle sets to FILE (see `index-info`).
+    #[arg(long, value_name = "FILE")]
+    save_index: Option<PathBuf>,
     #[command(flatten)]
     fields: FieldArgs,
     #[command(flatten)]
@@ -177,6 +184,12 @@ struct EvalArgs {
     format: EvalFormat,
 }
 
+#[derive(Args)]
+struct IndexInfoArgs {
+    /// An index file written by `scan --save-index`.
+    file: PathBuf,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum EvalFormat {
     Text,
@@ -222,6 +235,7 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(a) => scan(*a),
         Command::Eval(a) => eval(a),
         Command::Extract(a) => extract(a),
+        Command::IndexInfo(a) => index_info(&a.file),
     }
 }
 
@@ -344,6 +358,9 @@ fn scan(a: ScanArgs) -> Result<Exit> {
     };
     let result = pipeline::scan(docs, &cfg, &bars)?;
     bars.finish();
+    if let Some(p) = &a.save_index {
+        wirecopy::store::save(p, &result).context("saving the index")?;
+    }
     let format = a
         .format
         .unwrap_or(if a.output.is_none() && io::stdout().is_terminal() {
@@ -522,6 +539,68 @@ fn extract(a: ExtractArgs) -> Result<Exit> {
     let stdout = io::stdout();
     let mut w = stdout.lock();
     w.write_all(html::render(&e, format).as_bytes())?;
+    w.flush()?;
+    Ok(Exit::Ok)
+}
+
+/// `wirecopy index-info`: opening checks every checksum; a damaged file is an error (exit 1).
+fn index_info(path: &Path) -> Result<Exit> {
+    let ix = wirecopy::store::Index::open(path)?;
+    let (p, c, b) = (ix.params(), ix.config(), ix.banding());
+    let stdout = io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    writeln!(
+        w,
+        "file          {} ({} bytes)",
+        path.display(),
+        ix.file_len()
+    )?;
+    writeln!(
+        w,
+        "format        wirecopy index version {}, little-endian, all checksums ok",
+        ix.format_version()
+    )?;
+    writeln!(
+        w,
+        "signatures    {} shingles, {} permutations, seed {}, normalizer {}",
+        p.shingle, p.num_perm, p.seed, p.normalizer_version
+    )?;
+    writeln!(
+        w,
+        "matching      threshold {}, containment {}, banding {} x {}, min shingles {}",
+        c.threshold, c.containment, b.bands, b.rows, c.min_shingles
+    )?;
+    writeln!(
+        w,
+        "documents     {} ({} near-empty)",
+        ix.len(),
+        ix.near_empty().iter().filter(|&&f| f == 1).count()
+    )?;
+    writeln!(
+        w,
+        "line stats    {} pages, {} lines, {} site lines",
+        ix.line_pages(),
+        ix.line_stats_global().len(),
+        ix.line_stats_per_site().len()
+    )?;
+    writeln!(
+        w,
+        "shingles      {} in sets, {} distinct, {} stop shingles dropped",
+        ix.total_shingles(),
+        ix.shingle_df().len(),
+        ix.stop_shingles()
+    )?;
+    writeln!(w, "sections")?;
+    for s in ix.sections() {
+        writeln!(
+            w,
+            "  {:<20} offset {:>10}  bytes {:>10}  xxh3 {:016x}",
+            s.kind.name(),
+            s.offset,
+            s.len,
+            s.checksum
+        )?;
+    }
     w.flush()?;
     Ok(Exit::Ok)
 }

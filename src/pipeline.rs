@@ -172,6 +172,10 @@ pub struct ScanResult {
     pub line_stats: LineStats,
     /// Number of distinct shingles dropped as too common.
     pub stop_shingles: usize,
+    /// Document frequency of every content shingle, counted before stop shingles were removed:
+    /// sorted `(shingle, pages)`. With `line_stats` this is what an incremental index needs to
+    /// treat new pages as the scan did.
+    pub shingle_df: Vec<(u64, u32)>,
     /// Candidate pairs the LSH index produced.
     pub candidates: usize,
     /// Verified pairs.
@@ -286,7 +290,6 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     drop(units);
     let df = chrome::shingle_df(&sets);
     let stop = chrome::stop_shingles(&df, n, &cfg.chrome);
-    drop(df);
     sets.par_iter_mut()
         .for_each(|s| chrome::remove_sorted(s, &stop));
     let near_empty: Vec<bool> = sets
@@ -343,6 +346,7 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         near_empty,
         line_stats,
         stop_shingles: stop.len(),
+        shingle_df: df,
         candidates: cands.len(),
         edges,
         clusters,

@@ -1,0 +1,177 @@
+//! Saved indexes (issue 3): a scan saved and opened again gives back every array it had;
+//! damaged, truncated or foreign files are typed errors; the CLI saves and checks them.
+
+mod common;
+
+use assert_cmd::Command;
+use wirecopy::chrome;
+use wirecopy::minhash::SignatureParams;
+use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
+use wirecopy::source::{parse_record, FieldMap};
+use wirecopy::store::{save, Index, MAGIC};
+use wirecopy::{Document, Error};
+
+fn small_scan() -> ScanResult {
+    let docs: Vec<Document> = common::small_corpus()
+        .iter()
+        .map(|v| parse_record(&v.to_string(), &FieldMap::default()).expect("valid record"))
+        .collect();
+    scan(docs, &ScanConfig::default(), &Quiet).expect("valid configuration")
+}
+
+fn saved() -> (tempfile::TempDir, std::path::PathBuf, ScanResult) {
+    let result = small_scan();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("small.idx");
+    save(&path, &result).expect("saved");
+    (dir, path, result)
+}
+
+#[test]
+fn round_trip_gives_back_every_section() {
+    let (_dir, path, r) = saved();
+    let ix = Index::open(&path).expect("opens");
+    assert_eq!(ix.len(), r.docs.len());
+    assert!(!r.clusters.is_empty(), "the corpus has copies");
+    assert_eq!(ix.params(), &r.config.signature_params());
+    assert_eq!(ix.config(), &r.config);
+    assert_eq!(ix.banding(), r.banding);
+    assert_eq!(ix.signatures(), r.signatures.as_slice());
+    let flags: Vec<bool> = ix.near_empty().iter().map(|&f| f == 1).collect();
+    assert_eq!(flags, r.near_empty);
+    assert_eq!(ix.line_pages(), r.line_stats.pages);
+    assert_eq!(ix.line_stats_global().to_vec(), r.line_stats.global);
+    assert_eq!(ix.line_stats_per_site().to_vec(), r.line_stats.per_site);
+    let df = chrome::shingle_df(&r.sets);
+    assert_eq!(ix.shingle_df().to_vec(), df);
+    if let Some(&(h, n)) = df.first() {
+        assert_eq!(ix.shingle_df().get(h), n);
+    }
+    assert_eq!(ix.stop_shingles(), r.stop_shingles as u64);
+    for i in 0..r.docs.len() {
+        assert_eq!(ix.shingle_set(i), Some(r.sets[i].as_slice()));
+        let d = &ix.documents()[i];
+        assert_eq!(d.doc_id(), r.docs[i].id);
+        assert_eq!(d.url, r.docs[i].url);
+        assert_eq!(d.title, r.docs[i].title);
+        assert_eq!(d.published(), r.docs[i].published);
+    }
+    // Verification works from the index alone: the stored sets give the scan's similarities.
+    for e in &r.edges {
+        let (a, b) = (e.a as usize, e.b as usize);
+        let sim = wirecopy::verify::similarity(
+            ix.shingle_set(a).expect("in range"),
+            ix.shingle_set(b).expect("in range"),
+        );
+        assert_eq!(sim, e.sim);
+    }
+}
+
+#[test]
+fn a_changed_byte_in_a_section_fails_its_checksum() {
+    let (_dir, path, _) = saved();
+    let mut bytes = std::fs::read(&path).expect("read");
+    let ix = Index::open(&path).expect("opens");
+    let sig = ix
+        .sections()
+        .iter()
+        .find(|s| s.kind.name() == "signatures")
+        .copied()
+        .expect("signature section");
+    drop(ix);
+    bytes[sig.offset as usize + 5] ^= 1;
+    std::fs::write(&path, &bytes).expect("write");
+    match Index::open(&path) {
+        Err(Error::IndexChecksum {
+            section, path: p, ..
+        }) => {
+            assert_eq!(section, "signatures");
+            assert_eq!(p, path);
+        }
+        other => panic!("expected a checksum error, got {other:?}"),
+    }
+}
+
+#[test]
+fn truncated_files_are_errors() {
+    let (_dir, path, _) = saved();
+    let bytes = std::fs::read(&path).expect("read");
+    for len in [0, 7, 31, 100, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&path, &bytes[..len]).expect("write");
+        let e = Index::open(&path).expect_err("truncated");
+        assert!(
+            matches!(e, Error::CorruptIndex { .. } | Error::IndexChecksum { .. }),
+            "{len}: {e}"
+        );
+        assert!(e.to_string().contains("small.idx"), "{e}");
+    }
+}
+
+#[test]
+fn wrong_magic_and_version_are_refused() {
+    let (_dir, path, _) = saved();
+    let good = std::fs::read(&path).expect("read");
+    let mut bad = good.clone();
+    bad[..8].copy_from_slice(b"NOTWIREC");
+    std::fs::write(&path, &bad).expect("write");
+    let e = Index::open(&path).expect_err("bad magic");
+    assert!(e.to_string().contains("not a wirecopy index"), "{e}");
+    let mut bad = good;
+    assert_eq!(bad[..8], MAGIC);
+    bad[8] = 99;
+    std::fs::write(&path, &bad).expect("write");
+    let e = Index::open(&path).expect_err("bad version");
+    assert!(matches!(e, Error::UnsupportedIndex { .. }), "{e}");
+}
+
+#[test]
+fn incompatible_parameters_are_a_typed_error() {
+    let (_dir, path, r) = saved();
+    let ix = Index::open(&path).expect("opens");
+    assert!(ix.check_compatible(&r.config.signature_params()).is_ok());
+    let other = SignatureParams::new(r.config.shingle, 64, r.config.seed);
+    match ix.check_compatible(&other) {
+        Err(Error::MismatchNumPerm { left, right }) => assert_eq!((left, right), (128, 64)),
+        x => panic!("expected MismatchNumPerm, got {x:?}"),
+    }
+}
+
+#[test]
+fn cli_saves_and_checks_an_index() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("corpus.jsonl");
+    std::fs::write(&input, common::to_jsonl(&common::small_corpus())).expect("write");
+    let idx = dir.path().join("corpus.idx");
+    let out = Command::cargo_bin("wirecopy")
+        .expect("binary")
+        .args(["scan", "--quiet", "--format", "jsonl", "--save-index"])
+        .arg(&idx)
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let info = Command::cargo_bin("wirecopy")
+        .expect("binary")
+        .arg("index-info")
+        .arg(&idx)
+        .output()
+        .expect("runs");
+    assert_eq!(info.status.code(), Some(0));
+    let text = String::from_utf8(info.stdout).expect("utf8");
+    assert!(text.contains("all checksums ok"), "{text}");
+    assert!(text.contains("documents     13"), "{text}");
+
+    let mut bytes = std::fs::read(&idx).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&idx, &bytes).expect("write");
+    let info = Command::cargo_bin("wirecopy")
+        .expect("binary")
+        .arg("index-info")
+        .arg(&idx)
+        .output()
+        .expect("runs");
+    assert_eq!(info.status.code(), Some(1));
+    let err = String::from_utf8(info.stderr).expect("utf8");
+    assert!(err.contains("fails its checksum"), "{err}");
+}
