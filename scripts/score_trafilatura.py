@@ -1,4 +1,4 @@
-"""Reference figure for docs/extraction.md: Python trafilatura on the readability test pages,
+"""Reference figure for README (main-text extraction): Python trafilatura on the readability test pages,
 scored exactly as examples/score_extraction.rs scores the Rust extractors (word tokens \\w+,
 precision/recall over token multisets, averaged per page).
 

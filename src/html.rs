@@ -10,7 +10,7 @@
 //! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
 //!    article subtree; we then render that subtree ourselves as lines, because the duplicate
 //!    detector compares lines. When it finds no article, the body minus navigation, header,
-//!    footer, aside and forms is used instead. `docs/extraction.md` has the measurement behind
+//!    footer, aside and forms is used instead. README ("Main-text extraction") has the measurement behind
 //!    the choice.
 //! 3. **Metadata.** Title, byline and site name from readability's metadata; the publication date
 //!    from `article:published_time`, `itemprop=datePublished`, JSON-LD `datePublished`, then the
