@@ -381,8 +381,8 @@ fn scan(a: ScanArgs) -> Result<Exit> {
     if !a.quiet {
         let c = output::counts(&result, read);
         eprintln!(
-            "wirecopy: {} documents, {} clusters ({} documents), {} skipped",
-            c.documents, c.clusters, c.clustered_documents, c.skipped
+            "wirecopy: {} documents, {} clusters ({} documents), {} skipped, {} non-HTML WARC records",
+            c.documents, c.clusters, c.clustered_documents, c.skipped, c.non_html_skipped
         );
     }
     Ok(if read.skipped > 0 {

@@ -16,6 +16,8 @@ pub struct Counts {
     pub documents: u64,
     /// Records skipped while reading.
     pub skipped: u64,
+    /// WARC records skipped because they are not HTML pages.
+    pub non_html_skipped: u64,
     /// Documents too short to match (fewer than `min_shingles` content shingles).
     pub near_empty: usize,
     /// Candidate pairs from the LSH index.
@@ -37,6 +39,7 @@ pub fn counts(r: &ScanResult, read: ReadCounts) -> Counts {
     Counts {
         documents: read.documents,
         skipped: read.skipped,
+        non_html_skipped: read.non_html,
         near_empty: r.near_empty.iter().filter(|&&e| e).count(),
         candidates: r.candidates,
         verified_pairs: r.edges.len(),

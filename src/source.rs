@@ -55,6 +55,9 @@ pub struct ReadCounts {
     pub documents: u64,
     /// Records skipped (each reported).
     pub skipped: u64,
+    /// WARC records that are not HTML pages (images, scripts, non-2xx responses): skipped and
+    /// counted, not reported one by one, and not a reason for exit code 2.
+    pub non_html: u64,
 }
 
 /// Receives documents and skipped records as a reader produces them.
@@ -351,7 +354,7 @@ fn read_web(path: &Path, shown: &Path, name: &str, sink: &mut Sink<'_>) -> Optio
     );
     sink.counts.documents += docs;
     sink.counts.skipped += skipped;
-    Some(r.map(|_| ()))
+    Some(r.map(|c| sink.counts.non_html += c.skipped_non_html))
 }
 
 /// A JSONL record with an `html` field in place of `text`: the page's main text, its metadata

@@ -201,3 +201,45 @@ fn cli_scan_reads_common_crawl_wet_files() {
         .collect();
     assert_eq!(ids, ["urn:uuid:0", "urn:uuid:1"]);
 }
+
+#[test]
+fn cli_scan_counts_non_html_warc_records_without_failing() {
+    let page = "<html><head><title>Ferry</title></head><body><article><p>The island ferry resumed \
+        its normal timetable on Monday after three days of cancellations caused by high winds, \
+        the operator said.</p></article></body></html>";
+    let mut warc = String::new();
+    for (i, (ctype, body)) in [("text/html; charset=utf-8", page), ("image/png", "PNGDATA")]
+        .iter()
+        .enumerate()
+    {
+        let http = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        warc.push_str(&format!(
+            "WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: https://ferry.example.org/{i}\r\n\
+             WARC-Record-ID: <urn:uuid:r{i}>\r\nContent-Type: application/http; msgtype=response\r\n\
+             Content-Length: {}\r\n\r\n{http}\r\n\r\n",
+            http.len()
+        ));
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let path = tmp.path().join("crawl.warc");
+    std::fs::write(&path, warc).expect("write");
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .arg("scan")
+        .arg(&path)
+        .args(["--format", "json", "--quiet"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["counts"]["documents"], 1);
+    assert_eq!(j["counts"]["non_html_skipped"], 1);
+    assert_eq!(j["counts"]["skipped"], 0);
+}
