@@ -134,16 +134,7 @@ fn cli_scan_folder_of_pages_finds_the_copy_and_reports_bad_pages() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("d.html"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "{stdout}");
-    let j: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    let ids: Vec<&str> = j["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
+    let ids = only_cluster_ids(&out.stdout);
     assert_eq!(ids, ["a.html", "b.html"]);
 }
 
@@ -189,16 +180,7 @@ fn cli_scan_reads_common_crawl_wet_files() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "{stdout}");
-    let j: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    let ids: Vec<&str> = j["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
+    let ids = only_cluster_ids(&out.stdout);
     assert_eq!(ids, ["urn:uuid:0", "urn:uuid:1"]);
 }
 
@@ -242,4 +224,18 @@ fn cli_scan_counts_non_html_warc_records_without_failing() {
     assert_eq!(j["counts"]["documents"], 1);
     assert_eq!(j["counts"]["non_html_skipped"], 1);
     assert_eq!(j["counts"]["skipped"], 0);
+}
+
+/// The member ids of the only cluster in `scan --format jsonl` output.
+fn only_cluster_ids(stdout: &[u8]) -> Vec<String> {
+    let stdout = String::from_utf8_lossy(stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let j: serde_json::Value = serde_json::from_str(lines[0]).expect("a JSON line");
+    j["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["id"].as_str().expect("string id").to_string())
+        .collect()
 }
