@@ -380,9 +380,14 @@ fn scan(a: ScanArgs) -> Result<Exit> {
     })?;
     if !a.quiet {
         let c = output::counts(&result, read);
+        let non_html = if c.non_html_skipped > 0 {
+            format!(", {} non-HTML WARC records", c.non_html_skipped)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "wirecopy: {} documents, {} clusters ({} documents), {} skipped, {} non-HTML WARC records",
-            c.documents, c.clusters, c.clustered_documents, c.skipped, c.non_html_skipped
+            "wirecopy: {} documents, {} clusters ({} documents), {} skipped{non_html}",
+            c.documents, c.clusters, c.clustered_documents, c.skipped
         );
     }
     Ok(if read.skipped > 0 {
@@ -427,6 +432,14 @@ fn write_output(
                 let mut w = BufWriter::new(tmp.as_file_mut());
                 f(&mut w).with_context(|| format!("writing {}", p.display()))?;
                 w.flush()
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            // Temporary files are created private (0600); a result file gets the usual 0644.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(0o644))
                     .with_context(|| format!("writing {}", p.display()))?;
             }
             tmp.persist(p)

@@ -603,6 +603,14 @@ pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
         sw.finish().map_err(write_err)?;
     }
     tmp.as_file().sync_all().map_err(write_err)?;
+    // Temporary files are created private (0600); an index gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(write_err)?;
+    }
     tmp.persist(path).map_err(|e| write_err(e.error))?;
     Ok(())
 }
