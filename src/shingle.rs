@@ -69,15 +69,15 @@ pub fn into_set(mut v: Vec<u64>) -> Vec<u64> {
 }
 
 /// Character units of already-normalized words: every character, with one space between words,
-/// hashed alone; `Char(k)` shingles are k-grams over these.
+/// hashed alone with `normalize::unit_hash`; `Char(k)` shingles are k-grams over these.
 pub fn char_units(words: &[String], out: &mut Vec<u64>) {
     let mut buf = [0u8; 4];
     for (i, w) in words.iter().enumerate() {
         if i > 0 {
-            out.push(xxh3_64(b" "));
+            out.push(crate::normalize::unit_hash(" "));
         }
         for c in w.chars() {
-            out.push(xxh3_64(c.encode_utf8(&mut buf).as_bytes()));
+            out.push(crate::normalize::unit_hash(c.encode_utf8(&mut buf)));
         }
     }
 }
