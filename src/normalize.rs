@@ -18,8 +18,9 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Version of the normalization rules and of the unit hash; recorded in every signature.
-/// Version 2: units of up to 16 bytes are hashed zero-padded to 16 bytes (see [`unit_hash`]).
+/// Version of the normalization rules and of unit ids; recorded in every signature.
+/// Version 2: Latin-1 letters and separators on the fast path, and new unit ids (a unit of up to
+/// 8 bytes is its own id, longer ones are hashed zero-padded to 16 bytes: see [`unit_hash`]).
 pub const NORMALIZER_VERSION: u32 = 2;
 
 /// How words of scripts written without spaces are cut into units.
@@ -75,10 +76,12 @@ pub struct Units {
     pub lines: Vec<Line>,
 }
 
-/// Hash of one unit's normalized text: xxh3-64 of its UTF-8 bytes, zero-padded to 16 bytes when
-/// shorter. A unit never holds a NUL byte, so padding keeps distinct units distinct; and hashing
-/// a fixed width takes one path through xxh3 instead of a branch on each word's length (which
-/// mispredicts at almost every word of running text).
+/// The 64-bit id of one unit's normalized text. A unit of up to 8 bytes is its own id: its UTF-8
+/// bytes, zero-padded, read as a little-endian integer (most words of running text; no hashing
+/// at all). A longer unit is hashed with xxh3-64, zero-padded to 16 bytes when shorter, so that
+/// hashing takes one path through xxh3 instead of a branch on each word's length. A unit never
+/// holds a NUL byte, so padding keeps distinct units distinct; shingles and line hashes are
+/// xxh3 over these ids.
 #[inline]
 pub fn unit_hash(text: &str) -> u64 {
     let bytes = text.as_bytes();
@@ -87,11 +90,14 @@ pub fn unit_hash(text: &str) -> u64 {
     }
     let mut padded = [0u8; 16];
     padded[..bytes.len()].copy_from_slice(bytes);
+    if bytes.len() <= 8 {
+        return u64::from_le_bytes(padded[..8].try_into().unwrap_or_default());
+    }
     xxh3_64(&padded)
 }
 
 /// [`unit_hash`] of `bytes[start..end]`, where `bytes` has at least 16 bytes after `start` (the
-/// caller pads it), without a copy or a branch on the length for units of up to 16 bytes.
+/// caller pads it), without a copy for units of up to 16 bytes.
 #[inline]
 fn unit_hash_at(bytes: &[u8], start: usize, end: usize) -> u64 {
     let len = end - start;
@@ -101,24 +107,42 @@ fn unit_hash_at(bytes: &[u8], start: usize, end: usize) -> u64 {
             w.copy_from_slice(window);
             // Keep the first `len` bytes (1 <= len <= 16), zero the rest.
             let kept = u128::from_le_bytes(w) & (u128::MAX >> (128 - 8 * len.max(1)));
-            xxh3_64(&kept.to_le_bytes())
+            if len <= 8 {
+                kept as u64
+            } else {
+                xxh3_64(&kept.to_le_bytes())
+            }
         }
         _ => xxh3_64(bytes.get(start..end).unwrap_or_default()),
     }
 }
 
+thread_local! {
+    /// Buffers reused by every call of [`units`] on a thread, so that a scan does not allocate
+    /// and grow them again for each document.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 /// Normalize `text` into units and lines.
 pub fn units(text: &str, unspaced: UnspacedScripts) -> Units {
-    let mut out = Units {
-        units: Vec::with_capacity(text.len() / 5),
-        lines: Vec::new(),
-    };
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => units_with(text, unspaced, &mut s),
+        // Not reached (`units` does not call itself); a fresh set of buffers does as well.
+        Err(_) => units_with(text, unspaced, &mut Scratch::default()),
+    })
+}
+
+fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
     let bytes = text.as_bytes();
-    let mut s = Scratch::default();
     // The whole text is classified at once; ASCII lines take their words from it. Lines with
     // other bytes are folded (typographic marks, Latin-1 letters) and classified on their own, or
     // take the Unicode path.
     s.doc.build(bytes);
+    let lines: u32 = s.doc.blocks.iter().map(|b| b.newline.count_ones()).sum();
+    let mut out = Units {
+        units: Vec::with_capacity(text.len() / 5),
+        lines: Vec::with_capacity(lines as usize + 1),
+    };
     let mut line_start = 0;
     let mut raw_index = 0u32;
     while line_start < bytes.len() {
@@ -150,7 +174,7 @@ pub fn units(text: &str, unspaced: UnspacedScripts) -> Units {
                 &mut out.units,
             ))
         } else {
-            unicode_units(raw, unspaced, &mut s, &mut out.units);
+            unicode_units(raw, unspaced, s, &mut out.units);
             None
         };
         let end = out.units.len() as u32;
@@ -548,6 +572,16 @@ impl Classified {
     /// Whether any byte in `from..to` is of the class `field` selects.
     #[inline]
     fn any(&self, field: fn(&Block) -> u64, from: usize, to: usize) -> bool {
+        if from >= to {
+            return false;
+        }
+        if from / 64 == (to - 1) / 64 {
+            // Within one block, the common case: one shift and mask.
+            let Some(block) = self.blocks.get(from / 64) else {
+                return false;
+            };
+            return (field(block) >> (from % 64)) & (u64::MAX >> (64 - (to - from))) != 0;
+        }
         let mut pos = from;
         while pos < to {
             let Some(block) = self.blocks.get(pos / 64) else {
@@ -586,62 +620,79 @@ impl Classified {
         text: &mut String,
         out: &mut Vec<u64>,
     ) -> Capitals {
-        let next_word = |from: usize| {
-            let mut b = from / 64;
-            let mut m = *self.word.get(b)? & (u64::MAX << (from % 64));
-            loop {
-                if m != 0 {
-                    return Some(b * 64 + m.trailing_zeros() as usize);
-                }
-                b += 1;
-                m = *self.word.get(b)?;
-            }
-        };
-        let word_end = |from: usize| {
-            let mut b = from / 64;
-            let mut m = !self.word[b] & (u64::MAX << (from % 64));
-            loop {
-                if m != 0 {
-                    return b * 64 + m.trailing_zeros() as usize;
-                }
-                b += 1;
-                match self.word.get(b) {
-                    Some(w) => m = !w,
-                    None => return bytes.len(),
-                }
-            }
-        };
         let mut caps = Capitals::default();
+        if from >= to {
+            return caps;
+        }
+        // Words are found from bit scans of the word mask: a start is a word byte after a
+        // non-word byte, and the run of word bytes from it is counted with trailing_zeros.
+        // The branches run once per word but depend only on the block's bits, so they predict
+        // better than a byte loop's exit at each word's end.
+        let (first_block, last_block) = (from / 64, (to - 1) / 64);
         let mut prev_end = None;
-        let mut pos = from;
-        while let Some(start) = next_word(pos).filter(|&s| s < to) {
-            let end = word_end(start).min(to);
-            pos = end;
-            let word = &bytes[start..end];
-            // A word starts with a letter, a digit or `_`; only `_` runs lack a letter or digit.
-            let Some(first) = word.iter().position(|&c| c != b'_') else {
-                continue;
-            };
-            let counted = match prev_end {
-                None => true,
-                Some(e) => self.any(|b| b.space, e, start),
-            };
-            prev_end = Some(end);
-            if counted {
-                caps.words += 1;
-                caps.caps += u32::from(match word[first] {
-                    b'A'..=b'Z' | b'0'..=b'9' => true,
-                    // Latin-1 capitals À..Þ (× and ÷ never reach here).
-                    0xC3 => word
-                        .get(first + 1)
-                        .is_some_and(|&c| (0x80..=0x9E).contains(&c)),
-                    _ => false,
-                });
+        for b in first_block..=last_block {
+            let w = self.word[b];
+            let prev = if b > 0 { self.word[b - 1] } else { 0 };
+            let mut range = u64::MAX;
+            if b == first_block {
+                range &= u64::MAX << (from % 64);
             }
-            if ascii || !self.any(|b| b.high, start, end) {
-                out.push(unit_hash_at(&self.lower, start, end));
-            } else {
-                out.push(fold_latin1(word, text));
+            if b == last_block {
+                range &= u64::MAX >> (63 - (to - 1) % 64);
+            }
+            let mut starts = w & !((w << 1) | (prev >> 63)) & range;
+            while starts != 0 {
+                let j = starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                let start = b * 64 + j;
+                // Ones of `w` from bit j; zeros come in at the top, so a run to the block's
+                // end counts exactly to 64 and goes on in the next blocks.
+                let mut end = start + (!(w >> j)).trailing_zeros() as usize;
+                if end % 64 == 0 {
+                    let mut nb = b + 1;
+                    while let Some(&next) = self.word.get(nb) {
+                        let ones = next.trailing_ones() as usize;
+                        end += ones;
+                        if ones < 64 {
+                            break;
+                        }
+                        nb += 1;
+                    }
+                }
+                let end = end.min(to);
+                let Some(word) = bytes.get(start..end) else {
+                    continue;
+                };
+                // A word starts with a letter, a digit or `_`; only `_` runs lack a letter or
+                // digit.
+                let mut first = 0;
+                if word[0] == b'_' {
+                    match word.iter().position(|&c| c != b'_') {
+                        Some(i) => first = i,
+                        None => continue,
+                    }
+                }
+                let counted = match prev_end {
+                    None => true,
+                    Some(e) => self.any(|b| b.space, e, start),
+                };
+                prev_end = Some(end);
+                if counted {
+                    caps.words += 1;
+                    caps.caps += u32::from(match word[first] {
+                        b'A'..=b'Z' | b'0'..=b'9' => true,
+                        // Latin-1 capitals À..Þ (× and ÷ never reach here).
+                        0xC3 => word
+                            .get(first + 1)
+                            .is_some_and(|&c| (0x80..=0x9E).contains(&c)),
+                        _ => false,
+                    });
+                }
+                if ascii || !self.any(|b| b.high, start, end) {
+                    out.push(unit_hash_at(&self.lower, start, end));
+                } else {
+                    out.push(fold_latin1(word, text));
+                }
             }
         }
         caps
@@ -879,10 +930,12 @@ mod tests {
     }
 
     #[test]
-    fn unit_hash_is_xxh3_of_the_padded_text() {
+    fn unit_ids_are_the_text_or_xxh3_of_the_padded_text() {
+        assert_eq!(unit_hash("ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
+        assert_eq!(unit_hash("abcdefgh"), u64::from_le_bytes(*b"abcdefgh"));
         let mut padded = [0u8; 16];
-        padded[..2].copy_from_slice(b"ab");
-        assert_eq!(unit_hash("ab"), xxh3_64(&padded));
+        padded[..9].copy_from_slice(b"abcdefghi");
+        assert_eq!(unit_hash("abcdefghi"), xxh3_64(&padded));
         let long = "internationalisation";
         assert_eq!(unit_hash(long), xxh3_64(long.as_bytes()));
         // The in-place form agrees at every length, with any bytes after the word.
