@@ -156,11 +156,19 @@ fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
         let raw = text.get(line_start..line_end).unwrap_or_default();
         let start = out.units.len() as u32;
         if !s.doc.any(|b| b.high, line_start, line_end) {
-            s.doc.words(bytes, line_start, line_end, true, &mut s.text, &mut out.units);
+            s.doc.words(
+                bytes,
+                line_start,
+                line_end,
+                true,
+                &mut s.text,
+                &mut out.units,
+            );
         } else if fold_line(raw, &mut s.folded) {
             s.line.build(&s.folded);
             let n = s.folded.len();
-            s.line.words(&s.folded, 0, n, false, &mut s.text, &mut out.units);
+            s.line
+                .words(&s.folded, 0, n, false, &mut s.text, &mut out.units);
         } else {
             unicode_units(raw, unspaced, s, &mut out.units);
         }
@@ -699,44 +707,87 @@ fn is_metadata(raw: &str, units: usize) -> bool {
     if units > 10 {
         return false;
     }
+    let bytes = raw.as_bytes();
     // Every rule but the byline's needs a digit (a year, a clock time, an ISO date).
     let byline = raw
         .trim_start()
         .as_bytes()
         .get(..2)
         .is_some_and(|p| p.eq_ignore_ascii_case(b"by"));
-    if !byline && !raw.bytes().any(|b| b.is_ascii_digit()) {
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    if !byline && !bytes.iter().any(u8::is_ascii_digit) {
         return false;
     }
-    let mut words = 0usize;
-    let (mut by, mut has_month, mut has_year) = (false, false, false);
-    for w in raw.split_whitespace() {
+    // A clock time "d:dd" and an ISO date "dddd-dd-" (with two more bytes after it), found
+    // from their punctuation.
+    let (mut has_clock, mut has_iso) = (false, false);
+    for (i, &c) in bytes.iter().enumerate() {
+        if c == b':' {
+            has_clock |= i >= 1 && digit(i - 1) && digit(i + 1) && digit(i + 2);
+        } else if c == b'-' && i >= 4 && i + 6 <= bytes.len() {
+            has_iso |=
+                (i - 4..i).all(digit) && digit(i + 1) && digit(i + 2) && bytes[i + 3] == b'-';
+        }
+    }
+    if has_iso {
+        return true;
+    }
+    // Whitespace-separated words: ASCII white space, letters and digits are what `char` would
+    // find in an ASCII line, so ASCII lines are split as bytes.
+    let ascii = raw.is_ascii();
+    let ascii_words = || {
+        bytes
+            .split(|c| matches!(c, b'\t'..=b'\r' | b' '))
+            .filter(|w| !w.is_empty())
+    };
+    // First the cheap facts: the number of words, a leading "By", a year.
+    let (mut words, mut by, mut has_year) = (0usize, false, false);
+    let mut count = |w: &[u8], digits: &[u8]| {
         words += 1;
-        by |= words == 1 && w.eq_ignore_ascii_case("by");
-        let letters = w.trim_matches(|c: char| !c.is_alphabetic());
-        has_month |= letters.len() >= 3
+        by |= words == 1 && w.eq_ignore_ascii_case(b"by");
+        has_year |= digits.len() == 4 && matches!(digits[0], b'1' | b'2');
+    };
+    if ascii {
+        for w in ascii_words() {
+            count(w, trim_to(w, u8::is_ascii_digit));
+        }
+    } else {
+        for w in raw.split_whitespace() {
+            count(
+                w.as_bytes(),
+                w.trim_matches(|c: char| !c.is_ascii_digit()).as_bytes(),
+            );
+        }
+    }
+    if (by && words <= 6) || (has_clock && has_year) {
+        return true;
+    }
+    if !(has_year || has_clock) {
+        return false;
+    }
+    // Then month names, which only matter beside a year or a clock time.
+    let month = |letters: &[u8]| {
+        letters.len() >= 3
             && MONTHS.iter().any(|m| {
                 (letters.len() == 3 || letters.len() == m.len())
                     && m.len() >= letters.len()
-                    && m.as_bytes()[..letters.len()].eq_ignore_ascii_case(letters.as_bytes())
-            });
-        let digits = w.trim_matches(|c: char| !c.is_ascii_digit());
-        has_year |= digits.len() == 4 && digits.starts_with(['1', '2']);
+                    && m.as_bytes()[..letters.len()].eq_ignore_ascii_case(letters)
+            })
+    };
+    if ascii {
+        ascii_words().any(|w| month(trim_to(w, u8::is_ascii_alphabetic)))
+    } else {
+        raw.split_whitespace()
+            .any(|w| month(w.trim_matches(|c: char| !c.is_alphabetic()).as_bytes()))
     }
-    if by && words <= 6 {
-        return true;
+}
+
+/// `w` from its first to its last byte that `keep` accepts (empty when none does).
+fn trim_to(w: &[u8], keep: fn(&u8) -> bool) -> &[u8] {
+    match (w.iter().position(keep), w.iter().rposition(keep)) {
+        (Some(a), Some(b)) => &w[a..=b],
+        _ => &[],
     }
-    let bytes = raw.as_bytes();
-    let has_clock = bytes.windows(4).any(|w| {
-        w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit()
-    });
-    let has_iso = bytes.windows(10).any(|w| {
-        w[..4].iter().all(u8::is_ascii_digit)
-            && w[4] == b'-'
-            && w[5..7].iter().all(u8::is_ascii_digit)
-            && w[7] == b'-'
-    });
-    (has_month && (has_year || has_clock)) || has_iso || (has_clock && has_year)
 }
 
 /// Whether most of the line's whitespace-separated words (at least three) start, at their first
@@ -745,7 +796,7 @@ fn is_title_case(raw: &str) -> bool {
     let (mut words, mut caps) = (0u32, 0u32);
     if raw.is_ascii() {
         // The same count over bytes; white space as `char::is_whitespace` has it in ASCII.
-        for w in raw.as_bytes().split(|b| matches!(b, 0x09..=0x0D | b' ')) {
+        for w in raw.as_bytes().split(|b| matches!(b, b'\t'..=b'\r' | b' ')) {
             if let Some(c) = w.iter().find(|c| c.is_ascii_alphanumeric()) {
                 words += 1;
                 caps += u32::from(c.is_ascii_uppercase() || c.is_ascii_digit());
@@ -830,7 +881,12 @@ mod tests {
         } else {
             return None;
         };
-        tokenize(bytes, &mut Classified::default(), &mut String::new(), &mut v);
+        tokenize(
+            bytes,
+            &mut Classified::default(),
+            &mut String::new(),
+            &mut v,
+        );
         Some(v)
     }
 
@@ -888,7 +944,12 @@ mod tests {
         };
         prop_assert_eq!(&units, &reference(s), "units of {:?}", s);
         prop_assert_eq!(&units, &slow(s), "units of {:?}", s);
-        prop_assert_eq!(is_title_case(s), title_reference(s), "title case of {:?}", s);
+        prop_assert_eq!(
+            is_title_case(s),
+            title_reference(s),
+            "title case of {:?}",
+            s
+        );
         Ok(())
     }
 
@@ -1004,7 +1065,7 @@ mod tests {
         }
 
         #[test]
-        fn metadata_rewrite_equals_the_first_version(s in "(By|by|[A-Z][a-z]{0,8}|Mar|March|Sept|[0-9]{1,4}|20[0-9]{2}-[0-9]{2}-|[0-9]{1,2}:[0-9]{2}|[.,:!?\"]|\u{00E9}| ){0,12}") {
+        fn metadata_rewrite_equals_the_first_version(s in "(By|by|[A-Z][a-z]{0,8}|Mar|March|Sept|[0-9]{1,4}|20[0-9]{2}-[0-9]{2}-|[0-9]{1,2}:[0-9]{2}|[-.,:!?\"]|\u{00E9}|\u{00A0}|\u{0B}| ){0,12}") {
             let n = units(&s, UnspacedScripts::Characters).units.len();
             prop_assert_eq!(!ends_like_sentence(&s) && is_metadata(&s, n), is_metadata_reference(&s, n));
         }
