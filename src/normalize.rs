@@ -155,7 +155,8 @@ fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
         // `\n` and `\r` are ASCII, so these are character boundaries.
         let raw = text.get(line_start..line_end).unwrap_or_default();
         let start = out.units.len() as u32;
-        if !s.doc.any(|b| b.high, line_start, line_end) {
+        let ascii = !s.doc.any(|b| b.high, line_start, line_end);
+        if ascii {
             s.doc.words(
                 bytes,
                 line_start,
@@ -183,7 +184,12 @@ fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
                 raw: raw_index,
                 bullet: starts_with_bullet(raw),
                 sentence_end,
-                title_case: !sentence_end && is_title_case(raw),
+                title_case: !sentence_end
+                    && if ascii {
+                        s.doc.title_case(line_start, line_end)
+                    } else {
+                        is_title_case(raw)
+                    },
                 metadata: !sentence_end && is_metadata(raw, (end - start) as usize),
             });
         }
@@ -401,6 +407,8 @@ struct Block {
     newline: u64,
     /// Bytes >= 0x80.
     high: u64,
+    /// ASCII capitals.
+    upper: u64,
 }
 
 /// Classes of one byte, in the order of [`Block`]'s fields.
@@ -434,16 +442,24 @@ const fn byte_flags(c: u8) -> u8 {
     f
 }
 
+/// Whether a byte is an ASCII capital (the ninth class of [`Block`]).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+const fn is_upper(c: u8) -> bool {
+    c.is_ascii_uppercase()
+}
+
 /// Byte classes of a block, one byte at a time: the definition, and the path for targets
 /// without SSE2.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 fn classify_scalar(block: &[u8; 64]) -> Block {
     let mut m = [0u64; 8];
+    let mut upper = 0u64;
     for (j, &c) in block.iter().enumerate() {
         let f = byte_flags(c);
         for (k, mask) in m.iter_mut().enumerate() {
             *mask |= u64::from((f >> k) & 1) << j;
         }
+        upper |= u64::from(is_upper(c)) << j;
     }
     Block {
         letter: m[0],
@@ -454,6 +470,7 @@ fn classify_scalar(block: &[u8; 64]) -> Block {
         space: m[5],
         newline: m[6],
         high: m[7],
+        upper,
     }
 }
 
@@ -476,6 +493,7 @@ fn classify_sse2(block: &[u8; 64]) -> Block {
         let v: __m128i = bytemuck::cast(bytes);
         let shift = 16 * i;
         let alpha = in_range(_mm_or_si128(v, splat(0x20)), b'a', 25);
+        out.upper |= bits(in_range(v, b'A', 25)) << shift;
         out.letter |= (bits(alpha) | bits(v)) << shift;
         out.high |= bits(v) << shift;
         out.newline |= bits(eq(v, b'\n')) << shift;
@@ -578,6 +596,48 @@ impl Classified {
             pos = end;
         }
         false
+    }
+
+    /// Whether most whitespace-separated words of the ASCII line `from..to` (at least three)
+    /// start, at their first letter or digit, with a capital or a digit: [`is_title_case`] from
+    /// the masks. The first letter or digit of a word is the first letter, digit or space after
+    /// a space (or the line start) when it is not a space itself; adding the gaps (bytes that
+    /// are none of these) to the bits just after spaces carries each such bit across its gap
+    /// onto that byte.
+    fn title_case(&self, from: usize, to: usize) -> bool {
+        if from >= to {
+            return false;
+        }
+        let (first_block, last_block) = (from / 64, (to - 1) / 64);
+        let (mut words, mut caps) = (0u32, 0u32);
+        let (mut carry, mut space_top) = (0u64, 0u64);
+        for b in first_block..=last_block {
+            let Some(blk) = self.blocks.get(b) else {
+                break;
+            };
+            let mut range = u64::MAX;
+            let mut start = 0;
+            if b == first_block {
+                range &= u64::MAX << (from % 64);
+                start = 1u64 << (from % 64);
+            }
+            if b == last_block {
+                range &= u64::MAX >> (63 - (to - 1) % 64);
+            }
+            let alnum = (blk.letter | blk.digit) & range;
+            let space = blk.space & range;
+            let marks = alnum | space;
+            let gaps = !marks & range;
+            let after_space = (space << 1) | space_top | start;
+            let (sum, c1) = gaps.overflowing_add(after_space);
+            let (sum, c2) = sum.overflowing_add(carry);
+            carry = u64::from(c1 || c2);
+            space_top = space >> 63;
+            let firsts = sum & alnum;
+            words += firsts.count_ones();
+            caps += (firsts & (blk.upper | blk.digit)).count_ones();
+        }
+        words >= 3 && caps * 10 >= words * 8
     }
 
     /// UAX#29 words of `bytes[from..to]` (the bytes `build` saw), case-folded and hashed onto
@@ -1051,6 +1111,15 @@ mod tests {
             }
             prop_assert_eq!(got.units, want);
             prop_assert_eq!(got.lines.iter().map(|l| l.title_case).collect::<Vec<_>>(), titles);
+        }
+
+        #[test]
+        fn title_case_from_masks_equals_the_reference(s in "([A-Z][a-z]{0,6}|[a-z]{1,6}|[0-9]{1,3}|[ \t\u{0B}\r]|[-.,'_\"(])+", pad in 0usize..70) {
+            // After `pad` bytes of another line, so that lines start anywhere in a block.
+            let text = format!("{}\n{s}", "x".repeat(pad));
+            let mut c = Classified::default();
+            c.build(text.as_bytes());
+            prop_assert_eq!(c.title_case(pad + 1, text.len()), title_reference(&s), "{:?}", s);
         }
 
         #[test]
