@@ -39,13 +39,7 @@ fn demo_docs() -> Vec<Document> {
 /// chrome, each copied 0-3 times (full, cut, edited).
 fn generated(stories: usize, sites: usize) -> Vec<Document> {
     let mut state = 42u64;
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut next = move || wirecopy::minhash::splitmix64(&mut state);
     let syll = [
         "ka", "lo", "mi", "ter", "an", "vo", "si", "ru", "pel", "dan", "o", "e", "bri", "sta",
         "nu", "gor",

@@ -109,7 +109,10 @@ pub struct MinHasher {
     b: Vec<u32>,
 }
 
-fn splitmix64(state: &mut u64) -> u64 {
+/// SplitMix64 (Steele, Lea and Flood): the next value of a tiny, fixed, seedable generator. The
+/// permutation constants come from it, so it is part of the signature spec; tests and benches
+/// use it for reproducible random data.
+pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -10,12 +10,7 @@ use wirecopy::Document;
 /// share of the words replaced (so pair similarities spread over the whole range).
 fn corpus(seed: u64, bases: usize, copies: usize) -> Vec<Document> {
     let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z ^ (z >> 31)
-    };
+    let mut next = move || wirecopy::minhash::splitmix64(&mut state);
     let word = |x: u64| format!("w{}", x % 5000);
     let mut texts: Vec<Vec<String>> = (0..bases)
         .map(|_| (0..30 + next() % 60).map(|_| word(next())).collect())
