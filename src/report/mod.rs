@@ -104,7 +104,8 @@ pub struct ReportInput<'a> {
     /// All scanned documents in canonical order (index = doc index).
     pub docs: &'a [Document],
     /// Per document (same index): its content paragraphs with site chrome and headline lists
-    /// removed, in page order.
+    /// removed, in page order: trimmed lines of the document's text (wire marks are looked
+    /// for in the text, which therefore holds every paragraph's marks).
     pub paragraphs: &'a [Vec<String>],
     /// Clusters of 2+ doc indices, each sorted ascending, in output order (cluster number =
     /// position).
@@ -478,12 +479,11 @@ fn story_wire(
     origin: usize,
     members: &[usize],
 ) -> Option<&'static Agency> {
+    // The whole text holds every paragraph (paragraphs are trimmed lines of it, and marks do
+    // not span lines), so it is the only text scanned.
     let detect = |d: usize| {
         let doc = &input.docs[d];
-        let site = site_of(doc);
-        let mut texts: Vec<&str> = vec![doc.text.as_str()];
-        texts.extend(paragraphs_of(input, d).iter().map(String::as_str));
-        wire::detect(site.as_deref(), &texts)
+        wire::detect(site_of(doc).as_deref(), &[doc.text.as_str()])
     };
     if let Some(a) = detect(origin) {
         return Some(a);
@@ -512,10 +512,8 @@ fn keeps_credit(input: &ReportInput<'_>, d: usize, agency: &Agency) -> bool {
     if site_of(doc).and_then(|s| wire::agency_of_site(&s)) == Some(agency) {
         return true;
     }
+    // Paragraphs are lines of the text, so the text alone is scanned.
     wire::credits(agency, &doc.text)
-        || paragraphs_of(input, d)
-            .iter()
-            .any(|p| wire::credits(agency, p))
 }
 
 impl Report {
