@@ -136,6 +136,16 @@ fn incompatible_parameters_are_a_typed_error() {
     }
 }
 
+/// `wirecopy index-info FILE`, run.
+fn index_info(idx: &std::path::Path) -> std::process::Output {
+    Command::cargo_bin("wirecopy")
+        .expect("binary")
+        .arg("index-info")
+        .arg(idx)
+        .output()
+        .expect("runs")
+}
+
 #[test]
 fn cli_saves_and_checks_an_index() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -150,12 +160,7 @@ fn cli_saves_and_checks_an_index() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
-    let info = Command::cargo_bin("wirecopy")
-        .expect("binary")
-        .arg("index-info")
-        .arg(&idx)
-        .output()
-        .expect("runs");
+    let info = index_info(&idx);
     assert_eq!(info.status.code(), Some(0));
     let text = String::from_utf8(info.stdout).expect("utf8");
     assert!(text.contains("all checksums ok"), "{text}");
@@ -165,12 +170,7 @@ fn cli_saves_and_checks_an_index() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
     std::fs::write(&idx, &bytes).expect("write");
-    let info = Command::cargo_bin("wirecopy")
-        .expect("binary")
-        .arg("index-info")
-        .arg(&idx)
-        .output()
-        .expect("runs");
+    let info = index_info(&idx);
     assert_eq!(info.status.code(), Some(1));
     let err = String::from_utf8(info.stderr).expect("utf8");
     assert!(err.contains("fails its checksum"), "{err}");
