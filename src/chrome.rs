@@ -38,6 +38,13 @@ pub struct ChromeConfig {
     pub drop_headline_lists: bool,
     /// Drop short date/time lines and bylines (see `normalize::Line::metadata`).
     pub drop_metadata_lines: bool,
+    /// Count lines and shingles over provisional story groups (pages matched once each site's
+    /// core template is removed) instead of over pages, so that a story copied onto many pages
+    /// or kept in several versions on one site is not taken for chrome.
+    pub story_groups: bool,
+    /// For the provisional groups: a line on at least this share of a site's pages (and on at
+    /// least [`ChromeConfig::site_min_pages`]) is that site's core template.
+    pub core_share: f64,
 }
 
 impl Default for ChromeConfig {
@@ -50,6 +57,8 @@ impl Default for ChromeConfig {
             shingle_max_share: 0.002,
             drop_headline_lists: true,
             drop_metadata_lines: true,
+            story_groups: true,
+            core_share: 0.9,
         }
     }
 }
@@ -93,29 +102,68 @@ fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
         .map_or(0, |i| table[i].1)
 }
 
+/// Count distinct `(key, group)` pairs per key: how many groups hold each key.
+fn count_groups(mut keys: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+    keys.par_sort_unstable();
+    keys.dedup();
+    count_sorted_runs(keys.into_iter().map(|(k, _)| k))
+}
+
+fn count_sorted_runs(keys: impl Iterator<Item = u64>) -> Vec<(u64, u32)> {
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    for k in keys {
+        match out.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => out.push((k, 1)),
+        }
+    }
+    out
+}
+
 impl LineStats {
     /// Count the distinct lines of each page. `pages` yields `(site hash, units)`.
     pub fn build(pages: &[(u64, &Units)]) -> LineStats {
-        let per_page: Vec<(Vec<u64>, Vec<u64>)> = pages
+        let groups: Vec<u32> = (0..pages.len() as u32).collect();
+        Self::build_grouped(pages, &groups)
+    }
+
+    /// Count, for every line, the *groups* of pages that hold it rather than the pages: pages
+    /// with the same `groups[i]` count once. Groups are near-duplicate pages (one story), so a
+    /// story copied onto many pages counts once, while chrome that recurs under different
+    /// stories counts once per story.
+    pub fn build_grouped(pages: &[(u64, &Units)], groups: &[u32]) -> LineStats {
+        let per_page: Vec<(Vec<(u64, u32)>, Vec<(u64, u32)>)> = pages
             .par_iter()
-            .map(|(site, u)| {
+            .zip(groups)
+            .map(|((site, u), &grp)| {
                 let mut g: Vec<u64> = u.lines.iter().map(|l| l.hash).collect();
                 g.sort_unstable();
                 g.dedup();
                 let s = if *site == 0 {
                     Vec::new()
                 } else {
-                    g.iter().map(|&h| site_line_key(*site, h)).collect()
+                    g.iter().map(|&h| (site_line_key(*site, h), grp)).collect()
                 };
-                (g, s)
+                (g.into_iter().map(|h| (h, grp)).collect(), s)
             })
             .collect();
-        let (g, s): (Vec<Vec<u64>>, Vec<Vec<u64>>) = per_page.into_iter().unzip();
+        let (g, s): (Vec<Vec<(u64, u32)>>, Vec<Vec<(u64, u32)>>) = per_page.into_iter().unzip();
+        let mut distinct: Vec<u32> = groups.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
         LineStats {
-            pages: pages.len() as u64,
-            global: count_sorted(g.into_iter().flatten().collect()),
-            per_site: count_sorted(s.into_iter().flatten().collect()),
+            pages: distinct.len() as u64,
+            global: count_groups(g.into_iter().flatten().collect()),
+            per_site: count_groups(s.into_iter().flatten().collect()),
         }
+    }
+
+    /// Pages (or groups) of `site` holding `line`.
+    pub fn site_count(&self, site: u64, line: u64) -> u32 {
+        if site == 0 {
+            return 0;
+        }
+        lookup(&self.per_site, site_line_key(site, line))
     }
 
     /// Whether a line is template on `site` under `cfg`.
@@ -128,6 +176,10 @@ impl LineStats {
         site != 0 && lookup(&self.per_site, site_line_key(site, line)) >= cfg.site_min_pages
     }
 }
+
+/// A headline is short: a capitalised line longer than this (a table row of a report, a list of
+/// names) is not part of a headline list.
+pub const MAX_HEADLINE_UNITS: usize = 24;
 
 /// Which lines of a page are content, given the template verdict of each line.
 pub fn content_mask(lines: &[Line], template: &[bool], cfg: &ChromeConfig) -> Vec<bool> {
@@ -153,7 +205,9 @@ pub fn content_mask(lines: &[Line], template: &[bool], cfg: &ChromeConfig) -> Ve
             i += bullet_run;
             continue;
         }
-        let head_run = run_len(lines, &keep, i, |l| l.title_case && !l.sentence_end);
+        let head_run = run_len(lines, &keep, i, |l| {
+            l.title_case && !l.sentence_end && l.len() <= MAX_HEADLINE_UNITS
+        });
         if head_run >= 3 {
             keep[i..i + head_run].iter_mut().for_each(|k| *k = false);
             i += head_run;
@@ -175,6 +229,16 @@ fn run_len(lines: &[Line], keep: &[bool], from: usize, pred: impl Fn(&Line) -> b
 /// Document frequencies of shingles: sorted `(shingle, pages)`.
 pub fn shingle_df(sets: &[Vec<u64>]) -> Vec<(u64, u32)> {
     count_sorted(sets.par_iter().flatten().copied().collect())
+}
+
+/// Group frequencies of shingles: sorted `(shingle, groups holding it)`.
+pub fn shingle_df_grouped(sets: &[Vec<u64>], groups: &[u32]) -> Vec<(u64, u32)> {
+    count_groups(
+        sets.par_iter()
+            .zip(groups)
+            .flat_map_iter(|(s, &g)| s.iter().map(move |&h| (h, g)))
+            .collect(),
+    )
 }
 
 /// The shingles that carry no evidence: on more pages than the configured cap.

@@ -35,6 +35,7 @@ pub mod cluster;
 pub mod document;
 pub mod error;
 pub mod eval;
+pub mod figures;
 pub mod html;
 pub mod lsh;
 pub mod minhash;

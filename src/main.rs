@@ -264,6 +264,7 @@ fn config(p: &ParamArgs) -> ScanConfig {
                 global_max_share: 1.0,
                 drop_headline_lists: false,
                 drop_metadata_lines: false,
+                story_groups: false,
                 ..ChromeConfig::default()
             }
         } else {

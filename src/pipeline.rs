@@ -14,6 +14,7 @@ use crate::chrome::{self, ChromeConfig, LineStats};
 use crate::cluster::{self, ClusterConfig, Edge};
 use crate::document::Document;
 use crate::error::{Error, Result};
+use crate::figures::{self, FigureConfig};
 use crate::lsh::{self, Banding, LshConfig};
 use crate::minhash::{MinHasher, SignatureParams};
 use crate::normalize::{self, Units, UnspacedScripts};
@@ -51,6 +52,10 @@ pub struct ScanConfig {
     pub chrome: ChromeConfig,
     /// Clustering.
     pub cluster: ClusterConfig,
+    /// When disagreeing figures veto a match (templated reports).
+    pub figures: FigureConfig,
+    /// Shingles per window of the excerpt sketches (0: no window sketches; see `Chunker`).
+    pub chunk_window: usize,
 }
 
 impl Default for ScanConfig {
@@ -68,6 +73,8 @@ impl Default for ScanConfig {
             max_run_pairs: 64,
             chrome: ChromeConfig::default(),
             cluster: ClusterConfig::default(),
+            figures: FigureConfig::default(),
+            chunk_window: 40,
         }
     }
 }
@@ -211,9 +218,9 @@ impl ScanResult {
     }
 }
 
-/// Content shingles of one page: k-grams over the units of its content lines, in page order
-/// (for character shingles the units are characters, see `char_units_of`).
-fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
+/// Content shingles of one page in page order (with repeats): k-grams over the units of its
+/// content lines (for character shingles the units are characters, see `char_units_of`).
+fn content_sequence(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
     let mut stream: Vec<u64> = Vec::with_capacity(u.units.len());
     for (line, &k) in u.lines.iter().zip(keep) {
         if k {
@@ -222,7 +229,12 @@ fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
     }
     let mut out = Vec::with_capacity(stream.len());
     shingle::shingles_into(&stream, kind.size(), &mut out);
-    shingle::into_set(out)
+    out
+}
+
+/// Content shingle set of one page.
+fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
+    shingle::into_set(content_sequence(u, keep, kind))
 }
 
 /// Scan documents (any order) into clusters.
@@ -249,9 +261,16 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .map(|d| chrome::site_hash(d.site_or_domain().as_deref()))
         .collect();
 
-    obs.stage("learning chrome", n as u64);
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
-    let line_stats = LineStats::build(&pages);
+
+    let groups: Vec<u32> = if !cfg.chrome.story_groups {
+        (0..n as u32).collect()
+    } else {
+        provisional_groups(&docs, &units, &sites, &pages, cfg, &banding, obs)?
+    };
+
+    obs.stage("learning chrome", n as u64);
+    let line_stats = LineStats::build_grouped(&pages, &groups);
     let masks: Vec<Vec<bool>> = units
         .par_iter()
         .zip(&sites)
@@ -278,63 +297,34 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .collect();
 
     obs.stage("shingling", n as u64);
-    let mut sets: Vec<Vec<u64>> = units
+    let chunker = Chunker::new(cfg)?;
+    let (mut sets, chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
         .par_iter()
         .zip(&masks)
         .map(|(u, m)| {
-            let s = content_shingles(u, m, cfg.shingle);
+            let seq = content_sequence(u, m, cfg.shingle);
+            let chunks = chunker.sign(&seq);
             obs.advance(1);
-            s
+            (shingle::into_set(seq), chunks)
         })
-        .collect();
+        .unzip();
+    drop(pages);
     drop(units);
-    let df = chrome::shingle_df(&sets);
-    let stop = chrome::stop_shingles(&df, n, &cfg.chrome);
+    let df = chrome::shingle_df_grouped(&sets, &groups);
+    let stop = chrome::stop_shingles(&df, line_stats.pages as usize, &cfg.chrome);
     sets.par_iter_mut()
         .for_each(|s| chrome::remove_sorted(s, &stop));
-    let near_empty: Vec<bool> = sets
-        .iter()
-        .map(|s| s.len() < cfg.min_shingles.max(1))
-        .collect();
-
-    obs.stage("signing", n as u64);
-    let hasher = MinHasher::new(cfg.signature_params())?;
-    let mut signatures = vec![0u32; n * cfg.num_perm];
-    signatures
-        .par_chunks_mut(cfg.num_perm)
-        .zip(&sets)
-        .for_each(|(out, set)| {
-            hasher.sign_into(set, out);
-            obs.advance(1);
-        });
-
-    obs.stage("indexing", banding.bands as u64);
-    let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
-    let lsh_cfg = LshConfig {
-        banding,
-        max_run_pairs: cfg.max_run_pairs,
-    };
-    let cands = lsh::candidates(&signatures, cfg.num_perm, &indexed, &lsh_cfg)?;
-
-    obs.stage("verifying", cands.len() as u64);
-    let edges: Vec<Edge> = cands
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let sim = verify::similarity(&sets[a as usize], &sets[b as usize]);
-            obs.advance(1);
-            cfg.matches(&sim).then_some(Edge { a, b, sim })
-        })
-        .collect();
-
-    obs.stage("clustering", edges.len() as u64);
-    let f = cfg.cluster.guard_factor;
-    let passes = |a: u32, b: u32| {
-        let s = verify::similarity(&sets[a as usize], &sets[b as usize]);
-        !near_empty[a as usize]
-            && !near_empty[b as usize]
-            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
-    };
-    let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes);
+    let figs = figures_of(&docs, &content_lines);
+    let extra = chunker.candidates(&chunk_sigs, &sets, cfg)?;
+    drop(chunk_sigs);
+    let m = match_sets(&sets, &figs, cfg, &banding, &extra, obs)?;
+    let (signatures, near_empty, candidates, edges, clusters) = (
+        m.signatures,
+        m.near_empty,
+        m.candidates,
+        m.edges,
+        m.clusters,
+    );
 
     Ok(ScanResult {
         config: *cfg,
@@ -347,10 +337,266 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         line_stats,
         stop_shingles: stop.len(),
         shingle_df: df,
+        candidates,
+        edges,
+        clusters,
+    })
+}
+
+/// The figures of every document's content lines.
+fn figures_of(docs: &[Document], content_lines: &[Vec<u32>]) -> Vec<Vec<u64>> {
+    docs.par_iter()
+        .zip(content_lines)
+        .map(|(d, c)| {
+            let lines: Vec<&str> = d.text.lines().collect();
+            figures::figures(c.iter().filter_map(|&r| lines.get(r as usize).copied()))
+        })
+        .collect()
+}
+
+/// Sketches of overlapping windows of a page's shingle sequence, so that a short excerpt of a
+/// long story (its lead, a cut, a passage from the middle: a size ratio of 0.05-0.3, whose
+/// Jaccard with the story is far below any whole-document LSH threshold) becomes a candidate:
+/// some window of the excerpt nearly equals a window of the story.
+///
+/// Every page is cut into windows of [`ScanConfig::chunk_window`] shingles at a stride of half a
+/// window, each signed with [`CHUNK_PERM`] MinHash permutations and banded
+/// [`CHUNK_BANDS`] x [`CHUNK_ROWS`]; two pages sharing a band of any windows are a candidate pair,
+/// verified exactly like any other. Any window of one page overlaps a window of another by at
+/// least three quarters of a window when the text is shared, a Jaccard of 0.6 at which the
+/// banding proposes the pair with probability 0.97.
+struct Chunker {
+    window: usize,
+    hasher: Option<MinHasher>,
+}
+
+/// MinHash permutations per window sketch.
+pub const CHUNK_PERM: usize = 16;
+/// Bands of the window sketches.
+pub const CHUNK_BANDS: usize = 8;
+/// Rows per band of the window sketches.
+pub const CHUNK_ROWS: usize = 2;
+
+impl Chunker {
+    fn new(cfg: &ScanConfig) -> Result<Chunker> {
+        let hasher = if cfg.chunk_window == 0 {
+            None
+        } else {
+            // Another seed than the document signatures', so that the two are independent.
+            Some(MinHasher::new(SignatureParams::new(
+                cfg.shingle,
+                CHUNK_PERM,
+                cfg.seed ^ 0x5bd1_e995,
+            ))?)
+        };
+        Ok(Chunker {
+            window: cfg.chunk_window,
+            hasher,
+        })
+    }
+
+    /// Flat window signatures of one shingle sequence, `CHUNK_PERM` values per window.
+    fn sign(&self, seq: &[u64]) -> Vec<u32> {
+        let Some(h) = &self.hasher else {
+            return Vec::new();
+        };
+        let stride = (self.window / 2).max(1);
+        let mut out = Vec::new();
+        let mut start = 0;
+        loop {
+            let end = (start + self.window).min(seq.len());
+            let mut w = seq[start..end].to_vec();
+            w.sort_unstable();
+            w.dedup();
+            let at = out.len();
+            out.resize(at + CHUNK_PERM, 0);
+            h.sign_into(&w, &mut out[at..]);
+            if end == seq.len() {
+                break;
+            }
+            start += stride;
+        }
+        out
+    }
+
+    /// Document pairs whose windows collide in some band; pages below `min_shingles` take no
+    /// part.
+    fn candidates(
+        &self,
+        sigs: &[Vec<u32>],
+        sets: &[Vec<u64>],
+        cfg: &ScanConfig,
+    ) -> Result<Vec<(u32, u32)>> {
+        if self.hasher.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut flat: Vec<u32> = Vec::new();
+        let mut owner: Vec<u32> = Vec::new();
+        for (d, (s, set)) in sigs.iter().zip(sets).enumerate() {
+            if set.len() < cfg.min_shingles.max(1) {
+                continue;
+            }
+            flat.extend_from_slice(s);
+            owner.extend(std::iter::repeat_n(d as u32, s.len() / CHUNK_PERM));
+        }
+        let lsh_cfg = LshConfig {
+            banding: Banding {
+                bands: CHUNK_BANDS,
+                rows: CHUNK_ROWS,
+            },
+            max_run_pairs: cfg.max_run_pairs,
+        };
+        let pairs = lsh::candidates(&flat, CHUNK_PERM, &vec![true; owner.len()], &lsh_cfg)?;
+        let mut out: Vec<(u32, u32)> = pairs
+            .into_iter()
+            .filter_map(|(a, b)| {
+                let (x, y) = (owner[a as usize], owner[b as usize]);
+                (x != y).then(|| (x.min(y), x.max(y)))
+            })
+            .collect();
+        out.par_sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// What matching a corpus's shingle sets gives.
+struct Matched {
+    signatures: Vec<u32>,
+    near_empty: Vec<bool>,
+    candidates: usize,
+    edges: Vec<Edge>,
+    clusters: Vec<Vec<u32>>,
+}
+
+/// Sign, index, verify and cluster shingle sets.
+fn match_sets(
+    sets: &[Vec<u64>],
+    figs: &[Vec<u64>],
+    cfg: &ScanConfig,
+    banding: &Banding,
+    extra: &[(u32, u32)],
+    obs: &dyn Observer,
+) -> Result<Matched> {
+    let n = sets.len();
+    let near_empty: Vec<bool> = sets
+        .iter()
+        .map(|s| s.len() < cfg.min_shingles.max(1))
+        .collect();
+
+    obs.stage("signing", n as u64);
+    let hasher = MinHasher::new(cfg.signature_params())?;
+    let mut signatures = vec![0u32; n * cfg.num_perm];
+    signatures
+        .par_chunks_mut(cfg.num_perm)
+        .zip(sets)
+        .for_each(|(out, set)| {
+            hasher.sign_into(set, out);
+            obs.advance(1);
+        });
+
+    obs.stage("indexing", banding.bands as u64);
+    let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
+    let lsh_cfg = LshConfig {
+        banding: *banding,
+        max_run_pairs: cfg.max_run_pairs,
+    };
+    let mut cands = lsh::candidates(&signatures, cfg.num_perm, &indexed, &lsh_cfg)?;
+    if !extra.is_empty() {
+        cands.extend_from_slice(extra);
+        cands.par_sort_unstable();
+        cands.dedup();
+    }
+
+    obs.stage("verifying", cands.len() as u64);
+    let edges: Vec<Edge> = cands
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let sim = verify::similarity(&sets[a as usize], &sets[b as usize]);
+            obs.advance(1);
+            (cfg.matches(&sim) && cfg.figures.agree(&figs[a as usize], &figs[b as usize]))
+                .then_some(Edge { a, b, sim })
+        })
+        .collect();
+
+    obs.stage("clustering", edges.len() as u64);
+    let f = cfg.cluster.guard_factor;
+    let passes = |a: u32, b: u32| {
+        let s = verify::similarity(&sets[a as usize], &sets[b as usize]);
+        !near_empty[a as usize]
+            && !near_empty[b as usize]
+            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
+    };
+    let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes);
+    Ok(Matched {
+        signatures,
+        near_empty,
         candidates: cands.len(),
         edges,
         clusters,
     })
+}
+
+/// Provisional story groups: pages matched on their content once only each site's *core*
+/// template (lines on nearly every page of the site) and structural chrome are removed.
+fn provisional_groups(
+    docs: &[Document],
+    units: &[Units],
+    sites: &[u64],
+    pages: &[(u64, &Units)],
+    cfg: &ScanConfig,
+    banding: &Banding,
+    obs: &dyn Observer,
+) -> Result<Vec<u32>> {
+    let n = units.len();
+    let core_share = cfg.chrome.core_share;
+    let stats = LineStats::build(pages);
+    let mut site_pages: Vec<(u64, u32)> = Vec::new();
+    {
+        let mut s: Vec<u64> = sites.to_vec();
+        s.sort_unstable();
+        for k in s {
+            match site_pages.last_mut() {
+                Some((last, c)) if *last == k => *c += 1,
+                _ => site_pages.push((k, 1)),
+            }
+        }
+    }
+    let (sets, content): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
+        .par_iter()
+        .zip(sites)
+        .map(|(u, &site)| {
+            let sp = site_pages
+                .binary_search_by_key(&site, |&(k, _)| k)
+                .map_or(0, |i| site_pages[i].1);
+            let t: Vec<bool> = u
+                .lines
+                .iter()
+                .map(|l| {
+                    let c = stats.site_count(site, l.hash);
+                    c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
+                })
+                .collect();
+            let m = chrome::content_mask(&u.lines, &t, &cfg.chrome);
+            let raw: Vec<u32> = u
+                .lines
+                .iter()
+                .zip(&m)
+                .filter(|(_, &k)| k)
+                .map(|(l, _)| l.raw)
+                .collect();
+            (content_shingles(u, &m, cfg.shingle), raw)
+        })
+        .unzip();
+    let figs = figures_of(docs, &content);
+    let m = match_sets(&sets, &figs, cfg, banding, &[], obs)?;
+    let mut groups: Vec<u32> = (0..n as u32).collect();
+    for c in &m.clusters {
+        for &d in c {
+            groups[d as usize] = c[0];
+        }
+    }
+    Ok(groups)
 }
 
 /// Units for character shingles: every character of the normalized words, words joined by one

@@ -64,6 +64,7 @@ use crate::chrome::{ChromeConfig, LineStats};
 use crate::cluster::ClusterConfig;
 use crate::document::{DocId, Published};
 use crate::error::{Error, Result};
+use crate::figures::FigureConfig;
 use crate::lsh::Banding;
 use crate::minhash::SignatureParams;
 use crate::normalize::UnspacedScripts;
@@ -81,7 +82,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"WIRECOPY";
 /// The layout version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Written as a little-endian u32: a byte-swapped reading reveals a big-endian writer.
 const ENDIAN_MARK: u32 = 0x0102_0304;
 const HEADER_LEN: usize = 32;
@@ -315,6 +316,14 @@ struct StoredChrome {
     shingle_max_share: f64,
     drop_headline_lists: bool,
     drop_metadata_lines: bool,
+    story_groups: bool,
+    core_share: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct StoredFigures {
+    min_figures: u64,
+    min_overlap: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -336,6 +345,8 @@ struct StoredConfig {
     max_run_pairs: u64,
     chrome: StoredChrome,
     cluster: StoredCluster,
+    figures: StoredFigures,
+    chunk_window: u64,
 }
 
 fn stored_banding(b: Banding) -> StoredBanding {
@@ -361,6 +372,8 @@ fn meta_of(result: &ScanResult) -> Meta {
         max_run_pairs,
         chrome,
         cluster,
+        figures,
+        chunk_window,
     } = result.config;
     let ChromeConfig {
         site_min_pages,
@@ -370,7 +383,13 @@ fn meta_of(result: &ScanResult) -> Meta {
         shingle_max_share,
         drop_headline_lists,
         drop_metadata_lines,
+        story_groups,
+        core_share,
     } = chrome;
+    let FigureConfig {
+        min_figures,
+        min_overlap,
+    } = figures;
     let ClusterConfig {
         guard,
         guard_sample,
@@ -408,12 +427,19 @@ fn meta_of(result: &ScanResult) -> Meta {
                 shingle_max_share,
                 drop_headline_lists,
                 drop_metadata_lines,
+                story_groups,
+                core_share,
             },
             cluster: StoredCluster {
                 guard,
                 guard_sample: guard_sample as u64,
                 guard_factor,
             },
+            figures: StoredFigures {
+                min_figures: min_figures as u64,
+                min_overlap,
+            },
+            chunk_window: chunk_window as u64,
         },
         banding: stored_banding(result.banding),
         documents: result.docs.len() as u64,
@@ -967,12 +993,20 @@ fn decode_config(meta: &Meta, path: &Path) -> Result<(SignatureParams, ScanConfi
             shingle_max_share: c.chrome.shingle_max_share,
             drop_headline_lists: c.chrome.drop_headline_lists,
             drop_metadata_lines: c.chrome.drop_metadata_lines,
+            story_groups: c.chrome.story_groups,
+            core_share: c.chrome.core_share,
         },
         cluster: ClusterConfig {
             guard: c.cluster.guard,
             guard_sample: size(c.cluster.guard_sample, "guard_sample")?,
             guard_factor: c.cluster.guard_factor,
         },
+        figures: FigureConfig {
+            // usize::MAX (the check switched off) is stored as u64::MAX and fits any host.
+            min_figures: usize::try_from(c.figures.min_figures).unwrap_or(usize::MAX),
+            min_overlap: c.figures.min_overlap,
+        },
+        chunk_window: size(c.chunk_window, "chunk_window")?,
     };
     if params.num_perm == 0 {
         return Err(corrupt("num_perm is 0".into()));
@@ -1272,10 +1306,14 @@ mod tests {
         bad[0] = b'X';
         assert!(matches!(parse(&bad), Err(Error::CorruptIndex { .. })));
         let mut bad = good.clone();
-        bad[8..12].copy_from_slice(&2u32.to_le_bytes());
-        let e = parse(&bad).expect_err("version 2");
+        bad[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let e = parse(&bad).expect_err("a later version");
         assert!(matches!(e, Error::UnsupportedIndex { .. }), "{e}");
-        assert!(e.to_string().contains("format version 2"), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("format version {}", FORMAT_VERSION + 1)),
+            "{e}"
+        );
         let mut bad = good.clone();
         bad[12..16].copy_from_slice(&ENDIAN_MARK.to_be_bytes());
         let e = parse(&bad).expect_err("big-endian");

@@ -1,0 +1,230 @@
+//! figures.rs: which figures does a story state?
+//!
+//! Templated reports (exchange closings, Treasury bill sales, crop reports, earnings tables)
+//! share almost every word with the other reports of their family and differ in their figures,
+//! names and dates: there the figures *are* the story. A copy of one report keeps its figures,
+//! a report of another day does not. This module extracts a page's *figures* (every run of
+//! decimal digits in its content, in any script, folded to ASCII, with the separators inside it
+//! kept: `1,234.5`, `١٢٣`, `１２` and `12` are figures) and compares two pages' figure sets; the
+//! verifier uses the verdict to refuse a pair whose words agree and whose figures do not.
+//!
+//! Invariant: a figure's hash depends only on its folded text (xxh3), never on the process.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The value of a Unicode decimal digit (general category Nd), `None` for anything else.
+///
+/// Every Nd digit block is a run of ten code points starting at its zero; the zeros below are
+/// those of the scripts news is written in (ASCII, Arabic-Indic and Persian, Devanagari and the
+/// other Indic scripts, Thai, Lao, Tibetan, Myanmar, Khmer, Mongolian, full-width).
+pub fn decimal_digit(c: char) -> Option<u8> {
+    const ZEROS: [u32; 30] = [
+        0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+        0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+        0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xFF10,
+    ];
+    let cp = c as u32;
+    if cp < 0x80 {
+        return c.is_ascii_digit().then(|| (cp - 0x30) as u8);
+    }
+    ZEROS
+        .iter()
+        .find(|&&z| (z..z + 10).contains(&cp))
+        .map(|&z| (cp - z) as u8)
+}
+
+/// Hashes of the specific figures in `lines`, sorted and deduplicated. A figure is a run of
+/// decimal digits, with `.`, `,`, `:` or `/` kept where a digit follows them (`1,234.5`,
+/// `10:30`, `5/3`); digits are folded to ASCII. Only specific figures are kept (see
+/// `push_specific`), and none from date or time lines (see [`is_time_line`]).
+pub fn figures<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    for line in lines {
+        // Time stamps, and counters such as "399 Comments", are page furniture.
+        if is_time_line(line) || line.split_whitespace().count() <= 2 {
+            continue;
+        }
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if let Some(d) = decimal_digit(c) {
+                buf.push(char::from(b'0' + d));
+                continue;
+            }
+            if !buf.is_empty() && matches!(c, '.' | ',' | ':' | '/' | '٫' | '٬') {
+                if let Some(d) = chars.peek().and_then(|&n| decimal_digit(n)) {
+                    buf.push(if matches!(c, '٫') {
+                        '.'
+                    } else if c == '٬' {
+                        ','
+                    } else {
+                        c
+                    });
+                    buf.push(char::from(b'0' + d));
+                    chars.next();
+                    continue;
+                }
+            }
+            push_specific(&mut buf, &mut out);
+        }
+        push_specific(&mut buf, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Keep a figure if it is specific: two or more digits or a separator (`125,000`, `23.0`,
+/// `480`, `15`), but not a year (1900-2099). Single digits and years recur across unrelated
+/// reports and tell nothing about which report a page is.
+fn push_specific(buf: &mut String, out: &mut Vec<u64>) {
+    if buf.is_empty() {
+        return;
+    }
+    let digits = buf.bytes().filter(u8::is_ascii_digit).count();
+    let separated = digits < buf.len();
+    let year = !separated && digits == 4 && (buf.starts_with("19") || buf.starts_with("20"));
+    if (separated || digits >= 2) && !year {
+        out.push(xxh3_64(buf.as_bytes()));
+    }
+    buf.clear();
+}
+
+/// Whether a line is a short date or time stamp in any language ("Publié le 27 mai 2020 à
+/// 3h19", "2009年03月04日 15:52", "13/12/2017 15h49"): at most eight words and a clock time or
+/// a numeric date. Such lines are page metadata whose figures differ between copies of one
+/// story, so they give no figures.
+pub fn is_time_line(line: &str) -> bool {
+    if line.split_whitespace().count() > 8 || line.chars().count() > 80 {
+        return false;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let digit = |i: usize| chars.get(i).is_some_and(|&c| decimal_digit(c).is_some());
+    (0..chars.len()).any(|i| {
+        let sep = chars[i];
+        let before = i > 0 && digit(i - 1);
+        let after = digit(i + 1) && digit(i + 2);
+        match sep {
+            // 10:30, 19h31, 20時05分
+            ':' | 'h' | 'H' | '時' => before && after,
+            // 26/11/2016, 26.11.2016, 2024-03-05: two separators around digits
+            '/' | '.' | '-' => {
+                before
+                    && digit(i + 1)
+                    && chars[i + 1..]
+                        .iter()
+                        .take(3)
+                        .position(|&c| c == sep)
+                        .is_some_and(|p| digit(i + 2 + p))
+            }
+            '年' | '月' => before && digit(i + 1),
+            _ => false,
+        }
+    })
+}
+
+/// When two pages' figures may veto their match.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FigureConfig {
+    /// Both pages must state at least this many distinct figures for the check to apply: pages
+    /// with fewer are prose, whose figures are too few to tell anything.
+    pub min_figures: usize,
+    /// Share of the smaller figure set found in the other, below which the figures disagree.
+    pub min_overlap: f64,
+}
+
+impl Default for FigureConfig {
+    fn default() -> Self {
+        FigureConfig {
+            min_figures: 3,
+            min_overlap: 0.7,
+        }
+    }
+}
+
+impl FigureConfig {
+    /// The check switched off.
+    pub fn disabled() -> Self {
+        FigureConfig {
+            min_figures: usize::MAX,
+            min_overlap: 0.0,
+        }
+    }
+
+    /// Whether the figures of two pages (sorted sets) are compatible with one story: true when
+    /// either states too few figures to judge, or the smaller set is mostly found in the other.
+    pub fn agree(&self, a: &[u64], b: &[u64]) -> bool {
+        let small = a.len().min(b.len());
+        if small < self.min_figures {
+            return true;
+        }
+        let shared = crate::verify::intersection_size(a, b);
+        shared as f64 >= self.min_overlap * small as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_of_every_script_fold_to_ascii() {
+        assert_eq!(figures(["rose 125 pct"]), figures(["سجل ١٢٥ نقطة"]));
+        assert!(figures(["rose 1 pct in 1987"]).is_empty());
+        assert!(figures(["399 Comments"]).is_empty());
+        assert_eq!(figures(["rose １２ pct"]), figures(["rose 12 pct"]));
+        assert_eq!(
+            figures(["sold 1,234.5 tonnes in the week, up 10:30 on the year before"]).len(),
+            2
+        );
+        assert_eq!(
+            figures(["sold 1,234.5 tonnes"]),
+            figures(["sold (1,234.5) tonnes"])
+        );
+        assert_ne!(
+            figures(["sold 1,234.5 tonnes"]),
+            figures(["sold 1234.5 tonnes"])
+        );
+        assert!(figures(["no figures here."]).is_empty());
+        // A separator not followed by a digit ends the figure.
+        assert_eq!(figures(["in 1987. Then 15"]), figures(["and then 15"]));
+    }
+
+    #[test]
+    fn time_lines_give_no_figures() {
+        for l in [
+            "Publié le mercredi 27 mai 2020 à 3h19",
+            "Publicado em 26/11/2016 19h31",
+            "2007年6月29日(金) 20時05分 配信",
+            "Mittwoch, 26. August 2015, 15:33 Uhr",
+            "19 апреля 2020, 12:25",
+            "13.06.2015",
+            "Published June 10, 1987 16:35",
+        ] {
+            assert!(is_time_line(l), "{l}");
+            assert!(figures([l]).is_empty(), "{l}");
+        }
+        for l in [
+            "Shr 15 cts vs 11 cts",
+            "Revs 3,206,000 vs 2,650,000",
+            "The Treasury sold 6.0 billion dlrs of 13-week bills at an average rate of 5.53 pct.",
+        ] {
+            assert!(!is_time_line(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn figures_veto_only_with_enough_figures() {
+        let cfg = FigureConfig::default();
+        let a = figures(["Sold 5,000 at 97.5, yield 6.12 pct, bids 12,400 on March 3"]);
+        let copy = figures(["Sold 5,000 at 97.5, yield 6.12 pct, bids 12,400 on March 3"]);
+        let other_day = figures(["Sold 6,000 at 97.2, yield 6.20 pct, bids 11,900 on March 10"]);
+        assert!(cfg.agree(&a, &copy));
+        assert!(!cfg.agree(&a, &other_day));
+        assert!(cfg.agree(
+            &figures(["sold 1.5 in 1987"]),
+            &figures(["sold 2.5 in 1988"])
+        ));
+        assert!(FigureConfig::disabled().agree(&a, &other_day));
+    }
+}
