@@ -21,6 +21,18 @@ fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `wirecopy scan INPUT ARGS...`, which must succeed.
+fn scan_ok<S: AsRef<std::ffi::OsStr>>(input: &Path, args: &[S]) -> std::process::Output {
+    let out = wirecopy()
+        .arg("scan")
+        .arg(input)
+        .args(args)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out
+}
+
 #[test]
 fn bad_parameters_are_refused_before_any_input_is_read() {
     // The input does not exist: an error naming the flag proves the check came first.
@@ -66,13 +78,10 @@ fn bad_parameters_are_refused_before_any_input_is_read() {
 fn good_parameters_at_the_limits_are_accepted() {
     let dir = tempfile::tempdir().expect("tmp");
     let input = corpus_file(dir.path());
-    let out = wirecopy()
-        .arg("scan")
-        .arg(&input)
-        .args(["--threads", "1024", "--guard-factor", "1", "--quiet"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    scan_ok(
+        &input,
+        &["--threads", "1024", "--guard-factor", "1", "--quiet"],
+    );
 }
 
 #[cfg(unix)]
@@ -81,13 +90,7 @@ fn output_onto_a_device_is_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().expect("tmp");
     let input = corpus_file(dir.path());
-    let out = wirecopy()
-        .arg("scan")
-        .arg(&input)
-        .args(["-q", "-o", "/dev/null"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    scan_ok(&input, &["-q", "-o", "/dev/null"]);
     let m = std::fs::symlink_metadata("/dev/null").expect("/dev/null");
     assert!(
         m.file_type().is_char_device(),
@@ -95,13 +98,7 @@ fn output_onto_a_device_is_written_in_place() {
     );
 
     // /dev/stdout is a symlink into /proc: it reaches the pipe assert_cmd reads.
-    let out = wirecopy()
-        .arg("scan")
-        .arg(&input)
-        .args(["-q", "--format", "jsonl", "-o", "/dev/stdout"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = scan_ok(&input, &["-q", "--format", "jsonl", "-o", "/dev/stdout"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"members\""));
 }
 
@@ -121,14 +118,10 @@ fn output_onto_a_fifo_streams_into_it() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the fifo"))
     };
-    let out = wirecopy()
-        .arg("scan")
-        .arg(&input)
-        .args(["-q", "--format", "csv", "-o"])
-        .arg(&fifo)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    scan_ok(
+        &input,
+        &["-q", "--format", "csv", "-o", fifo.to_str().expect("utf-8")],
+    );
     let text = reader.join().expect("reader");
     assert!(text.starts_with("id,cluster,similarity"), "{text}");
     let m = std::fs::symlink_metadata(&fifo).expect("fifo");
@@ -144,14 +137,10 @@ fn output_onto_a_symlink_replaces_its_target() {
     std::fs::write(&real, "old").expect("write");
     let link = dir.path().join("link.csv");
     std::os::unix::fs::symlink(&real, &link).expect("symlink");
-    let out = wirecopy()
-        .arg("scan")
-        .arg(&input)
-        .args(["-q", "--format", "csv", "-o"])
-        .arg(&link)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    scan_ok(
+        &input,
+        &["-q", "--format", "csv", "-o", link.to_str().expect("utf-8")],
+    );
     assert!(std::fs::symlink_metadata(&link)
         .expect("link")
         .file_type()
@@ -305,14 +294,7 @@ fn hostile_corpus(dir: &Path) -> PathBuf {
 }
 
 fn render(input: &Path, format: &str) -> String {
-    let out = wirecopy()
-        .arg("scan")
-        .arg(input)
-        .args(["-q", "--format", format])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    String::from_utf8(out.stdout).expect("utf8")
+    String::from_utf8(scan_ok(input, &["-q", "--format", format]).stdout).expect("utf8")
 }
 
 #[test]
