@@ -1,8 +1,9 @@
 //! align.rs: which paragraphs of its origin does a copy carry, in what order, and what does it add?
 //!
 //! Paragraph-level alignment of a copy against the story it was taken from. Pure functions on
-//! paragraphs (`&[S]` with `S: AsRef<str>`); nothing here allocates more than the paragraphs'
-//! words.
+//! paragraphs (`&[S]` with `S: AsRef<str>`). Memory is linear in the paragraphs' words and
+//! matches: nothing here allocates a copy x origin table (two documents of 20,000 lines are
+//! aligned in megabytes), and the word diff of two long paragraphs runs in linear space.
 //!
 //! How it works:
 //! - Every paragraph becomes a sequence of *words*: Unicode-lowercased runs of alphanumeric
@@ -10,9 +11,14 @@
 //! - Two paragraphs *match* when the overlap coefficient of their word-bigram sets (shared
 //!   bigrams over the smaller set) reaches [`AlignConfig::min_containment`] (0.6) and they share
 //!   at least two bigrams. A paragraph with a few words edited still matches; a paragraph cut to
-//!   its first sentence matches; two unrelated paragraphs sharing a stock phrase do not.
-//! - The alignment is the heaviest order-preserving chain of matches (dynamic programming over
-//!   the match matrix); a copy paragraph that matches the story but out of order is `moved`.
+//!   its first sentence matches; two unrelated paragraphs sharing a stock phrase do not. Only
+//!   pairs that share a bigram are scored (an inverted index of the origin's bigrams proposes
+//!   them); a bigram found in more than 128 origin paragraphs proposes only the 128 nearest the
+//!   copy paragraph's relative position, which bounds the work on documents of thousands of
+//!   repetitive lines and never applies to a news story.
+//! - The alignment is the heaviest order-preserving chain of matches (a weighted longest
+//!   common subsequence over the sparse matches); a copy paragraph that matches the story but
+//!   out of order is `moved`.
 //! - [`Alignment::coverage`] is the share of the origin's words that the copy carries: words of
 //!   origin paragraphs that some copy paragraph matched and that occur in a matching copy
 //!   paragraph. [`Alignment::added`] is the share of the copy's words that are not the story's:
@@ -159,23 +165,9 @@ pub fn align_with<S: AsRef<str>, T: AsRef<str>>(
     let ob: Vec<_> = ow.iter().map(|w| bigrams(w)).collect();
     let cb: Vec<_> = cw.iter().map(|w| bigrams(w)).collect();
 
-    // score[c][o]: the match score, or 0 when below the threshold.
-    let score: Vec<Vec<f64>> = cb
-        .iter()
-        .map(|c| {
-            ob.iter()
-                .map(|o| {
-                    let (s, inter) = overlap(c, o);
-                    let enough = inter >= 2 || (inter == 1 && c.len().min(o.len()) == 1);
-                    if enough && s >= config.min_containment {
-                        s
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    // score[c]: the origin paragraphs copy paragraph c matches, with their scores. Sparse: a
+    // long document pair holds about as many matches as paragraphs.
+    let score = match_lists(&ob, &cb, config);
 
     let chain = heaviest_chain(&score, origin.len());
 
@@ -246,10 +238,82 @@ fn ratio(n: usize, d: usize) -> f64 {
     }
 }
 
-/// The best-scoring origin paragraph of a copy paragraph's score row (lowest index on ties).
-fn best(row: &[f64]) -> Option<usize> {
+/// A copy paragraph's matches: (origin paragraph, score), sorted by origin paragraph.
+type Matches = Vec<(usize, f64)>;
+
+/// The score of copy paragraph `c` against origin paragraph `o`, 0 when they do not match.
+fn score_of(score: &[Matches], c: usize, o: usize) -> f64 {
+    let row = &score[c];
+    row.binary_search_by_key(&o, |&(oo, _)| oo)
+        .map_or(0.0, |i| row[i].1)
+}
+
+/// A bigram in more origin paragraphs than this proposes only the `MAX_POSTING` of them nearest
+/// to the copy paragraph's relative position as candidates. News stories (tens of paragraphs)
+/// never reach it, so every pair that shares a bigram is scored; in a document of thousands of
+/// lines that repeat a phrase it keeps the work and memory per copy paragraph bounded.
+const MAX_POSTING: usize = 128;
+
+/// Per copy paragraph, the origin paragraphs it matches (see the module doc). Candidates come
+/// from an inverted index of origin bigrams, so memory is linear in the paragraphs' bigrams
+/// and matches, not copy x origin.
+fn match_lists(ob: &[Vec<u64>], cb: &[Vec<u64>], config: &AlignConfig) -> Vec<Matches> {
+    let mut postings: Vec<(u64, u32)> = ob
+        .iter()
+        .enumerate()
+        .flat_map(|(o, set)| set.iter().map(move |&g| (g, o as u32)))
+        .collect();
+    postings.sort_unstable();
+    let n_origin = ob.len();
+    // stamp[o] == c + 1: origin paragraph o is already a candidate of copy paragraph c.
+    let mut stamp = vec![0u32; n_origin];
+    let mut candidates: Vec<usize> = Vec::new();
+    cb.iter()
+        .enumerate()
+        .map(|(c, cset)| {
+            candidates.clear();
+            let expected = if cb.len() > 1 {
+                c * n_origin.saturating_sub(1) / (cb.len() - 1)
+            } else {
+                0
+            };
+            for g in cset {
+                let lo = postings.partition_point(|&(h, _)| h < *g);
+                let hi = lo + postings[lo..].partition_point(|&(h, _)| h == *g);
+                let list = &postings[lo..hi];
+                let list = if list.len() > MAX_POSTING {
+                    let mid = list.partition_point(|&(_, o)| (o as usize) < expected);
+                    let from = mid
+                        .saturating_sub(MAX_POSTING / 2)
+                        .min(list.len() - MAX_POSTING);
+                    &list[from..from + MAX_POSTING]
+                } else {
+                    list
+                };
+                for &(_, o) in list {
+                    if stamp[o as usize] != c as u32 + 1 {
+                        stamp[o as usize] = c as u32 + 1;
+                        candidates.push(o as usize);
+                    }
+                }
+            }
+            candidates.sort_unstable();
+            candidates
+                .iter()
+                .filter_map(|&o| {
+                    let (s, inter) = overlap(cset, &ob[o]);
+                    let enough = inter >= 2 || (inter == 1 && cset.len().min(ob[o].len()) == 1);
+                    (enough && s >= config.min_containment).then_some((o, s))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The best-scoring origin paragraph of a copy paragraph's matches (lowest index on ties).
+fn best(row: &[(usize, f64)]) -> Option<usize> {
     let mut pick: Option<(usize, f64)> = None;
-    for (o, &s) in row.iter().enumerate() {
+    for &(o, s) in row {
         if s > 0.0 && pick.map_or(true, |(_, b)| s > b) {
             pick = Some((o, s));
         }
@@ -257,33 +321,110 @@ fn best(row: &[f64]) -> Option<usize> {
     pick.map(|(o, _)| o)
 }
 
+/// A match in the chain search: the weight of the heaviest chain it starts, its position, and
+/// its index in the list of matches.
+#[derive(Clone, Copy)]
+struct Point {
+    weight: f64,
+    copy: usize,
+    origin: usize,
+    id: usize,
+}
+
+/// Whether `a` ranks above `b` as the next match of a chain: the heavier chain, then the later
+/// copy paragraph, then the earlier origin paragraph (see [`heaviest_chain`]).
+fn better(a: &Point, b: &Point) -> bool {
+    a.weight > b.weight
+        || (a.weight == b.weight && (a.copy > b.copy || (a.copy == b.copy && a.origin < b.origin)))
+}
+
+/// The best inserted match (by [`better`]) in origin paragraphs `o..`: a Fenwick tree over
+/// reversed origin indices.
+struct SuffixBest {
+    tree: Vec<Option<Point>>,
+}
+
+impl SuffixBest {
+    fn new(n: usize) -> Self {
+        SuffixBest {
+            tree: vec![None; n + 1],
+        }
+    }
+
+    fn insert(&mut self, p: Point) {
+        let n = self.tree.len() - 1;
+        let mut i = n - p.origin; // origin n-1 -> 1, origin 0 -> n
+        while i <= n {
+            if self.tree[i].map_or(true, |q| better(&p, &q)) {
+                self.tree[i] = Some(p);
+            }
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    fn query(&self, o: usize) -> Option<Point> {
+        let n = self.tree.len() - 1;
+        let mut i = n.saturating_sub(o);
+        let mut out: Option<Point> = None;
+        while i > 0 {
+            if let Some(q) = self.tree[i] {
+                if out.map_or(true, |p| better(&q, &p)) {
+                    out = Some(q);
+                }
+            }
+            i -= i & i.wrapping_neg();
+        }
+        out
+    }
+}
+
 /// The heaviest chain of matches (c, o) increasing in both c and o: a weighted longest common
-/// subsequence. O(copy × origin), which is small for news paragraphs.
-fn heaviest_chain(score: &[Vec<f64>], n_origin: usize) -> Vec<(usize, usize)> {
-    let n_copy = score.len();
-    // dp[c][o]: best weight using copy[c..] and origin[o..].
-    let mut dp = vec![vec![0.0f64; n_origin + 1]; n_copy + 1];
-    for c in (0..n_copy).rev() {
-        for o in (0..n_origin).rev() {
-            let skip = dp[c + 1][o].max(dp[c][o + 1]);
-            let s = score[c][o];
-            let take = if s > 0.0 { s + dp[c + 1][o + 1] } else { 0.0 };
-            dp[c][o] = skip.max(take);
+/// subsequence over the sparse matches, O(m log n) time and O(m + n) memory for m matches
+/// (a dense table of copy x origin cells took 6 GB for two documents of 20,000 lines).
+///
+/// Ties are broken as the dense dynamic program walked from (0, 0) broke them (it moved to the
+/// next copy paragraph before the next origin paragraph): from position (c, o), among the
+/// matches in rows >= c and columns >= o that start a heaviest chain, the chain takes the one in
+/// column o with the lowest row if there is one, else the one in the highest row, lowest column.
+fn heaviest_chain(score: &[Matches], n_origin: usize) -> Vec<(usize, usize)> {
+    let mut points: Vec<Point> = Vec::new();
+    let mut next: Vec<Option<usize>> = Vec::new();
+    let mut index = SuffixBest::new(n_origin);
+    // col_best[o]: the heaviest inserted match in column o, lowest row on ties.
+    let mut col_best: Vec<Option<Point>> = vec![None; n_origin];
+    let pick = |index: &SuffixBest, col_best: &[Option<Point>], o: usize| -> Option<Point> {
+        let top = index.query(o)?;
+        match col_best.get(o).copied().flatten() {
+            Some(p) if p.weight == top.weight => Some(p),
+            _ => Some(top),
+        }
+    };
+    for c in (0..score.len()).rev() {
+        let first = points.len();
+        for &(o, s) in &score[c] {
+            let succ = pick(&index, &col_best, o + 1);
+            points.push(Point {
+                weight: s + succ.map_or(0.0, |p| p.weight),
+                copy: c,
+                origin: o,
+                id: points.len(),
+            });
+            next.push(succ.map(|p| p.id));
+        }
+        // Row c joins only once all its matches have their successors from rows > c.
+        for p in &points[first..] {
+            index.insert(*p);
+            let slot = &mut col_best[p.origin];
+            if slot.map_or(true, |q| p.weight >= q.weight) {
+                *slot = Some(*p);
+            }
         }
     }
     let mut chain = Vec::new();
-    let (mut c, mut o) = (0, 0);
-    while c < n_copy && o < n_origin {
-        let s = score[c][o];
-        if s > 0.0 && (s + dp[c + 1][o + 1] - dp[c][o]).abs() < 1e-12 {
-            chain.push((c, o));
-            c += 1;
-            o += 1;
-        } else if (dp[c + 1][o] - dp[c][o]).abs() < 1e-12 {
-            c += 1;
-        } else {
-            o += 1;
-        }
+    let mut at = pick(&index, &col_best, 0).map(|p| p.id);
+    while let Some(i) = at {
+        chain.push((points[i].copy, points[i].origin));
+        at = next[i];
     }
     chain
 }
@@ -293,7 +434,7 @@ fn heaviest_chain(score: &[Vec<f64>], n_origin: usize) -> Vec<(usize, usize)> {
 fn rows(
     chain: &[(usize, usize)],
     copy_to_origin: &[Option<usize>],
-    score: &[Vec<f64>],
+    score: &[Matches],
     carried: &[bool],
 ) -> Vec<Row> {
     let mut out = Vec::new();
@@ -311,7 +452,7 @@ fn rows(
                 out.push(Row::Both {
                     origin: *o,
                     copy: c,
-                    score: score[c][*o],
+                    score: score_of(score, c, *o),
                     moved: false,
                 });
                 if chain_iter.peek().is_none() {
@@ -326,7 +467,7 @@ fn rows(
                 out.push(Row::Both {
                     origin: *o,
                     copy: c,
-                    score: score[c][*o],
+                    score: score_of(score, c, *o),
                     moved: !(after_prev && before_next),
                 });
             }
@@ -374,6 +515,9 @@ pub fn diff_words(origin: &str, copy: &str) -> Vec<WordOp> {
     };
     let ka: Vec<String> = a.iter().map(|t| key(t)).collect();
     let kb: Vec<String> = b.iter().map(|t| key(t)).collect();
+    if (ka.len() + 1).saturating_mul(kb.len() + 1) > DENSE_DIFF_CELLS {
+        return diff_words_linear(&a, &b, &ka, &kb);
+    }
     let mut lcs = vec![vec![0u32; kb.len() + 1]; ka.len() + 1];
     for i in (0..ka.len()).rev() {
         for j in (0..kb.len()).rev() {
@@ -397,6 +541,62 @@ pub fn diff_words(origin: &str, copy: &str) -> Vec<WordOp> {
         } else {
             out.push(WordOp::Cut(a[i].to_string()));
             i += 1;
+        }
+    }
+    out
+}
+
+/// Up to this many cells (16 MB) the word diff is the exact dense LCS table above; beyond, a
+/// paragraph pair of thousands of words each (a 20,000-word paragraph took 1.6 GB) goes to
+/// [`diff_words_linear`].
+const DENSE_DIFF_CELLS: usize = 1 << 22;
+
+/// The word diff in linear memory: Myers' algorithm with the middle-snake refinement
+/// (`similar`, O(N + M) space, O((N + M) D) time, no deadline so the result is deterministic).
+/// Also a shortest edit script; among equally short ones it may choose differently from the
+/// dense table, so only very long paragraphs take this path.
+fn diff_words_linear(a: &[&str], b: &[&str], ka: &[String], kb: &[String]) -> Vec<WordOp> {
+    use similar::{capture_diff_slices, Algorithm, DiffOp};
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    for op in capture_diff_slices(Algorithm::Myers, ka, kb) {
+        match op {
+            DiffOp::Equal { new_index, len, .. } => out.extend(
+                b[new_index..new_index + len]
+                    .iter()
+                    .map(|t| WordOp::Same(t.to_string())),
+            ),
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => out.extend(
+                a[old_index..old_index + old_len]
+                    .iter()
+                    .map(|t| WordOp::Cut(t.to_string())),
+            ),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => out.extend(
+                b[new_index..new_index + new_len]
+                    .iter()
+                    .map(|t| WordOp::Added(t.to_string())),
+            ),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                // As the dense walk does: the copy's words first, then the origin's.
+                out.extend(
+                    b[new_index..new_index + new_len]
+                        .iter()
+                        .map(|t| WordOp::Added(t.to_string())),
+                );
+                out.extend(
+                    a[old_index..old_index + old_len]
+                        .iter()
+                        .map(|t| WordOp::Cut(t.to_string())),
+                );
+            }
         }
     }
     out
@@ -544,6 +744,116 @@ mod tests {
             proptest::prop_assert_eq!(origin, a.split_whitespace().collect::<Vec<_>>());
             proptest::prop_assert_eq!(copy, b.split_whitespace().collect::<Vec<_>>());
         }
+    }
+
+    /// The dense dynamic program the sparse chain replaced, kept as the trivially correct slow
+    /// path: O(copy x origin) memory.
+    fn dense_chain(score: &[Vec<f64>], n_origin: usize) -> Vec<(usize, usize)> {
+        let n_copy = score.len();
+        let mut dp = vec![vec![0.0f64; n_origin + 1]; n_copy + 1];
+        for c in (0..n_copy).rev() {
+            for o in (0..n_origin).rev() {
+                let skip = dp[c + 1][o].max(dp[c][o + 1]);
+                let s = score[c][o];
+                let take = if s > 0.0 { s + dp[c + 1][o + 1] } else { 0.0 };
+                dp[c][o] = skip.max(take);
+            }
+        }
+        let mut chain = Vec::new();
+        let (mut c, mut o) = (0, 0);
+        while c < n_copy && o < n_origin {
+            let s = score[c][o];
+            if s > 0.0 && (s + dp[c + 1][o + 1] - dp[c][o]).abs() < 1e-12 {
+                chain.push((c, o));
+                c += 1;
+                o += 1;
+            } else if (dp[c + 1][o] - dp[c][o]).abs() < 1e-12 {
+                c += 1;
+            } else {
+                o += 1;
+            }
+        }
+        chain
+    }
+
+    fn lcs_len(d: &[WordOp]) -> usize {
+        d.iter().filter(|op| matches!(op, WordOp::Same(_))).count()
+    }
+
+    fn sides(d: &[WordOp]) -> (Vec<&str>, Vec<&str>) {
+        let mut o = Vec::new();
+        let mut c = Vec::new();
+        for op in d {
+            match op {
+                WordOp::Same(w) => {
+                    o.push(w.as_str());
+                    c.push(w.as_str());
+                }
+                WordOp::Cut(w) => o.push(w.as_str()),
+                WordOp::Added(w) => c.push(w.as_str()),
+            }
+        }
+        (o, c)
+    }
+
+    proptest::proptest! {
+        /// The sparse chain is the dense program's chain, ties included. Scores come from a
+        /// few values (and 0 for no match) so that ties are common.
+        #[test]
+        fn sparse_chain_equals_dense_chain(
+            cells in proptest::collection::vec(proptest::collection::vec(0usize..5, 0..9), 0..9),
+        ) {
+            let n_origin = cells.iter().map(Vec::len).max().unwrap_or(0);
+            let values = [0.0, 0.6, 0.75, 1.0, 0.0];
+            let dense: Vec<Vec<f64>> = cells
+                .iter()
+                .map(|r| (0..n_origin).map(|o| r.get(o).map_or(0.0, |&v| values[v])).collect())
+                .collect();
+            let sparse: Vec<Matches> = dense
+                .iter()
+                .map(|r| r.iter().enumerate().filter(|(_, s)| **s > 0.0).map(|(o, s)| (o, *s)).collect())
+                .collect();
+            proptest::prop_assert_eq!(heaviest_chain(&sparse, n_origin), dense_chain(&dense, n_origin));
+        }
+
+        /// The linear-space word diff keeps both sides and finds a longest common subsequence
+        /// as long as the dense table's.
+        #[test]
+        fn linear_word_diff_matches_dense(a in "[a-d ]{0,40}", b in "[a-d ]{0,40}") {
+            let ta: Vec<&str> = a.split_whitespace().collect();
+            let tb: Vec<&str> = b.split_whitespace().collect();
+            let ka: Vec<String> = ta.iter().map(|t| t.to_string()).collect();
+            let kb: Vec<String> = tb.iter().map(|t| t.to_string()).collect();
+            let linear = diff_words_linear(&ta, &tb, &ka, &kb);
+            let dense = diff_words(&a, &b);
+            proptest::prop_assert_eq!(sides(&linear), (ta.clone(), tb.clone()));
+            proptest::prop_assert_eq!(lcs_len(&linear), lcs_len(&dense));
+        }
+    }
+
+    #[test]
+    fn long_repetitive_documents_align_line_by_line() {
+        // Every line shares "words here" with every other: the posting cap applies, and the
+        // nearest candidates still find each line's own twin.
+        let lines: Vec<String> = (0..3000).map(|i| format!("line {i} words here")).collect();
+        let a = align(&lines, &lines);
+        assert!(a
+            .copy_to_origin
+            .iter()
+            .enumerate()
+            .all(|(c, o)| *o == Some(c)));
+        assert!(a.in_order);
+        assert!(close(a.coverage, 1.0));
+    }
+
+    #[test]
+    fn long_paragraph_diff_takes_the_linear_path() {
+        let a: String = (0..3000).map(|i| format!("w{} ", i % 7)).collect();
+        let b: String = (0..3000).map(|i| format!("w{} ", i % 5)).collect();
+        let d = diff_words(&a, &b);
+        let (o, c) = sides(&d);
+        assert_eq!(o, a.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(c, b.split_whitespace().collect::<Vec<_>>());
     }
 
     #[test]

@@ -29,7 +29,9 @@ enum Exit {
 }
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 fatal error (bad arguments, unreadable input, \
-unwritable output); 2 finished but some input records were skipped (each named on stderr with file and line).";
+unwritable output, an output that is one of the inputs); 2 finished but some input records were \
+skipped (each named on stderr with file and line); 130 / 143 interrupted by SIGINT / SIGTERM \
+(temporary output files removed).";
 
 #[derive(Parser)]
 #[command(name = "wirecopy", version, about = "Find near-duplicate and syndicated copies of news stories", after_help = EXIT_CODES)]
@@ -86,11 +88,12 @@ struct ScanArgs {
     /// Output format [default: text on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Write results to FILE instead of stdout (written whole, then renamed into place).
+    /// Write results to FILE instead of stdout (a regular file is written whole, then renamed
+    /// into place; a device or FIFO is written directly; FILE may not be an input).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Worker threads [default: all cores]. Output does not depend on it.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 [default: all cores]. Output does not depend on it.
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// No progress bars or summary on stderr (warnings are still shown).
     #[arg(short, long)]
@@ -134,32 +137,34 @@ struct ParamArgs {
     /// Shingle kind.
     #[arg(long, value_enum, default_value = "word")]
     shingle: ShingleArg,
-    /// Units per shingle [default: 3 for word, 5 for char].
-    #[arg(long)]
+    /// Units per shingle, 1 to 64 [default: 3 for word, 5 for char].
+    #[arg(long, value_parser = parse_shingle_size)]
     shingle_size: Option<u8>,
-    /// MinHash permutations.
-    #[arg(long, default_value_t = ScanConfig::default().num_perm)]
+    /// MinHash permutations, 1 to 4096.
+    #[arg(long, default_value_t = ScanConfig::default().num_perm, value_parser = parse_num_perm)]
     num_perm: usize,
     /// MinHash seed.
     #[arg(long, default_value_t = ScanConfig::default().seed)]
     seed: u64,
-    /// Exact Jaccard at or above which two documents match.
-    #[arg(long, default_value_t = ScanConfig::default().threshold)]
+    /// Exact Jaccard at or above which two documents match (0 to 1).
+    #[arg(long, default_value_t = ScanConfig::default().threshold, value_parser = parse_unit)]
     threshold: f64,
-    /// Containment of the smaller document at or above which two documents match.
-    #[arg(long, default_value_t = ScanConfig::default().containment)]
+    /// Containment of the smaller document at or above which two documents match (0 to 1).
+    #[arg(long, default_value_t = ScanConfig::default().containment, value_parser = parse_unit)]
     containment: f64,
-    /// Jaccard level the LSH S-curve is tuned to [default: derived from threshold and containment].
-    #[arg(long)]
+    /// Jaccard level the LSH S-curve is tuned to, strictly between 0 and 1 [default: derived
+    /// from threshold and containment].
+    #[arg(long, value_parser = parse_open_unit)]
     lsh_threshold: Option<f64>,
-    /// LSH bands (with --rows) instead of the threshold-derived banding.
-    #[arg(long, requires = "rows")]
+    /// LSH bands (with --rows) instead of the threshold-derived banding; bands x rows at most
+    /// --num-perm.
+    #[arg(long, requires = "rows", value_parser = parse_num_perm)]
     bands: Option<usize>,
     /// LSH rows per band (with --bands).
-    #[arg(long, requires = "bands")]
+    #[arg(long, requires = "bands", value_parser = parse_num_perm)]
     rows: Option<usize>,
-    /// Documents with fewer content shingles never match.
-    #[arg(long, default_value_t = ScanConfig::default().min_shingles)]
+    /// Documents with fewer content shingles never match (0 to 1000000).
+    #[arg(long, default_value_t = ScanConfig::default().min_shingles, value_parser = parse_min_shingles)]
     min_shingles: usize,
     /// Keep site chrome and headline lists (no chrome learning).
     #[arg(long)]
@@ -167,9 +172,82 @@ struct ParamArgs {
     /// Plain connected components: no guard against chaining.
     #[arg(long)]
     no_guard: bool,
-    /// Share of the match thresholds at which the chaining guard's cross pairs pass.
-    #[arg(long, default_value_t = wirecopy::cluster::ClusterConfig::default().guard_factor)]
+    /// Share of the match thresholds at which the chaining guard's cross pairs pass (0 to 1).
+    #[arg(long, default_value_t = wirecopy::cluster::ClusterConfig::default().guard_factor, value_parser = parse_unit)]
     guard_factor: f64,
+}
+
+/// Most worker threads `--threads` accepts. Work is CPU-bound, so more threads than cores only
+/// cost memory (a stack each); 1024 covers the largest machines while a typo such as 100000
+/// is refused at once instead of spawning threads until the system gives out.
+const MAX_THREADS: usize = 1024;
+
+/// Most MinHash permutations `--num-perm` accepts (and the most bands or rows): signatures cost
+/// 4 bytes per permutation per document, and choosing the banding takes time that grows with
+/// the permutations; 4096 is 32 times the default.
+const MAX_NUM_PERM: usize = 4096;
+
+/// Parameter parsers: every numeric flag is range-checked, and every float must be finite,
+/// when the command line is read, before any input is opened. Clap names the flag and the value
+/// in the message: `invalid value 'nan' for '--guard-factor <GUARD_FACTOR>': must be ...`.
+fn parse_int_in(s: &str, lo: usize, hi: usize) -> std::result::Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("must be a whole number from {lo} to {hi}"))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be from {lo} to {hi}"))
+    }
+}
+
+fn parse_threads(s: &str) -> std::result::Result<usize, String> {
+    parse_int_in(s, 1, MAX_THREADS)
+}
+
+fn parse_num_perm(s: &str) -> std::result::Result<usize, String> {
+    parse_int_in(s, 1, MAX_NUM_PERM)
+}
+
+fn parse_min_shingles(s: &str) -> std::result::Result<usize, String> {
+    parse_int_in(s, 0, 1_000_000)
+}
+
+fn parse_shingle_size(s: &str) -> std::result::Result<u8, String> {
+    parse_int_in(s, 1, 64).map(|v| v as u8)
+}
+
+fn parse_finite(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "must be a number".to_string())?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err("must be a finite number".into())
+    }
+}
+
+/// A float in 0..=1 (thresholds, shares).
+fn parse_unit(s: &str) -> std::result::Result<f64, String> {
+    let v = parse_finite(s)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be between 0 and 1".into())
+    }
+}
+
+/// A float strictly between 0 and 1 (the LSH S-curve's midpoint).
+fn parse_open_unit(s: &str) -> std::result::Result<f64, String> {
+    let v = parse_finite(s)?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err("must be strictly between 0 and 1".into())
+    }
 }
 
 #[derive(Args)]
@@ -197,6 +275,7 @@ enum EvalFormat {
 }
 
 fn main() {
+    remove_temporaries_on_signal();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -338,7 +417,16 @@ fn read_all(inputs: &[PathBuf], fields: &FieldMap) -> Result<(Vec<Document>, Rea
 
 fn scan(a: ScanArgs) -> Result<Exit> {
     let cfg = config(&a.params);
+    // Every check that can fail comes before the first input byte is read.
     cfg.validate()?;
+    let outputs: Vec<(&str, &Path)> = [
+        ("-o", a.output.as_deref()),
+        ("--save-index", a.save_index.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    check_outputs_are_not_inputs(&a.inputs, &outputs)?;
     let threads = a.threads.unwrap_or(0);
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -357,11 +445,12 @@ fn scan(a: ScanArgs) -> Result<Exit> {
         bar: Mutex::new(None),
         enabled: !a.quiet && io::stderr().is_terminal(),
     };
-    let result = pipeline::scan(docs, &cfg, &bars)?;
+    let mut result = pipeline::scan(docs, &cfg, &bars)?;
     bars.finish();
     if let Some(p) = &a.save_index {
         wirecopy::store::save(p, &result).context("saving the index")?;
     }
+    output::release_unreported(&mut result);
     let format = a
         .format
         .unwrap_or(if a.output.is_none() && io::stdout().is_terminal() {
@@ -410,7 +499,8 @@ impl From<Format> for report::Format {
     }
 }
 
-/// Write to a file atomically (temporary file in the same folder, then rename) or to stdout.
+/// Write to stdout or to a file through [`wirecopy::atomic_write`]: a regular file (or a
+/// symlink's target) is replaced whole, a device or FIFO is written in place.
 fn write_output(
     path: Option<&Path>,
     f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -423,31 +513,48 @@ fn write_output(
             w.flush().context("writing to stdout")?;
         }
         Some(p) => {
-            let dir = p
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-            {
-                let mut w = BufWriter::new(tmp.as_file_mut());
-                f(&mut w).with_context(|| format!("writing {}", p.display()))?;
+            wirecopy::atomic_write::write(p, false, |file| {
+                let mut w = BufWriter::new(file);
+                f(&mut w)?;
                 w.flush()
-                    .with_context(|| format!("writing {}", p.display()))?;
-            }
-            // Temporary files are created private (0600); a result file gets the usual 0644.
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                tmp.as_file()
-                    .set_permissions(std::fs::Permissions::from_mode(0o644))
-                    .with_context(|| format!("writing {}", p.display()))?;
-            }
-            tmp.persist(p)
-                .with_context(|| format!("writing {}", p.display()))?;
+            })
+            .with_context(|| format!("writing {}", p.display()))?;
         }
     }
     Ok(())
+}
+
+/// Refuse an output path that names one of the inputs (same file once links and relative
+/// paths are resolved): the scan would replace its own corpus.
+fn check_outputs_are_not_inputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<()> {
+    for (flag, out) in outputs {
+        for input in inputs {
+            if input.as_os_str() != "-" && wirecopy::atomic_write::same_file(input, out) {
+                bail!(
+                    "{flag} {} is the input {}: refusing to overwrite an input",
+                    out.display(),
+                    input.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// On SIGINT or SIGTERM: remove the temporary files of outputs being written, then exit with
+/// the conventional 128 + signal number (130, 143). Without this, `exit` by signal leaves a
+/// hidden temporary file, as large as the output, beside it.
+fn remove_temporaries_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // no handler: the default (terminate) applies
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            wirecopy::atomic_write::remove_temporary_files();
+            std::process::exit(128 + sig);
+        }
+    });
 }
 
 fn read_json_lines(

@@ -63,9 +63,33 @@ pub fn parameters(r: &ScanResult) -> serde_json::Value {
     })
 }
 
+/// Release what the report does not read, before it is built: the MinHash signatures
+/// (`num_perm` x 4 bytes per document), the corpus statistics (shingle document frequencies,
+/// line counts) and the shingle sets of documents in no story. Call it after the index, if any,
+/// has been saved; counts and parameters are unchanged.
+pub fn release_unreported(r: &mut ScanResult) {
+    r.signatures = Vec::new();
+    r.shingle_df = Vec::new();
+    r.line_stats = Default::default();
+    let mut member = vec![false; r.docs.len()];
+    for &d in r.clusters.iter().flatten() {
+        member[d as usize] = true;
+    }
+    for (set, keep) in r.sets.iter_mut().zip(member) {
+        if !keep {
+            *set = Vec::new();
+        }
+    }
+}
+
 /// Build the syndication report of a scan.
 pub fn report(r: &ScanResult, read: ReadCounts, config: &ReportConfig) -> Report {
-    let paragraphs: Vec<Vec<String>> = (0..r.docs.len()).map(|i| r.paragraphs(i)).collect();
+    // Only story members are shown paragraph by paragraph: a singleton's paragraphs would be a
+    // second copy of its text held for nothing (a million tiny documents held the corpus twice).
+    let mut paragraphs: Vec<Vec<String>> = vec![Vec::new(); r.docs.len()];
+    for &d in r.clusters.iter().flatten() {
+        paragraphs[d as usize] = r.paragraphs(d as usize);
+    }
     let clusters: Vec<Vec<usize>> = r
         .clusters
         .iter()

@@ -614,31 +614,14 @@ pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    {
-        let w = BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        let mut sw = SectionWriter::new(w).map_err(write_err)?;
-        write_sections(&mut sw, result).map_err(write_err)?;
-        sw.finish().map_err(write_err)?;
-    }
-    tmp.as_file().sync_all().map_err(write_err)?;
-    // Temporary files are created private (0600); an index gets the usual 0644.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(write_err)?;
-    }
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
-    Ok(())
+    // Temporary file, synced, renamed into place (see `atomic_write`).
+    crate::atomic_write::write(path, true, |file| {
+        let w = BufWriter::with_capacity(1 << 20, file);
+        let mut sw = SectionWriter::new(w)?;
+        write_sections(&mut sw, result)?;
+        sw.finish()
+    })
+    .map_err(write_err)
 }
 
 // ---- Reading ----

@@ -1,9 +1,11 @@
 //! The `html` format: one self-contained file for people.
 //!
-//! Invariant: the file fetches nothing. Styles and the small sorting script are inline, charts
-//! are inline SVG drawn here, and a Content-Security-Policy meta tag (`default-src 'none'`)
-//! makes the browser refuse any fetch that might slip in. Links to the members' pages are plain
-//! anchors: they load only when clicked.
+//! Invariant: the file fetches nothing and runs only its own code. Styles and the small sorting
+//! script are inline, charts are inline SVG drawn here, and a Content-Security-Policy meta tag
+//! (`default-src 'none'`, style and script allowed by their SHA-256 hashes only) makes the
+//! browser refuse any fetch, script or style that might slip in. Every text from the input is
+//! HTML-escaped. Links to the members' pages are plain anchors, made only of `http(s):` URLs
+//! (any other URL is shown as text): they load only when clicked.
 //!
 //! Contents: summary counts; charts (copies per site, delay distribution, cluster sizes); a
 //! sortable per-site table; per story its members table and, per copy, a side-by-side view
@@ -17,8 +19,45 @@ use crate::align::{diff_words, Row, WordOp};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-const CSP: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+/// The page's Content-Security-Policy: nothing may be fetched, and the only style and script
+/// that run are the page's own [`STYLE`] and [`SCRIPT`], allowed by their SHA-256 hashes. A
+/// `<script>` or event handler that slipped in through the input would not run; there is no
+/// `'unsafe-inline'`.
+fn csp() -> String {
+    format!(
+        "default-src 'none'; style-src '{}'; script-src '{}'; img-src data:",
+        csp_hash(STYLE),
+        csp_hash(SCRIPT)
+    )
+}
+
+/// A CSP source expression for an inline element's exact text: `sha256-<base64 of the digest>`.
+fn csp_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("sha256-{}", base64(&Sha256::digest(text.as_bytes())))
+}
+
+/// Standard base64 with padding (RFC 4648), for the CSP hashes.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
 
 const STYLE: &str = r#"
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1160px;padding:16px 20px;color:#1d2330;background:#fff}
@@ -196,12 +235,27 @@ fn sites_table(report: &Report) -> String {
     s
 }
 
+/// Whether a URL from the input may become a link: only `http:` and `https:` ones. Others
+/// (`javascript:`, `vbscript:`, `data:`, `file:`, relative or malformed) are shown as text. The
+/// check is on the raw text's first bytes, so leading spaces or control characters, which
+/// browsers strip before reading the scheme, make a URL text too.
+fn linkable(url: &str) -> bool {
+    let b = url.as_bytes();
+    let starts = |p: &str| b.len() > p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    starts("http://") || starts("https://")
+}
+
 fn link(m: &Member) -> String {
     match &m.url {
-        Some(u) => format!(
+        Some(u) if linkable(u) => format!(
             r#"<a href="{}" rel="noreferrer noopener">{}</a>"#,
             esc(u),
             esc(m.id.as_str())
+        ),
+        Some(u) => format!(
+            r#"{} <span class="muted">({})</span>"#,
+            esc(m.id.as_str()),
+            esc(u)
         ),
         None => esc(m.id.as_str()),
     }
@@ -360,10 +414,11 @@ pub fn render_html(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     let _ = write!(
         page,
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CSP}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>wirecopy syndication report</title><style>{STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{csp}"><meta name="viewport" content="width=device-width, initial-scale=1"><title>wirecopy syndication report</title><style>{STYLE}</style></head>
 <body><h1>Syndication report</h1><p class="muted">wirecopy report schema {schema} · copies dated more than {stale} days after their origin are stale re-posts</p>
 <div class="cards">{c1}{c2}{c3}{c4}{c5}{c6}</div>
 "#,
+        csp = csp(),
         schema = report.schema_version,
         stale = report.stale_after_days,
         c1 = card("stories", report.clusters.len()),
@@ -408,6 +463,41 @@ mod tests {
         let (o, c) = diff_cells("a b <c>", "a x b");
         assert_eq!(o, "a b <del>&lt;c&gt;</del>");
         assert_eq!(c, "a <ins>x</ins> b");
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        for (url, linked) in [
+            ("https://example.com/a", true),
+            ("HTTP://example.com/a", true),
+            ("javascript:alert(1)", false),
+            ("JavaScript:alert(1)", false),
+            (" javascript:alert(1)", false),
+            ("\tjava\tscript:alert(1)", false),
+            ("vbscript:msgbox(1)", false),
+            ("data:text/html,<script>alert(1)</script>", false),
+            ("/relative/path", false),
+            ("https://", false),
+        ] {
+            assert_eq!(linkable(url), linked, "{url:?}");
+        }
+    }
+
+    #[test]
+    fn csp_hashes_are_base64_sha256() {
+        // RFC 4648 test vectors, then a known SHA-256: of "" it is 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=.
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(
+            csp_hash(""),
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        let policy = csp();
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert!(policy.contains(&format!("script-src '{}'", csp_hash(SCRIPT))));
     }
 
     #[test]

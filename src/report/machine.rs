@@ -68,17 +68,29 @@ pub const CSV_HEADER: [&str; 16] = [
     "title",
 ];
 
+/// A text cell from the input made safe for spreadsheets (OWASP's CSV-injection rule): a cell
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so
+/// it gets a leading `'`. Only cells that carry input text (id, url, site, published, title)
+/// pass through here; numbers the report computes (a negative delay) stay numbers.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// Write one row per document: story members first, then singletons.
 pub fn render_csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(CSV_HEADER).map_err(csv_err)?;
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let opt = |s: &Option<String>| s.as_deref().map(csv_text).unwrap_or_default();
     for story in &report.clusters {
         let wire = story.wire.map(|a| a.code).unwrap_or_default();
-        let title = story.title.clone().unwrap_or_default();
+        let title = opt(&story.title);
         for m in &story.members {
             out.write_record([
-                m.id.to_string(),
+                csv_text(&m.id.to_string()),
                 story.id.to_string(),
                 m.similarity.to_string(),
                 m.role.as_str().to_string(),
@@ -100,11 +112,33 @@ pub fn render_csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     }
     for s in &report.singles {
         let mut row = vec![String::new(); CSV_HEADER.len()];
-        row[0] = s.id.to_string();
+        row[0] = csv_text(&s.id.to_string());
         row[4] = opt(&s.url);
         row[5] = opt(&s.site);
         row[6] = opt(&s.published);
         out.write_record(&row).map_err(csv_err)?;
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("plain", "plain"),
+            ("", ""),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(csv_text(cell), out);
+        }
+    }
 }

@@ -71,7 +71,13 @@
 //! `similarity` (to the representative; empty for a singleton), then `role`, `url`, `site`,
 //! `published`, `delay_seconds`, `coverage`, `added`, `jaccard`, `credited`, `stale`,
 //! `in_order`, `wire`, `title` (the last two are the story's). Clustered documents come first in
-//! story and member order, then singletons in document order.
+//! story and member order, then singletons in document order. Spreadsheet safety (OWASP's
+//! CSV-injection rule): a text cell from the input (`id`, `url`, `site`, `published`, `title`)
+//! that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading
+//! `'`, so that a spreadsheet shows it as text instead of evaluating it; strip that `'` to get
+//! the input's text back. Numeric cells are written as they are. The `json` and `jsonl` formats
+//! carry input text unchanged (JSON-escaped); `text` escapes control characters (`\u{1b}`) and
+//! `html` escapes markup and links only `http(s)` URLs.
 //!
 //! Scores are rounded to 4 decimals. Invariant: the output depends only on the input; no hash
 //! map order reaches it, so the same input gives byte-identical output.
@@ -105,7 +111,8 @@ pub struct ReportInput<'a> {
     pub docs: &'a [Document],
     /// Per document (same index): its content paragraphs with site chrome and headline lists
     /// removed, in page order: trimmed lines of the document's text (wire marks are looked
-    /// for in the text, which therefore holds every paragraph's marks).
+    /// for in the text, which therefore holds every paragraph's marks). Only members of
+    /// `clusters` are read: other documents' entries may be empty.
     pub paragraphs: &'a [Vec<String>],
     /// Clusters of 2+ doc indices, each sorted ascending, in output order (cluster number =
     /// position).

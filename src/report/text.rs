@@ -1,18 +1,50 @@
 //! The `text` format: terminal tables for people. Not a contract; use `json` for machines.
+//!
+//! Invariant: no text from the input reaches the terminal raw. Control characters (C0, DEL,
+//! C1, which start ANSI and OSC escape sequences that could recolour, retitle or rewrite the
+//! terminal) and the bidirectional-override marks (which reorder what is shown) are printed
+//! as Rust-style escapes, `\u{1b}`; a literal backslash stays as it is.
 
 use super::{credit_label, human_delay, percent, Report};
+use std::borrow::Cow;
 use std::io::{self, Write};
+
+/// Whether a character must not reach a terminal raw (see the module doc).
+fn unsafe_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Input text made safe to print: unsafe characters become `\u{..}` escapes.
+fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unsafe_on_terminal) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_on_terminal(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Rows of cells, left-aligned in columns two spaces apart; the last column is not padded.
 fn table(w: &mut dyn Write, indent: &str, rows: &[Vec<String>]) -> io::Result<()> {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; cols];
-    for r in rows {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| clean(c)).collect())
+        .collect();
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
-    for r in rows {
+    for r in &rows {
         let mut line = String::from(indent);
         for (i, c) in r.iter().enumerate() {
             line.push_str(c);
@@ -48,7 +80,7 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             w,
             "Story {}: {}",
             story.id,
-            story.title.as_deref().unwrap_or("(untitled)")
+            clean(story.title.as_deref().unwrap_or("(untitled)"))
         )?;
         let wire = story.wire.map_or_else(
             || "none detected".to_string(),
@@ -62,7 +94,7 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "  origin {} ({})",
-            story.origin.id,
+            clean(&story.origin.id.to_string()),
             story.origin.reason.label()
         )?;
         let mut rows = vec![[
@@ -126,4 +158,39 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         table(w, "  ", &rows)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_controls_are_escaped() {
+        assert_eq!(clean("plain – text"), "plain – text");
+        assert_eq!(
+            clean("\x1b[31mred\x1b]0;title\x07"),
+            "\\u{1b}[31mred\\u{1b}]0;title\\u{7}"
+        );
+        assert_eq!(
+            clean("a\u{9b}b\rc\nd\u{202e}e"),
+            "a\\u{9b}b\\u{d}c\\u{a}d\\u{202e}e"
+        );
+    }
+
+    #[test]
+    fn table_cells_are_cleaned_before_alignment() {
+        let mut out = Vec::new();
+        table(
+            &mut out,
+            "",
+            &[
+                vec!["\x1b[2J".into(), "x".into()],
+                vec!["ab".into(), "y".into()],
+            ],
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains('\x1b'));
+        assert_eq!(out, "\\u{1b}[2J  x\nab         y\n");
+    }
 }

@@ -1,0 +1,152 @@
+//! Memory bounds (issue 10), asserted through a counting global allocator: the peak of live
+//! heap bytes while one case runs, relative to the size of its input. Counts, not time.
+//!
+//! The cases run one at a time (a lock), since the allocator counts the whole process.
+// A global allocator is `unsafe impl` by definition; it only forwards to the system allocator
+// and keeps two counters.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use wirecopy::pipeline::{self, Quiet, ScanConfig};
+use wirecopy::report::{self, Format, ReportConfig};
+use wirecopy::source::ReadCounts;
+use wirecopy::Document;
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let grow = new_size - layout.size();
+                let now = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Peak heap bytes `f` adds above what was live when it started.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let out = f();
+    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+}
+
+fn lines(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("line {i} words here")).collect()
+}
+
+const MB: usize = 1 << 20;
+
+#[test]
+fn aligning_two_documents_of_20k_lines_takes_megabytes() {
+    let a = lines(20_000);
+    let bytes: usize = a.iter().map(|l| l.len() + 1).sum();
+    let (al, peak) = peak_during(|| wirecopy::align::align(&a, &a));
+    assert_eq!(al.carried_count(), 20_000);
+    // The dense copy x origin tables took 6.3 GB here; linear memory is tens of bytes per
+    // input byte (word hashes, bigram sets, postings, matches).
+    assert!(
+        peak < 100 * bytes,
+        "peak {} MB for {} KB of text",
+        peak / MB,
+        bytes / 1024
+    );
+}
+
+#[test]
+fn word_diff_of_a_20k_word_paragraph_takes_megabytes() {
+    let a: String = (0..20_000).map(|i| format!("w{} ", i % 97)).collect();
+    let b: String = (0..20_000).map(|i| format!("w{} ", (i + 3) % 89)).collect();
+    let (d, peak) = peak_during(|| wirecopy::align::diff_words(&a, &b));
+    assert!(d.len() >= 20_000);
+    // The dense LCS table was 20,001^2 x 4 bytes = 1.6 GB.
+    assert!(peak < 100 * a.len(), "peak {} MB", peak / MB);
+}
+
+/// Scan, build the report and render it, as `wirecopy scan --format html` does.
+fn scan_and_render(docs: Vec<Document>, format: Format) -> Vec<u8> {
+    let n = docs.len() as u64;
+    let result = pipeline::scan(docs, &ScanConfig::default(), &Quiet).expect("valid config");
+    let read = ReadCounts {
+        documents: n,
+        ..ReadCounts::default()
+    };
+    let report = wirecopy::output::report(&result, read, &ReportConfig::default());
+    drop(result);
+    let mut out = Vec::new();
+    report::render(&report, format, &mut out).expect("render to memory");
+    out
+}
+
+#[test]
+fn html_report_of_two_20k_line_copies_is_bounded_by_the_corpus() {
+    let text = lines(20_000).join("\n");
+    let corpus = 2 * text.len();
+    let docs = vec![Document::new("a", text.clone()), Document::new("b", text)];
+    let (html, peak) = peak_during(|| scan_and_render(docs, Format::Html));
+    assert!(!html.is_empty());
+    assert!(
+        peak < 200 * corpus,
+        "peak {} MB for a corpus of {} KB",
+        peak / MB,
+        corpus / 1024
+    );
+}
+
+#[test]
+fn scan_of_many_tiny_documents_is_bounded_by_the_corpus() {
+    let docs: Vec<Document> = (0..20_000)
+        .map(|i| {
+            Document::new(
+                format!("d{i}"),
+                format!("tiny document number {i} says little"),
+            )
+        })
+        .collect();
+    let corpus: usize = docs
+        .iter()
+        .map(|d| d.text.len() + d.id.to_string().len())
+        .sum();
+    let (out, peak) = peak_during(|| scan_and_render(docs, Format::Jsonl));
+    assert!(out.is_empty(), "no clusters among distinct tiny documents");
+    // Generous: per document a signature (512 bytes), shingle sets, ids and line statistics.
+    assert!(
+        peak < 2_000 * 20_000 + 50 * corpus,
+        "peak {} MB for {} documents ({} KB)",
+        peak / MB,
+        20_000,
+        corpus / 1024
+    );
+}
