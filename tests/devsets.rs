@@ -10,7 +10,21 @@ use wirecopy::eval::{id_key, score, Scores};
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
 use wirecopy::source::{parse_record, FieldMap};
 
+type Labels = BTreeMap<String, String>;
+
+/// A dev set's scores, clusters, truth and predicted labels.
+struct SetRun {
+    scores: Scores,
+    clusters: Vec<Vec<String>>,
+    truth: Labels,
+    predicted: Labels,
+}
+
 fn scan_set(name: &str, threads: Option<usize>) -> Option<(Scores, Vec<Vec<String>>)> {
+    run_set(name, threads).map(|r| (r.scores, r.clusters))
+}
+
+fn run_set(name: &str, threads: Option<usize>) -> Option<SetRun> {
     let dir = common::shared_data(&format!("syndication-dev/{name}"))?;
     let text = std::fs::read_to_string(dir.join("docs.jsonl")).expect("docs.jsonl");
     let docs: Vec<_> = text
@@ -49,7 +63,86 @@ fn scan_set(name: &str, threads: Option<usize>) -> Option<(Scores, Vec<Vec<Strin
         }
         clusters.push(ids);
     }
-    Some((score(&truth, &predicted).expect("scores"), clusters))
+    Some(SetRun {
+        scores: score(&truth, &predicted).expect("scores"),
+        clusters,
+        truth,
+        predicted,
+    })
+}
+
+/// Scores over one mechanism's pages plus every page predicted in a cluster with one of them
+/// (so that a false merge with an outside page counts), as the versions set's README defines.
+fn mechanism_scores(run: &SetRun, ids: &[String]) -> Scores {
+    let mut keep: std::collections::BTreeSet<String> = ids.iter().cloned().collect();
+    for c in &run.clusters {
+        if c.iter().any(|id| keep.contains(id)) {
+            keep.extend(c.iter().cloned());
+        }
+    }
+    let cut = |m: &Labels| -> Labels {
+        m.iter()
+            .filter(|(k, _)| keep.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    score(&cut(&run.truth), &cut(&run.predicted)).expect("scores")
+}
+
+#[test]
+fn fanout_dev_set_floor() {
+    let Some(r) = run_set("fanout", None) else {
+        return;
+    };
+    let s = &r.scores;
+    // Issue 9: ARI >= 0.99 (0.161 before chrome was counted over story groups).
+    assert!(s.ari >= 0.99, "fanout ARI {:.4} below the floor", s.ari);
+    assert!(s.precision >= 0.995, "fanout precision {:.4}", s.precision);
+}
+
+#[test]
+fn multilingual_dev_set_floor() {
+    let Some(r) = run_set("multilingual", None) else {
+        return;
+    };
+    let s = &r.scores;
+    // 0.991 before issue 9; must not drop.
+    assert!(s.ari >= 0.99, "multilingual ARI {:.4} below the floor", s.ari);
+    assert!(s.precision >= 0.995, "multilingual precision {:.4}", s.precision);
+}
+
+#[test]
+fn versions_dev_set_floors_per_mechanism() {
+    let Some(r) = run_set("versions", None) else {
+        return;
+    };
+    let dir = common::shared_data("syndication-dev/versions").expect("present");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).expect("meta"))
+            .expect("meta.json");
+    assert!(r.scores.ari >= 0.985, "versions ARI {:.4}", r.scores.ari);
+    // Floors a little under what the defaults reach (README); issue 9's target is 0.98 for
+    // each, not yet met for excerpts and templated reports.
+    let floors = [
+        ("site_versions", 0.99),
+        ("excerpts", 0.96),
+        ("templated_reports", 0.94),
+        ("dispatch_updates", 0.98),
+    ];
+    let mut failures = Vec::new();
+    for (mechanism, floor) in floors {
+        let ids: Vec<String> = meta["mechanisms"][mechanism]["ids"]
+            .as_array()
+            .expect("mechanism ids")
+            .iter()
+            .map(|v| id_key(v).expect("id"))
+            .collect();
+        let s = mechanism_scores(&r, &ids);
+        if s.ari < floor {
+            failures.push(format!("{mechanism}: ARI {:.4} < {floor}", s.ari));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("; "));
 }
 
 #[test]

@@ -18,7 +18,11 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but the shared data set {} is missing", p.display());
     }
-    eprintln!(
+    // Straight to the process's stderr: the test harness captures `eprintln!` of a passing
+    // test, which would hide the skip.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED: shared data {} not found (it is not part of a fresh clone)",
         p.display()
     );
