@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod arc;
 pub mod chrome;
 pub mod cluster;
 pub mod document;
