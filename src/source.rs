@@ -197,10 +197,14 @@ pub fn read_documents(
         on_problem(Error::BadRecord {
             path: dropped.path.to_path_buf(),
             line: dropped.line,
-            message: format!(
-                "duplicate id {id}: the document at {kept} is kept (ids must be unique; of \
-                 documents sharing one, the one with the smallest text hash is kept)"
-            ),
+            message: if dropped == kept {
+                format!("duplicate id {id}: the same record as {kept} (an input given twice?)")
+            } else {
+                format!(
+                    "duplicate id {id}: the document at {kept} is kept (ids must be unique; of \
+                     documents sharing one, the one with the smallest text hash is kept)"
+                )
+            },
         });
     }
     Ok((docs, counts))
