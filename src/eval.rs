@@ -207,11 +207,14 @@ pub fn read_clusters(r: impl BufRead, path: &Path) -> Result<BTreeMap<String, St
     Ok(predicted)
 }
 
+/// Document key -> label, as [`read_truth`] and [`read_clusters`] return it.
+pub type Labels = BTreeMap<String, String>;
+
 /// [`read_truth`] or [`read_clusters`] on a file.
 pub fn read_file(
     path: &Path,
-    read: fn(std::io::BufReader<std::fs::File>, &Path) -> Result<BTreeMap<String, String>>,
-) -> Result<BTreeMap<String, String>> {
+    read: fn(std::io::BufReader<std::fs::File>, &Path) -> Result<Labels>,
+) -> Result<Labels> {
     let f = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,

@@ -213,32 +213,26 @@ pub fn read_documents(
 /// One document per id, whatever the input order: among documents sharing an id, the smallest
 /// by (text hash, text, url, site, title, published, origin). Returns the documents in id order
 /// and, in that order too, each dropped document's id and origin with the kept one's origin.
-pub fn dedup_ids(
-    mut read: Vec<(Document, Origin)>,
-) -> (Vec<Document>, Vec<(DocId, Origin, Origin)>) {
-    fn key(
-        d: &Document,
-    ) -> (
-        &DocId,
-        u64,
-        &str,
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        Option<&str>,
-    ) {
-        let (id, hash) = d.order_key();
-        (
-            id,
-            hash,
-            d.text.as_str(),
-            &d.url,
-            &d.site,
-            &d.title,
-            d.published.as_ref().map(|p| p.raw.as_str()),
-        )
-    }
-    read.sort_by(|(a, oa), (b, ob)| key(a).cmp(&key(b)).then_with(|| oa.cmp(ob)));
+pub fn dedup_ids(read: Vec<(Document, Origin)>) -> (Vec<Document>, Vec<(DocId, Origin, Origin)>) {
+    // The text hash is computed once per document, not once per comparison.
+    let mut read: Vec<(u64, Document, Origin)> = read
+        .into_iter()
+        .map(|(d, o)| (d.order_key().1, d, o))
+        .collect();
+    read.sort_by(|(ha, a, oa), (hb, b, ob)| {
+        a.id.cmp(&b.id)
+            .then_with(|| ha.cmp(hb))
+            .then_with(|| a.text.cmp(&b.text))
+            .then_with(|| a.url.cmp(&b.url))
+            .then_with(|| a.site.cmp(&b.site))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| {
+                let raw = |d: &Document| d.published.as_ref().map(|p| p.raw.clone());
+                raw(a).cmp(&raw(b))
+            })
+            .then_with(|| oa.cmp(ob))
+    });
+    let read = read.into_iter().map(|(_, d, o)| (d, o));
     let mut docs: Vec<Document> = Vec::with_capacity(read.len());
     let mut kept_at: Option<Origin> = None;
     let mut dropped = Vec::new();
@@ -351,6 +345,9 @@ fn open_sniffed<'a>(inner: Box<dyn Read + 'a>, path: &Path) -> Result<Box<dyn Bu
     }
 }
 
+/// Bytes looked at to tell an input's format (raw, then decompressed).
+const HEAD: usize = 64 << 10;
+
 /// Up to `n` bytes from the start of `r`, fewer only at its end.
 fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(n);
@@ -361,7 +358,7 @@ fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
 /// The first bytes of a stream after decompression, from its first raw bytes; decoding errors
 /// leave what was decoded before them.
 fn decompressed_head(raw: &[u8]) -> Vec<u8> {
-    const N: u64 = 64;
+    const N: u64 = HEAD as u64;
     let mut out = Vec::new();
     match compression(raw) {
         Compression::None => return raw.to_vec(),
@@ -388,9 +385,13 @@ pub fn read_stream(
     options: &ReadOptions,
     sink: &mut Sink<'_>,
 ) -> Result<()> {
-    let raw = read_head(&mut inner, 64 << 10).map_err(|e| io_err(path, e))?;
+    let raw = read_head(&mut inner, HEAD).map_err(|e| io_err(path, e))?;
     let head = decompressed_head(&raw);
-    let format = sniff(&head);
+    let mut format = sniff(&head);
+    if format == Format::Empty && head.len() >= HEAD {
+        // Blank as far as we looked, but there is more: let the JSONL reader see it all.
+        format = Format::Jsonl;
+    }
     let comp = compression(&raw);
     let stream: Box<dyn Read + '_> = Box::new(io::Cursor::new(raw).chain(inner));
     let arc_path: Arc<Path> = Arc::from(path);
