@@ -424,39 +424,10 @@ impl<R: Read> WarcReader<R> {
     fn read_line(&mut self) -> io::Result<(u64, bool)> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        let r = self.read_line_into(&mut line);
+        let max = self.max_record;
+        let r = crate::source::read_line_capped(&mut Buffered(self), &mut line, max);
         self.line = line;
         r
-    }
-
-    fn read_line_into(&mut self, line: &mut Vec<u8>) -> io::Result<(u64, bool)> {
-        let cap = usize::try_from(self.max_record).unwrap_or(usize::MAX);
-        let mut total = 0u64;
-        let mut cut = false;
-        loop {
-            let (n, found) = {
-                let b = self.fill()?;
-                if b.is_empty() {
-                    break;
-                }
-                let (n, found) = match b.iter().position(|&c| c == b'\n') {
-                    Some(i) => (i + 1, true),
-                    None => (b.len(), false),
-                };
-                let room = cap.saturating_sub(line.len());
-                if n > room {
-                    cut = true;
-                }
-                line.extend_from_slice(&b[..n.min(room)]);
-                (n, found)
-            };
-            self.consume(n);
-            total += n as u64;
-            if found {
-                break;
-            }
-        }
-        Ok((total, cut))
     }
 
     /// Read up to `len` bytes (fewer only at the end of the input).
@@ -643,6 +614,32 @@ impl<R: Read> WarcReader<R> {
                 None => return Err(format!("malformed header line {l:?}")),
             }
         }
+    }
+}
+
+/// A reader's stream (given-back bytes first) as a `BufRead`, for the shared line reader.
+struct Buffered<'a, R: Read>(&'a mut WarcReader<R>);
+
+impl<R: Read> Read for Buffered<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let b = self.0.fill()?;
+            let n = b.len().min(out.len());
+            out[..n].copy_from_slice(&b[..n]);
+            n
+        };
+        self.0.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Buffered<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.0.fill()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.0.consume(n);
     }
 }
 

@@ -26,7 +26,34 @@ pub fn pack(data: &[u8], marker: &[u8]) -> Vec<u8> {
                 }
             }
             starts.push(rest.len());
-            starts.windows(2).flat_map(|w| gz(&rest[w[0]..w[1]])).collect()
+            starts
+                .windows(2)
+                .flat_map(|w| gz(&rest[w[0]..w[1]]))
+                .collect()
         }
+    }
+}
+
+/// Read `data`, packed by [`pack`], as a `dialect` archive with a small record size limit (so
+/// that the over-limit paths are reached), checking that the counts agree with what was handed
+/// out.
+pub fn read(data: &[u8], dialect: wirecopy::warc::Dialect, marker: &[u8]) {
+    let bytes = pack(data, marker);
+    let mut docs = 0u64;
+    let mut skips = 0u64;
+    let r = wirecopy::warc::read_archive(
+        &bytes[..],
+        std::path::Path::new("fuzz"),
+        dialect,
+        4096,
+        &mut |d, _| {
+            assert!(!d.text.trim().is_empty());
+            docs += 1;
+        },
+        &mut |_| skips += 1,
+    );
+    if let Ok(c) = r {
+        assert_eq!(c.documents, docs);
+        assert_eq!(c.skipped_broken, skips);
     }
 }
