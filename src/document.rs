@@ -156,6 +156,41 @@ impl Document {
     }
 }
 
+/// Share of a text's non-whitespace characters above which it is not text but a decoded binary
+/// (an image served as `text/html`) or a page in an encoding that could not be decoded.
+pub const MAX_UNREADABLE_SHARE: f64 = 0.1;
+
+/// Why a text is unusable, or `None` when it is text: more than [`MAX_UNREADABLE_SHARE`] of its
+/// non-whitespace characters are U+FFFD replacement characters, control characters other than
+/// tab and line ends, or noncharacters. Real text in any script has next to none of these; a
+/// binary file decoded as UTF-8 is mostly U+FFFD, decoded as a single-byte charset about one in
+/// seven characters is a control.
+pub fn unreadable(text: &str) -> Option<String> {
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    for c in text.chars() {
+        if c.is_whitespace() && !c.is_control() || matches!(c, '\t' | '\n' | '\r') {
+            continue;
+        }
+        total += 1;
+        let u = c as u32;
+        if c == '\u{fffd}'
+            || c.is_control()
+            || (0xfdd0..=0xfdef).contains(&u)
+            || u & 0xfffe == 0xfffe
+        {
+            bad += 1;
+        }
+    }
+    if total > 0 && bad as f64 > MAX_UNREADABLE_SHARE * total as f64 {
+        Some(format!(
+            "not text: {bad} of {total} characters are replacement or control characters (binary or undecodable content)"
+        ))
+    } else {
+        None
+    }
+}
+
 /// The registrable domain (eTLD+1) of a URL's host: `https://www.m.example.co.uk/x` ->
 /// `example.co.uk`. Hosts that are IP addresses or have no public suffix are returned whole,
 /// lowercased, without a leading `www.`, `m.` or `amp.`.
@@ -183,6 +218,20 @@ pub fn site_of_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unreadable_texts_are_told_from_text() {
+        assert_eq!(unreadable("Plain text.\nÜber 10 % — 東京 ok\t"), None);
+        assert_eq!(unreadable(""), None);
+        let binary = "\u{fffd}\u{fffd}PNG\u{fffd}\u{1a}\u{0}\u{0}IHDR\u{fffd}";
+        assert!(unreadable(binary).is_some_and(|m| m.contains("not text")));
+        // One stray replacement character in a paragraph is still text.
+        let mostly = format!("{}\u{fffd}", "word ".repeat(20));
+        assert_eq!(unreadable(&mostly), None);
+        // Windows-1252 decoding of binary: controls among Latin-1 letters.
+        let latin: String = (0u8..=255).map(char::from).collect();
+        assert!(unreadable(&latin).is_some());
+    }
 
     #[test]
     fn site_collapses_subdomains() {

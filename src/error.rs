@@ -57,6 +57,18 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A problem with an input that loses no record: an unusable optional field dropped from a
+    /// document that is kept, a symlink loop in a folder. Reported, counted as a warning, and
+    /// not a reason for exit code 2.
+    #[error("{path}:{line}: {message}")]
+    Warning {
+        /// The input file or folder entry (`-` for stdin).
+        path: PathBuf,
+        /// 1-based line (JSONL), byte offset (WARC, ARC), or 0 for a whole file.
+        line: u64,
+        /// What was dropped or passed over, and why.
+        message: String,
+    },
     /// An input could not be opened or read at all.
     #[error("reading {path}")]
     Io {

@@ -4,10 +4,16 @@
 //! documents put together, and the adjusted Rand index over all labelled documents (Hubert and
 //! Arabie). Documents absent from the prediction are singletons; predicted documents without a
 //! label are an error, since they make the scores meaningless.
+//!
+//! It also reads the two inputs ([`read_truth`], [`read_clusters`]): any problem in them (bad
+//! JSON, a missing id, an id labelled twice or put in two clusters) is an error naming the file
+//! and line, and for a repeated id the line of its first occurrence too.
 
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::Path;
 
 /// Evaluation scores.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -112,6 +118,110 @@ pub fn id_key(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// Call `each` with the line number and value of every non-blank line of a JSON Lines stream
+/// (a UTF-8 BOM before the first line is dropped); errors name `path` and the line.
+fn json_lines(
+    r: impl BufRead,
+    path: &Path,
+    mut each: impl FnMut(u64, serde_json::Value) -> std::result::Result<(), String>,
+) -> Result<()> {
+    let at =
+        |n: u64, msg: &dyn std::fmt::Display| Error::Eval(format!("{}:{n}: {msg}", path.display()));
+    for (i, line) in r.split(b'\n').enumerate() {
+        let n = i as u64 + 1;
+        let line = line.map_err(|e| at(n, &e))?;
+        let mut bytes = &line[..];
+        if n == 1 {
+            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        }
+        let line = std::str::from_utf8(bytes).map_err(|e| at(n, &e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| at(n, &e))?;
+        each(n, v).map_err(|msg| at(n, &msg))?;
+    }
+    Ok(())
+}
+
+/// Read labels: one `{"id", "cluster"}` object per line, ids and labels strings or numbers.
+/// Returns document key -> label; an id labelled twice is an error naming both lines.
+pub fn read_truth(r: impl BufRead, path: &Path) -> Result<BTreeMap<String, String>> {
+    let mut truth = BTreeMap::new();
+    let mut first_line: BTreeMap<String, u64> = BTreeMap::new();
+    json_lines(r, path, |n, v| {
+        let id = v
+            .get("id")
+            .and_then(id_key)
+            .ok_or("missing or invalid \"id\" (a string or number)")?;
+        let c = v
+            .get("cluster")
+            .and_then(id_key)
+            .ok_or("missing or invalid \"cluster\" (a string or number)")?;
+        if let Some(first) = first_line.get(&id) {
+            return Err(format!(
+                "document {id} is labelled twice (first on line {first}): ids must be unique"
+            ));
+        }
+        first_line.insert(id.clone(), n);
+        truth.insert(id, c);
+        Ok(())
+    })?;
+    Ok(truth)
+}
+
+/// Read predicted clusters: JSON Lines from `scan --format jsonl`, one cluster per line with a
+/// `members` array of objects with an `id`. Returns document key -> cluster label (the
+/// `cluster` field, else the line); a document in two clusters is an error naming both lines.
+pub fn read_clusters(r: impl BufRead, path: &Path) -> Result<BTreeMap<String, String>> {
+    let mut predicted = BTreeMap::new();
+    let mut first_line: BTreeMap<String, u64> = BTreeMap::new();
+    json_lines(r, path, |n, v| {
+        let c = v
+            .get("cluster")
+            .and_then(id_key)
+            .unwrap_or_else(|| format!("line{n}"));
+        let members = v
+            .get("members")
+            .and_then(|m| m.as_array())
+            .ok_or("missing \"members\" array")?;
+        for m in members {
+            let id = m
+                .get("id")
+                .and_then(id_key)
+                .ok_or("member without a valid \"id\" (a string or number)")?;
+            if let Some(first) = first_line.get(&id) {
+                return Err(if *first == n {
+                    format!("document {id} is listed twice in this cluster: ids must be unique")
+                } else {
+                    format!(
+                        "document {id} is also in the cluster on line {first}: ids must be unique"
+                    )
+                });
+            }
+            first_line.insert(id.clone(), n);
+            predicted.insert(id, c.clone());
+        }
+        Ok(())
+    })?;
+    Ok(predicted)
+}
+
+/// Document key -> label, as [`read_truth`] and [`read_clusters`] return it.
+pub type Labels = BTreeMap<String, String>;
+
+/// [`read_truth`] or [`read_clusters`] on a file.
+pub fn read_file(
+    path: &Path,
+    read: fn(std::io::BufReader<std::fs::File>, &Path) -> Result<Labels>,
+) -> Result<Labels> {
+    let f = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read(std::io::BufReader::new(f), path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +265,38 @@ mod tests {
         assert!((s.ari - 0.242_424_242_4).abs() < 1e-6, "{}", s.ari);
         assert!((s.precision - 2.0 / 3.0).abs() < 1e-9);
         assert!((s.recall - 2.0 / 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn repeated_ids_name_file_and_both_lines() {
+        let truth = b"\xef\xbb\xbf{\"id\": 1, \"cluster\": \"a\"}\n\n{\"id\": \"x\", \"cluster\": 2}\n{\"id\": 1, \"cluster\": \"b\"}\n";
+        let e = read_truth(&truth[..], Path::new("t.jsonl")).expect_err("twice");
+        assert_eq!(
+            e.to_string(),
+            "evaluation input: t.jsonl:4: document 1 is labelled twice (first on line 1): ids must be unique"
+        );
+        let ok = read_truth(&truth[..truth.len() - 27], Path::new("t.jsonl")).expect("bom");
+        assert_eq!(ok.len(), 2);
+        let clusters = b"{\"cluster\": 0, \"members\": [{\"id\": 5}, {\"id\": 6}]}\n{\"members\": [{\"id\": 6}]}\n";
+        let e = read_clusters(&clusters[..], Path::new("c.jsonl")).expect_err("two clusters");
+        assert!(
+            e.to_string()
+                .contains("c.jsonl:2: document 6 is also in the cluster on line 1"),
+            "{e}"
+        );
+        let e = read_clusters(&b"{\"members\": 3}"[..], Path::new("c.jsonl")).expect_err("bad");
+        assert!(
+            e.to_string().contains("c.jsonl:1: missing \"members\""),
+            "{e}"
+        );
+        // Ids beyond u64 keep their digits.
+        let big = b"{\"id\": 123456789012345678901234567890, \"cluster\": 1}\n{\"id\": 123456789012345678901234567891, \"cluster\": 1}\n";
+        assert_eq!(
+            read_truth(&big[..], Path::new("t"))
+                .expect("distinct")
+                .len(),
+            2
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod arc;
 pub mod atomic_write;
 pub mod chrome;
 pub mod cluster;

@@ -1,11 +1,10 @@
 //! The `wirecopy` command: a thin layer over the library that reads inputs, shows progress on
 //! stderr, and writes results to stdout or a file.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use wirecopy::chrome::ChromeConfig;
@@ -13,7 +12,7 @@ use wirecopy::lsh::Banding;
 use wirecopy::pipeline::{self, Observer, ScanConfig};
 use wirecopy::report::{self, ReportConfig};
 use wirecopy::shingle::ShingleKind;
-use wirecopy::source::{self, FieldMap, ReadCounts, Sink};
+use wirecopy::source::{self, FieldMap, ReadCounts, ReadOptions};
 use wirecopy::{output, Document};
 
 /// Exit codes, also listed in README and `--help`.
@@ -81,8 +80,9 @@ enum ShingleArg {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), WARC files (.warc, .warc.gz), .html pages,
-    /// folders of these and of .txt files, or - for stdin (JSONL).
+    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), WARC files (.warc, .warc.gz), ARC files
+    /// (.arc, .arc.gz), .html pages, folders of these and of .txt files, or - for stdin (format
+    /// sniffed from the first bytes).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Output format [default: text on a terminal, jsonl otherwise].
@@ -104,6 +104,11 @@ struct ScanArgs {
     /// Also save signatures, corpus statistics and shingle sets to FILE (see `index-info`).
     #[arg(long, value_name = "FILE")]
     save_index: Option<PathBuf>,
+    /// Largest JSONL line, WARC/ARC record, decoded HTTP body or file held in memory, in bytes;
+    /// larger ones are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = source::DEFAULT_MAX_RECORD_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_record_size: u64,
     #[command(flatten)]
     fields: FieldArgs,
     #[command(flatten)]
@@ -401,18 +406,12 @@ impl Bars {
     }
 }
 
-fn read_all(inputs: &[PathBuf], fields: &FieldMap) -> Result<(Vec<Document>, ReadCounts)> {
-    let mut docs = Vec::new();
-    let mut on_doc = |d| docs.push(d);
-    let mut on_skip = |e: wirecopy::Error| eprintln!("warning: skipped {e}");
-    let mut sink = Sink {
-        on_doc: &mut on_doc,
-        on_skip: &mut on_skip,
-        counts: ReadCounts::default(),
+fn read_all(inputs: &[PathBuf], options: &ReadOptions) -> Result<(Vec<Document>, ReadCounts)> {
+    let mut on_problem = |e: wirecopy::Error| match e {
+        wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
+        _ => eprintln!("warning: skipped {e}"),
     };
-    source::read_inputs(inputs, fields, &mut sink)?;
-    let counts = sink.counts;
-    Ok((docs, counts))
+    Ok(source::read_documents(inputs, options, &mut on_problem)?)
 }
 
 fn scan(a: ScanArgs) -> Result<Exit> {
@@ -440,7 +439,11 @@ fn scan(a: ScanArgs) -> Result<Exit> {
         title: a.fields.title_field.clone(),
         published: a.fields.published_field.clone(),
     };
-    let (docs, read) = read_all(&a.inputs, &fields)?;
+    let options = ReadOptions {
+        fields,
+        max_record_size: a.max_record_size,
+    };
+    let (docs, read) = read_all(&a.inputs, &options)?;
     let bars = Bars {
         bar: Mutex::new(None),
         enabled: !a.quiet && io::stderr().is_terminal(),
@@ -557,62 +560,10 @@ fn remove_temporaries_on_signal() {
     });
 }
 
-fn read_json_lines(
-    path: &Path,
-    mut each: impl FnMut(u64, serde_json::Value) -> Result<()>,
-) -> Result<()> {
-    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    for (i, line) in io::BufReader::new(f).lines().enumerate() {
-        let n = i as u64 + 1;
-        let line = line.with_context(|| format!("reading {} line {n}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: serde_json::Value = serde_json::from_str(&line)
-            .with_context(|| format!("reading {} line {n}", path.display()))?;
-        each(n, v).with_context(|| format!("reading {} line {n}", path.display()))?;
-    }
-    Ok(())
-}
-
 fn eval(a: EvalArgs) -> Result<Exit> {
-    use wirecopy::eval::{id_key, score};
-    let mut truth = BTreeMap::new();
-    read_json_lines(&a.truth, |_, v| {
-        let id = v
-            .get("id")
-            .and_then(id_key)
-            .context("missing or invalid \"id\"")?;
-        let c = v
-            .get("cluster")
-            .and_then(id_key)
-            .context("missing or invalid \"cluster\"")?;
-        if truth.insert(id.clone(), c).is_some() {
-            bail!("document {id} is labelled twice");
-        }
-        Ok(())
-    })?;
-    let mut predicted = BTreeMap::new();
-    read_json_lines(&a.clusters, |n, v| {
-        let c = v
-            .get("cluster")
-            .and_then(id_key)
-            .unwrap_or_else(|| format!("line{n}"));
-        let members = v
-            .get("members")
-            .and_then(|m| m.as_array())
-            .context("missing \"members\" array")?;
-        for m in members {
-            let id = m
-                .get("id")
-                .and_then(id_key)
-                .context("member without a valid \"id\"")?;
-            if predicted.insert(id.clone(), c.clone()).is_some() {
-                bail!("document {id} is in two clusters");
-            }
-        }
-        Ok(())
-    })?;
+    use wirecopy::eval::{read_clusters, read_file, read_truth, score};
+    let truth = read_file(&a.truth, read_truth)?;
+    let predicted = read_file(&a.clusters, read_clusters)?;
     let s = score(&truth, &predicted)?;
     let stdout = io::stdout();
     let mut w = stdout.lock();

@@ -1,22 +1,40 @@
 //! source.rs: where do documents come from?
 //!
-//! Readers for JSON Lines (plain, `.gz`, `.zst`; stdin as `-`, compression sniffed from the first
-//! bytes), folders (recursively: `.txt` files become one document each with the path relative to
-//! the folder as id; `.jsonl*` files inside are read as JSONL) and single `.txt` files. Web
-//! inputs (`.warc`, `.warc.gz`, `.html`, `.htm` files, also inside folders, and JSONL records
-//! with an `html` field instead of `text`) go through `warc` and `html`. Readers
-//! are the only part of the library that touches files besides the CLI.
+//! Readers for JSON Lines (plain, `.gz`, `.zst`), WARC and ARC files (plain or gzip), HTML pages,
+//! folders (walked recursively: `.txt` files become one document each with the path relative to
+//! the folder as id; `.jsonl*`, `.warc*`, `.wet*`, `.arc*`, `.html`, `.htm` files inside are read
+//! as inputs) and single `.txt` files; `-` is stdin. Every input but a `.txt` file is sniffed
+//! from its first bytes after decompression: `{` is JSON Lines (after an optional UTF-8 BOM and
+//! whitespace), `WARC/` a WARC file, `filedesc://` an ARC file, `<` an HTML page; anything else
+//! is one error naming the file. Readers are the only part of the library that touches files
+//! besides the CLI, and all of them also take bytes or any `Read` (the fuzz targets use that).
 //!
-//! A record that cannot be used (malformed JSON, invalid UTF-8, a missing or mistyped field, an
-//! empty text, a truncated compressed stream) is reported to the caller's `on_skip` as
-//! [`Error::BadRecord`] naming file and line, counted, and skipped; reading goes on with the next
-//! record (or, for a broken compressed stream, the next input).
+//! Invariants:
+//! - A record that cannot be used (malformed JSON, invalid UTF-8, a missing or mistyped id or
+//!   text, an empty text, a text that is mostly replacement or control characters, a line or
+//!   record over the record size limit, a truncated compressed stream) is reported to the
+//!   caller's `on_skip` as [`Error::BadRecord`] naming file and line (byte offset for WARC and
+//!   ARC), counted, and skipped; reading goes on with the next record (or, for a broken
+//!   compressed stream, the next input).
+//! - An optional field that cannot be used (`published` that is not a real date, a `title` that
+//!   is not a string) is dropped from a document that is kept, and reported as
+//!   [`Error::Warning`]: counted as a warning, not as a skip.
+//! - No line, record or decoded body larger than the record size limit is held in memory.
+//! - [`read_documents`] keeps one document per id whatever the input order: among documents
+//!   sharing an id, the one with the smallest (text hash, text, url, site, title, published,
+//!   file, line); the others are reported with both locations and counted as skipped.
 
 use crate::document::{DocId, Document, Published};
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Default record size limit (`--max-record-size`): 64 MiB. A JSONL line, a WARC or ARC record
+/// header or block, a decoded HTTP body, a page or a text file larger than this is reported and
+/// skipped rather than held in memory.
+pub const DEFAULT_MAX_RECORD_SIZE: u64 = 64 << 20;
 
 /// Names of the JSONL fields, remappable from the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,32 +66,82 @@ impl Default for FieldMap {
     }
 }
 
+/// How inputs are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Names of the JSONL fields.
+    pub fields: FieldMap,
+    /// The record size limit in bytes [default: [`DEFAULT_MAX_RECORD_SIZE`]].
+    pub max_record_size: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            fields: FieldMap::default(),
+            max_record_size: DEFAULT_MAX_RECORD_SIZE,
+        }
+    }
+}
+
 /// Counts of what reading produced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadCounts {
-    /// Documents read.
+    /// Documents read (after duplicate ids are dropped, by [`read_documents`]).
     pub documents: u64,
-    /// Records skipped (each reported).
+    /// Records skipped (each reported), duplicate ids included.
     pub skipped: u64,
     /// WARC records that are not HTML pages (images, scripts, non-2xx responses): skipped and
     /// counted, not reported one by one, and not a reason for exit code 2.
     pub non_html: u64,
+    /// Problems that lost no record (each reported as [`Error::Warning`]): not a reason for
+    /// exit code 2.
+    pub warnings: u64,
+    /// Documents dropped because another document has their id (also in `skipped`).
+    pub duplicates: u64,
+}
+
+/// Where a document was read: the input file and its 1-based line (JSON Lines), byte offset
+/// (WARC, ARC: of the record's gzip member in gzip files), or 0 (a whole file).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    /// The input file (`-` for stdin).
+    pub path: Arc<Path>,
+    /// Line, byte offset or 0.
+    pub line: u64,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.path.display(), self.line)
+    }
 }
 
 /// Receives documents and skipped records as a reader produces them.
 pub struct Sink<'a> {
-    /// Called for every good document.
-    pub on_doc: &'a mut dyn FnMut(Document),
-    /// Called for every skipped record or non-fatal problem.
+    /// Called for every good document, with where it was read.
+    pub on_doc: &'a mut dyn FnMut(Document, Origin),
+    /// Called for every skipped record ([`Error::BadRecord`]) or warning ([`Error::Warning`]).
     pub on_skip: &'a mut dyn FnMut(Error),
     /// What has been read so far.
     pub counts: ReadCounts,
 }
 
 impl Sink<'_> {
-    fn doc(&mut self, d: Document) {
+    /// A document read at `path:line`, unless its text is unreadable (then it is skipped).
+    fn doc(&mut self, d: Document, path: &Arc<Path>, line: u64) {
+        if let Some(why) = crate::document::unreadable(&d.text) {
+            self.skip(path, line, format!("id {}: {why}", d.id));
+            return;
+        }
         self.counts.documents += 1;
-        (self.on_doc)(d);
+        (self.on_doc)(
+            d,
+            Origin {
+                path: path.clone(),
+                line,
+            },
+        );
     }
 
     fn skip(&mut self, path: &Path, line: u64, message: impl Into<String>) {
@@ -84,24 +152,114 @@ impl Sink<'_> {
             message: message.into(),
         });
     }
+
+    fn warn(&mut self, path: &Path, line: u64, message: impl Into<String>) {
+        self.counts.warnings += 1;
+        (self.on_skip)(Error::Warning {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// A broken record or warning from a library reader, counted by its kind.
+    fn report(&mut self, e: Error) {
+        match e {
+            Error::Warning { .. } => self.counts.warnings += 1,
+            _ => self.counts.skipped += 1,
+        }
+        (self.on_skip)(e);
+    }
+}
+
+/// Read every input into memory with one document per id (see the module's invariants for the
+/// rule), reporting bad records, warnings and dropped duplicates to `on_problem`. Documents come
+/// out in id order. Fails only when an input cannot be opened at all.
+pub fn read_documents(
+    inputs: &[PathBuf],
+    options: &ReadOptions,
+    on_problem: &mut dyn FnMut(Error),
+) -> Result<(Vec<Document>, ReadCounts)> {
+    let mut read: Vec<(Document, Origin)> = Vec::new();
+    let mut on_doc = |d, o| read.push((d, o));
+    let mut sink = Sink {
+        on_doc: &mut on_doc,
+        on_skip: on_problem,
+        counts: ReadCounts::default(),
+    };
+    read_inputs(inputs, options, &mut sink)?;
+    let mut counts = sink.counts;
+    let (docs, dropped) = dedup_ids(read);
+    for (id, dropped, kept) in dropped {
+        counts.documents -= 1;
+        counts.skipped += 1;
+        counts.duplicates += 1;
+        on_problem(Error::BadRecord {
+            path: dropped.path.to_path_buf(),
+            line: dropped.line,
+            message: if dropped == kept {
+                format!("duplicate id {id}: the same record as {kept} (an input given twice?)")
+            } else {
+                format!(
+                    "duplicate id {id}: the document at {kept} is kept (ids must be unique; of \
+                     documents sharing one, the one with the smallest text hash is kept)"
+                )
+            },
+        });
+    }
+    Ok((docs, counts))
+}
+
+/// One document per id, whatever the input order: among documents sharing an id, the smallest
+/// by (text hash, text, url, site, title, published, origin). Returns the documents in id order
+/// and, in that order too, each dropped document's id and origin with the kept one's origin.
+pub fn dedup_ids(read: Vec<(Document, Origin)>) -> (Vec<Document>, Vec<(DocId, Origin, Origin)>) {
+    // The text hash is computed once per document, not once per comparison.
+    let mut read: Vec<(u64, Document, Origin)> = read
+        .into_iter()
+        .map(|(d, o)| (d.order_key().1, d, o))
+        .collect();
+    read.sort_by(|(ha, a, oa), (hb, b, ob)| {
+        a.id.cmp(&b.id)
+            .then_with(|| ha.cmp(hb))
+            .then_with(|| a.text.cmp(&b.text))
+            .then_with(|| a.url.cmp(&b.url))
+            .then_with(|| a.site.cmp(&b.site))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| {
+                let raw = |d: &Document| d.published.as_ref().map(|p| p.raw.clone());
+                raw(a).cmp(&raw(b))
+            })
+            .then_with(|| oa.cmp(ob))
+    });
+    let read = read.into_iter().map(|(_, d, o)| (d, o));
+    let mut docs: Vec<Document> = Vec::with_capacity(read.len());
+    let mut kept_at: Option<Origin> = None;
+    let mut dropped = Vec::new();
+    for (d, o) in read {
+        match (docs.last(), &kept_at) {
+            (Some(last), Some(k)) if last.id == d.id => dropped.push((d.id, o, k.clone())),
+            _ => {
+                docs.push(d);
+                kept_at = Some(o);
+            }
+        }
+    }
+    (docs, dropped)
 }
 
 /// Read every input (`-` is stdin) into the sink. Fails only when an input cannot be opened at
-/// all; bad records are reported through the sink and skipped.
-pub fn read_inputs(inputs: &[PathBuf], fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
+/// all; bad records are reported through the sink and skipped. Duplicate ids are not looked
+/// for here (see [`read_documents`]).
+pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions, sink: &mut Sink<'_>) -> Result<()> {
     for input in inputs {
         if input.as_os_str() == "-" {
             let stdin = io::stdin();
-            read_jsonl(
-                open_sniffed(Box::new(stdin.lock()), input)?,
-                input,
-                fields,
-                sink,
-            );
+            read_stream(Box::new(stdin.lock()), input, input, options, sink)?;
         } else if input.is_dir() {
-            read_dir(input, fields, sink)?;
+            read_dir(input, options, sink)?;
         } else {
-            read_file(input, input, fields, sink)?;
+            read_file(input, input, options, sink)?;
         }
     }
     Ok(())
@@ -114,81 +272,349 @@ fn io_err(path: &Path, source: io::Error) -> Error {
     }
 }
 
+/// What an input holds, from its first bytes after decompression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines: `{` after an optional BOM and whitespace.
+    Jsonl,
+    /// WARC: `WARC/`.
+    Warc,
+    /// ARC: `filedesc://`.
+    Arc,
+    /// An HTML page: `<` (a tag, a doctype or a comment).
+    Html,
+    /// Nothing but whitespace.
+    Empty,
+    /// None of these.
+    Unknown,
+}
+
+/// The format of an input from its first (decompressed) bytes.
+pub fn sniff(head: &[u8]) -> Format {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = head.iter().position(|c| !c.is_ascii_whitespace());
+    let Some(start) = start else {
+        return Format::Empty;
+    };
+    let h = &head[start..];
+    if h.starts_with(b"{") {
+        Format::Jsonl
+    } else if h.starts_with(b"WARC/") {
+        Format::Warc
+    } else if h.starts_with(b"filedesc://") {
+        Format::Arc
+    } else if h.starts_with(b"<") {
+        Format::Html
+    } else {
+        Format::Unknown
+    }
+}
+
+/// Compression announced by the first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+fn compression(head: &[u8]) -> Compression {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
 /// Wrap a byte stream in the decompressor its first bytes announce (gzip, zstd, or none).
 fn open_sniffed<'a>(inner: Box<dyn Read + 'a>, path: &Path) -> Result<Box<dyn BufRead + 'a>> {
     let mut br = BufReader::with_capacity(1 << 16, inner);
     let head = br.fill_buf().map_err(|e| io_err(path, e))?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(
+    match compression(head) {
+        Compression::Gzip => Ok(Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(br),
-        )))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let z = zstd::stream::read::Decoder::with_buffer(br).map_err(|e| io_err(path, e))?;
-        Ok(Box::new(BufReader::with_capacity(1 << 16, z)))
-    } else {
-        Ok(Box::new(br))
+        ))),
+        Compression::Zstd => {
+            let z = zstd::stream::read::Decoder::with_buffer(br).map_err(|e| io_err(path, e))?;
+            Ok(Box::new(BufReader::with_capacity(1 << 16, z)))
+        }
+        Compression::None => Ok(Box::new(br)),
     }
 }
 
-fn read_file(path: &Path, shown: &Path, fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if let Some(r) = read_web(path, shown, &name, sink) {
-        return r;
+/// Bytes looked at to tell an input's format (raw, then decompressed).
+const HEAD: usize = 64 << 10;
+
+/// Up to `n` bytes from the start of `r`, fewer only at its end.
+fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// The first bytes of a stream after decompression, from its first raw bytes; decoding errors
+/// leave what was decoded before them.
+fn decompressed_head(raw: &[u8]) -> Vec<u8> {
+    const N: u64 = HEAD as u64;
+    let mut out = Vec::new();
+    match compression(raw) {
+        Compression::None => return raw.to_vec(),
+        Compression::Gzip => {
+            let _ = flate2::read::MultiGzDecoder::new(raw)
+                .take(N)
+                .read_to_end(&mut out);
+        }
+        Compression::Zstd => {
+            if let Ok(z) = zstd::stream::read::Decoder::new(raw) {
+                let _ = z.take(N).read_to_end(&mut out);
+            }
+        }
     }
+    out
+}
+
+/// Read one input from a byte stream, whatever its format (sniffed from its first bytes).
+/// `path` names it in messages; `shown` is its id when it is an HTML page.
+pub fn read_stream(
+    mut inner: Box<dyn Read + '_>,
+    path: &Path,
+    shown: &Path,
+    options: &ReadOptions,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
+    let raw = read_head(&mut inner, HEAD).map_err(|e| io_err(path, e))?;
+    let head = decompressed_head(&raw);
+    let mut format = sniff(&head);
+    if format == Format::Empty && head.len() >= HEAD {
+        // Blank as far as we looked, but there is more: let the JSONL reader see it all.
+        format = Format::Jsonl;
+    }
+    let comp = compression(&raw);
+    let stream: Box<dyn Read + '_> = Box::new(io::Cursor::new(raw).chain(inner));
+    let arc_path: Arc<Path> = Arc::from(path);
+    match format {
+        Format::Empty if head.is_empty() && comp != Compression::None => {
+            // A compressed stream that yields nothing: say why.
+            read_jsonl(open_sniffed(stream, path)?, path, options, sink);
+        }
+        Format::Empty => {}
+        Format::Jsonl => read_jsonl(open_sniffed(stream, path)?, path, options, sink),
+        Format::Warc | Format::Arc => {
+            // The archive reader undoes gzip itself (it needs member offsets); zstd is undone
+            // here.
+            let stream = match comp {
+                Compression::Zstd => Box::new(open_sniffed(stream, path)?) as Box<dyn Read>,
+                _ => stream,
+            };
+            let dialect = if format == Format::Warc {
+                crate::warc::Dialect::Warc
+            } else {
+                crate::warc::Dialect::Arc
+            };
+            let mut docs = Vec::new();
+            let mut problems = Vec::new();
+            let r = crate::warc::read_archive(
+                stream,
+                path,
+                dialect,
+                options.max_record_size,
+                &mut |d, at| docs.push((d, at)),
+                &mut |e| problems.push(e),
+            );
+            // Reports come before the documents of the same file; both in file order.
+            for e in problems {
+                sink.report(e);
+            }
+            for (d, at) in docs {
+                sink.doc(d, &arc_path, at);
+            }
+            let c = r?;
+            sink.counts.non_html += c.skipped_non_html;
+        }
+        Format::Html => {
+            let mut bytes = Vec::new();
+            let max = options.max_record_size;
+            let got = open_sniffed(stream, path)?
+                .take(max.saturating_add(1))
+                .read_to_end(&mut bytes);
+            match got {
+                Err(e) => sink.skip(path, 0, format!("truncated or corrupt input: {e}")),
+                Ok(n) if n as u64 > max => sink.skip(
+                    path,
+                    0,
+                    format!("page over the record size limit of {max} bytes (--max-record-size)"),
+                ),
+                Ok(_) => {
+                    let id = shown.to_string_lossy().replace('\\', "/");
+                    match crate::html::document_from_html(DocId::Str(id), &bytes, None) {
+                        Ok(d) => sink.doc(d, &arc_path, 0),
+                        Err(e) => sink.skip(path, 0, e.to_string()),
+                    }
+                }
+            }
+        }
+        Format::Unknown => sink.skip(
+            path,
+            0,
+            format!(
+                "unknown input format (starts with {:?}): expected JSON Lines, WARC, ARC or HTML",
+                String::from_utf8_lossy(&head[..head.len().min(16)])
+            ),
+        ),
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path, shown: &Path, options: &ReadOptions, sink: &mut Sink<'_>) -> Result<()> {
+    let name = lower_name(path);
     if name.ends_with(".txt") {
         let id = shown.to_string_lossy().replace('\\', "/");
-        read_txt(path, id, sink)
-    } else {
-        let f = File::open(path).map_err(|e| io_err(path, e))?;
-        read_jsonl(open_sniffed(Box::new(f), path)?, path, fields, sink);
-        Ok(())
+        return read_txt(path, id, options.max_record_size, sink);
     }
+    let f = File::open(path).map_err(|e| io_err(path, e))?;
+    read_stream(Box::new(f), path, shown, options, sink)
 }
 
-fn read_dir(root: &Path, fields: &FieldMap, sink: &mut Sink<'_>) -> Result<()> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| io_err(&dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| io_err(&dir, e))?;
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p);
+fn lower_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// File names read inside folders (any other file there is passed over).
+fn is_input_name(name: &str) -> bool {
+    // Common Crawl names its text extracts `*.warc.wet.gz`.
+    [
+        ".txt",
+        ".jsonl",
+        ".jsonl.gz",
+        ".jsonl.zst",
+        ".warc",
+        ".warc.gz",
+        ".warc.zst",
+        ".wet",
+        ".wet.gz",
+        ".arc",
+        ".arc.gz",
+        ".html",
+        ".htm",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
+}
+
+/// What a folder walk found: input files in path order, and problems met on the way.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Regular files (or symlinks to them) with an input name, sorted by path.
+    pub files: Vec<PathBuf>,
+    /// Entries that could not be read (permission, vanished) or are special files (FIFOs,
+    /// sockets, devices) with an input name: skipped records.
+    pub skipped: Vec<Error>,
+    /// Symlinks that lead back into a folder being walked: passed over.
+    pub loops: Vec<Error>,
+}
+
+/// Walk `root` recursively: the one folder walk of the library. Symlinks are followed (to files
+/// and to folders) except into a folder the walk is already inside, so a loop ends; special
+/// files are never opened (a FIFO would block); an unreadable entry is reported, not fatal.
+/// `wanted` chooses files by lowercased name.
+pub fn walk_files(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Walk {
+    let mut w = Walk::default();
+    for entry in walkdir::WalkDir::new(root).follow_links(true) {
+        match entry {
+            Ok(e) => {
+                let ft = e.file_type();
+                let name = lower_name(e.path());
+                if ft.is_dir() {
+                    continue;
+                }
+                if !wanted(&name) {
+                    continue;
+                }
+                if ft.is_file() {
+                    w.files.push(e.into_path());
+                } else {
+                    w.skipped.push(Error::BadRecord {
+                        path: e.into_path(),
+                        line: 0,
+                        message: "not a regular file (FIFO, socket or device): not read".into(),
+                    });
+                }
+            }
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
+                if let Some(ancestor) = e.loop_ancestor() {
+                    w.loops.push(Error::Warning {
+                        path,
+                        line: 0,
+                        message: format!(
+                            "symlink loop back to {}: not followed",
+                            ancestor.display()
+                        ),
+                    });
+                } else {
+                    let message = match e.io_error() {
+                        Some(io) => format!("cannot be read: {io}"),
+                        None => format!("cannot be read: {e}"),
+                    };
+                    w.skipped.push(Error::BadRecord {
+                        path,
+                        line: 0,
+                        message,
+                    });
+                }
             }
         }
     }
     // Sorted so that warnings come in a stable order; documents are reordered later anyway.
-    files.sort();
-    for p in files {
-        let name = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+    w.files.sort();
+    w
+}
+
+fn read_dir(root: &Path, options: &ReadOptions, sink: &mut Sink<'_>) -> Result<()> {
+    let walk = walk_files(root, &is_input_name);
+    for e in walk.loops {
+        sink.report(e);
+    }
+    for e in walk.skipped {
+        sink.report(e);
+    }
+    for p in walk.files {
         let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
-        if name.ends_with(".txt") {
-            read_txt(&p, rel.to_string_lossy().replace('\\', "/"), sink)?;
-        } else if name.ends_with(".jsonl")
-            || name.ends_with(".jsonl.gz")
-            || name.ends_with(".jsonl.zst")
-            || is_web(&name)
-        {
-            read_file(&p, &rel, fields, sink)?;
+        let r = read_file(&p, &rel, options, sink);
+        if let Err(Error::Io { path, source }) = r {
+            // One unreadable file does not end the scan of a folder.
+            sink.skip(&path, 0, format!("cannot be read: {source}"));
+        } else {
+            r?;
         }
     }
     Ok(())
 }
 
-fn read_txt(path: &Path, id: String, sink: &mut Sink<'_>) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
+fn read_txt(path: &Path, id: String, max: u64, sink: &mut Sink<'_>) -> Result<()> {
+    let f = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_err(path, e))?;
+    let at: Arc<Path> = Arc::from(path);
+    if bytes.len() as u64 > max {
+        sink.skip(
+            path,
+            0,
+            format!("file over the record size limit of {max} bytes (--max-record-size)"),
+        );
+        return Ok(());
+    }
     match String::from_utf8(bytes) {
         Err(e) => sink.skip(
             path,
@@ -196,25 +622,86 @@ fn read_txt(path: &Path, id: String, sink: &mut Sink<'_>) -> Result<()> {
             format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         ),
         Ok(text) if text.trim().is_empty() => sink.skip(path, 0, "empty document"),
-        Ok(text) => sink.doc(Document::new(id, text)),
+        Ok(text) => {
+            let text = text
+                .strip_prefix('\u{feff}')
+                .map(str::to_string)
+                .unwrap_or(text);
+            sink.doc(Document::new(id, text), &at, 0)
+        }
     }
     Ok(())
 }
 
-/// Read JSON Lines from a stream; never fails, reports bad lines through the sink.
+/// Read a line into `buf`, keeping at most `max` bytes of it; the rest up to the newline is
+/// consumed and dropped. Returns the bytes consumed (0 at the end) and whether the line was cut.
+pub fn read_line_capped(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: u64,
+) -> io::Result<(u64, bool)> {
+    let cap = usize::try_from(max).unwrap_or(usize::MAX);
+    let mut total = 0u64;
+    let mut cut = false;
+    loop {
+        let (n, found) = {
+            let b = match r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if b.is_empty() {
+                break;
+            }
+            let (n, found) = match b.iter().position(|&c| c == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (b.len(), false),
+            };
+            let room = cap.saturating_sub(buf.len());
+            if n > room {
+                cut = true;
+            }
+            buf.extend_from_slice(&b[..n.min(room)]);
+            (n, found)
+        };
+        r.consume(n);
+        total += n as u64;
+        if found {
+            break;
+        }
+    }
+    Ok((total, cut))
+}
+
+/// Read JSON Lines from a stream; never fails, reports bad lines through the sink. A UTF-8 BOM
+/// before the first line is dropped; a line longer than the record size limit is skipped
+/// (reading resumes after its newline).
 pub fn read_jsonl(
     mut r: Box<dyn BufRead + '_>,
     path: &Path,
-    fields: &FieldMap,
+    options: &ReadOptions,
     sink: &mut Sink<'_>,
 ) {
+    let at: Arc<Path> = Arc::from(path);
+    let max = options.max_record_size;
     let mut buf = Vec::new();
     let mut line_no = 0u64;
     loop {
         buf.clear();
-        match r.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match read_line_capped(&mut r, &mut buf, max) {
+            Ok((0, _)) => break,
+            Ok((_, false)) => {}
+            Ok((n, true)) => {
+                line_no += 1;
+                sink.skip(
+                    path,
+                    line_no,
+                    format!(
+                        "line of {n} bytes is over the record size limit of {max} bytes (--max-record-size)"
+                    ),
+                );
+                continue;
+            }
             Err(e) => {
                 sink.skip(
                     path,
@@ -225,7 +712,11 @@ pub fn read_jsonl(
             }
         }
         line_no += 1;
-        let Ok(line) = std::str::from_utf8(&buf) else {
+        let mut bytes = &buf[..];
+        if line_no == 1 {
+            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        }
+        let Ok(line) = std::str::from_utf8(bytes) else {
             sink.skip(path, line_no, "invalid UTF-8");
             continue;
         };
@@ -233,11 +724,27 @@ pub fn read_jsonl(
         if line.is_empty() {
             continue;
         }
-        match parse_record(line, fields) {
-            Ok(doc) => sink.doc(doc),
+        match parse_record_lenient(line, &options.fields) {
+            Ok((doc, dropped)) => {
+                for msg in dropped {
+                    sink.warn(path, line_no, msg);
+                }
+                sink.doc(doc, &at, line_no);
+            }
             Err(msg) => sink.skip(path, line_no, msg),
         }
     }
+}
+
+/// Read JSON Lines (plain, gzip or zstd) from bytes: what the fuzz target drives.
+pub fn read_jsonl_bytes(
+    bytes: &[u8],
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
+    read_jsonl(open_sniffed(Box::new(bytes), path)?, path, options, sink);
+    Ok(())
 }
 
 fn get_str(
@@ -254,6 +761,34 @@ fn get_str(
     }
 }
 
+/// An optional string field: a value of another type is dropped with a message in `dropped`.
+fn get_optional(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+    dropped: &mut Vec<String>,
+) -> Option<String> {
+    get_str(obj, field).unwrap_or_else(|msg| {
+        dropped.push(format!("{msg}: field dropped, document kept"));
+        None
+    })
+}
+
+/// An optional `published` field: one that is not a real RFC 3339 time or date is dropped.
+fn get_published(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+    dropped: &mut Vec<String>,
+) -> Option<Published> {
+    let raw = get_optional(obj, field, dropped)?;
+    let p = Published::parse(&raw);
+    if p.is_none() {
+        dropped.push(format!(
+            "field \"{field}\" is not an RFC 3339 time or a real YYYY-MM-DD date: {raw:?}: field dropped, document kept"
+        ));
+    }
+    p
+}
+
 fn kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
@@ -265,8 +800,19 @@ fn kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-/// Parse one JSONL record into a document, or say what is wrong with it.
+/// Parse one JSONL record into a document, or say what is wrong with it. Unusable optional
+/// fields are dropped silently; [`parse_record_lenient`] also says which.
 pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Document, String> {
+    parse_record_lenient(line, fields).map(|(d, _)| d)
+}
+
+/// Parse one JSONL record into a document and the messages for the optional fields dropped
+/// from it (mistyped, or a `published` that is not a real time), or say why there is no
+/// document (malformed JSON, no usable id or text).
+pub fn parse_record_lenient(
+    line: &str,
+    fields: &FieldMap,
+) -> std::result::Result<(Document, Vec<String>), String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
     let serde_json::Value::Object(obj) = value else {
@@ -274,6 +820,8 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
     };
     let id = match obj.get(&fields.id) {
         Some(serde_json::Value::String(s)) => DocId::Str(s.clone()),
+        // With serde_json's arbitrary_precision, a number's text is its literal spelling: ids
+        // beyond u64 stay distinct.
         Some(serde_json::Value::Number(n)) => DocId::Num(n.to_string()),
         Some(other) => {
             return Err(format!(
@@ -284,78 +832,26 @@ pub fn parse_record(line: &str, fields: &FieldMap) -> std::result::Result<Docume
         }
         None => return Err(format!("missing field \"{}\"", fields.id)),
     };
+    let mut dropped = Vec::new();
     let Some(text) = get_str(&obj, &fields.text)? else {
-        return html_record(&obj, id, fields);
+        let doc = html_record(&obj, id, fields, &mut dropped)?;
+        return Ok((doc, dropped));
     };
     if text.trim().is_empty() {
         return Err(format!("empty document (id {id})"));
     }
-    let published = match get_str(&obj, &fields.published)? {
-        None => None,
-        Some(raw) => Some(Published::parse(&raw).ok_or_else(|| {
-            format!(
-                "field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}",
-                fields.published
-            )
-        })?),
-    };
-    Ok(Document {
+    let doc = Document {
         id,
-        url: get_str(&obj, &fields.url)?,
-        site: get_str(&obj, &fields.site)?,
-        title: get_str(&obj, &fields.title)?,
-        published,
+        url: get_optional(&obj, &fields.url, &mut dropped),
+        site: get_optional(&obj, &fields.site, &mut dropped),
+        title: get_optional(&obj, &fields.title, &mut dropped),
+        published: get_published(&obj, &fields.published, &mut dropped),
         text,
-    })
+    };
+    Ok((doc, dropped))
 }
 
-// --- Web inputs (issue 4): WARC files, .html pages, JSONL records with an `html` field. ---
-
-/// File names read as web inputs rather than JSONL.
-fn is_web(name: &str) -> bool {
-    // Common Crawl names its text extracts `*.warc.wet.gz`.
-    [".warc", ".warc.gz", ".wet", ".wet.gz", ".html", ".htm"]
-        .iter()
-        .any(|e| name.ends_with(e))
-}
-
-/// Read a WARC file or an HTML page; `None` when `name` is not a web input.
-fn read_web(path: &Path, shown: &Path, name: &str, sink: &mut Sink<'_>) -> Option<Result<()>> {
-    if name.ends_with(".html") || name.ends_with(".htm") {
-        let id = shown.to_string_lossy().replace('\\', "/");
-        return Some(match crate::html::read_html_file(path, id) {
-            Ok(d) => {
-                sink.doc(d);
-                Ok(())
-            }
-            Err(Error::Io { path, source }) => Err(Error::Io { path, source }),
-            Err(e) => {
-                sink.counts.skipped += 1;
-                (sink.on_skip)(e);
-                Ok(())
-            }
-        });
-    }
-    if !is_web(name) {
-        return None;
-    }
-    let mut docs = 0;
-    let mut skipped = 0;
-    let r = crate::warc::read_warc(
-        path,
-        &mut |d| {
-            docs += 1;
-            (sink.on_doc)(d);
-        },
-        &mut |e| {
-            skipped += 1;
-            (sink.on_skip)(e);
-        },
-    );
-    sink.counts.documents += docs;
-    sink.counts.skipped += skipped;
-    Some(r.map(|c| sink.counts.non_html += c.skipped_non_html))
-}
+// --- JSONL records with an `html` field (issue 4). ---
 
 /// A JSONL record with an `html` field in place of `text`: the page's main text, its metadata
 /// filling what the record does not give.
@@ -363,25 +859,21 @@ fn html_record(
     obj: &serde_json::Map<String, serde_json::Value>,
     id: DocId,
     fields: &FieldMap,
+    dropped: &mut Vec<String>,
 ) -> std::result::Result<Document, String> {
     let html = get_str(obj, "html")?
         .ok_or_else(|| format!("missing field \"{}\" (or \"html\")", fields.text))?;
-    let url = get_str(obj, &fields.url)?;
+    let url = get_optional(obj, &fields.url, dropped);
     let mut doc = crate::html::document_from_html(id, html.as_bytes(), url.as_deref())
         .map_err(|e| e.to_string())?;
-    if let Some(site) = get_str(obj, &fields.site)? {
+    if let Some(site) = get_optional(obj, &fields.site, dropped) {
         doc.site = Some(site);
     }
-    if let Some(title) = get_str(obj, &fields.title)? {
+    if let Some(title) = get_optional(obj, &fields.title, dropped) {
         doc.title = Some(title);
     }
-    if let Some(raw) = get_str(obj, &fields.published)? {
-        doc.published = Some(Published::parse(&raw).ok_or_else(|| {
-            format!(
-                "field \"{}\" is not RFC 3339 or YYYY-MM-DD: {raw:?}",
-                fields.published
-            )
-        })?);
+    if let Some(p) = get_published(obj, &fields.published, dropped) {
+        doc.published = Some(p);
     }
     Ok(doc)
 }
@@ -394,15 +886,20 @@ mod tests {
         let mut docs = Vec::new();
         let mut errs = Vec::new();
         {
-            let mut on_doc = |d| docs.push(d);
+            let mut on_doc = |d, _| docs.push(d);
             let mut on_skip = |e: Error| errs.push(e.to_string());
             let mut sink = Sink {
                 on_doc: &mut on_doc,
                 on_skip: &mut on_skip,
                 counts: ReadCounts::default(),
             };
-            let r = open_sniffed(Box::new(bytes), Path::new("t.jsonl")).expect("sniff");
-            read_jsonl(r, Path::new("t.jsonl"), &FieldMap::default(), &mut sink);
+            read_jsonl_bytes(
+                bytes,
+                Path::new("t.jsonl"),
+                &ReadOptions::default(),
+                &mut sink,
+            )
+            .expect("sniff");
         }
         (docs, errs)
     }

@@ -14,6 +14,12 @@
 //!   offset of the record in the file (of its gzip member, for compressed files), counted, and
 //!   skipped; reading resumes at the next gzip member or `WARC/` line. Only an I/O error of the
 //!   file itself ends a read with `Err`.
+//! - A `Content-Length` that runs past the end of its gzip member into one that starts a record,
+//!   or past the record's end into a `WARC/` line, breaks only its own record: reading
+//!   resynchronises at the next record (a bogus length must not swallow the rest of the file).
+//! - Memory is bounded by the record size limit (`--max-record-size`): no header line, header,
+//!   block or decoded HTTP body larger than it is held; such a record is reported and skipped.
+//! - The same reader reads ARC files (`Dialect::Arc`, see [`crate::arc`]).
 //! - Records that are not HTML (images, scripts, redirects, errors) are counted, not reported.
 //! - Documents come out in file order whatever the parallelism of extraction.
 
@@ -21,11 +27,9 @@ use crate::document::{DocId, Document};
 use crate::error::Error;
 use crate::html;
 use rayon::prelude::*;
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-
-/// Records larger than this are skipped as broken rather than held in memory.
-const MAX_RECORD: u64 = 256 << 20;
 
 /// What one read of a WARC file saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -146,6 +150,11 @@ struct Members<R: Read> {
     state: Option<MemberState<R>>,
     member_start: u64,
     resync: bool,
+    /// Decompressed bytes handed out so far.
+    out: u64,
+    /// Where recent members start: (decompressed position, compressed offset), oldest first.
+    /// Pruned as records are read, so it holds the members of the records in flight.
+    starts: VecDeque<(u64, u64)>,
 }
 
 enum MemberState<R: Read> {
@@ -178,6 +187,26 @@ impl<R: Read> Members<R> {
             }
         }
     }
+
+    /// The compressed offset of the member holding decompressed position `pos`; forgets the
+    /// members before it (positions asked for only grow).
+    fn member_of(&mut self, pos: u64) -> u64 {
+        while self.starts.len() >= 2 && self.starts[1].0 <= pos {
+            self.starts.pop_front();
+        }
+        match self.starts.front() {
+            Some(&(at, offset)) if at <= pos => offset,
+            _ => self.member_start,
+        }
+    }
+
+    /// Decompressed positions in `(from, to)` where a member starts.
+    fn boundaries(&self, from: u64, to: u64) -> impl Iterator<Item = u64> + '_ {
+        self.starts
+            .iter()
+            .map(|&(at, _)| at)
+            .filter(move |&at| at > from && at < to)
+    }
 }
 
 impl<R: Read> Read for Members<R> {
@@ -195,6 +224,7 @@ impl<R: Read> Read for Members<R> {
                         return Ok(0);
                     }
                     self.member_start = input.consumed;
+                    self.starts.push_back((self.out, self.member_start));
                     self.state = Some(MemberState::In(Box::new(flate2::bufread::GzDecoder::new(
                         input,
                     ))));
@@ -203,6 +233,7 @@ impl<R: Read> Read for Members<R> {
                     Ok(0) => self.state = Some(MemberState::Between(dec.into_inner())),
                     Ok(n) => {
                         self.state = Some(MemberState::In(dec));
+                        self.out += n as u64;
                         return Ok(n);
                     }
                     Err(e) => {
@@ -238,13 +269,36 @@ impl<R: Read> Stream<R> {
     }
 }
 
-/// Streams the records of one WARC file. Yields `Err(Error::BadRecord)` for a broken record and
-/// goes on; yields `Err(Error::Io)` once and stops when the file itself cannot be read.
+/// The two archive formats this reader knows: WARC, and ARC v1/v2 (its predecessor, used by
+/// older Internet Archive and Common Crawl crawls; see [`crate::arc`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// WARC/1.0 and 1.1: a `WARC/` version line, named header fields, a block.
+    Warc,
+    /// ARC: one header line `URL IP date content-type ... length`, a block.
+    Arc,
+}
+
+/// Streams the records of one WARC (or ARC) file. Yields `Err(Error::BadRecord)` for a broken
+/// record and goes on; yields `Err(Error::Io)` once and stops when the file itself cannot be
+/// read.
+///
+/// Memory is bounded by the record size limit: a header line, a header and a block are each
+/// held whole only up to it; larger ones are reported and skipped.
 pub struct WarcReader<R: Read> {
     stream: Stream<R>,
     path: PathBuf,
+    dialect: Dialect,
+    max_record: u64,
     /// Bytes of the uncompressed stream consumed so far.
     pos: u64,
+    /// Bytes given back to the stream (the rest of a block that ran into the next record),
+    /// read again before the stream.
+    back: Vec<u8>,
+    back_at: usize,
+    /// A read error met while looking past a block: it belongs to what follows, and is
+    /// returned by the next read.
+    deferred: Option<io::Error>,
     line: Vec<u8>,
     done: bool,
     /// A version line already read (at this uncompressed position) while skipping garbage.
@@ -256,9 +310,25 @@ pub struct WarcReader<R: Read> {
 }
 
 impl<R: Read> WarcReader<R> {
-    /// A reader over `inner`; gzip is recognised by its magic bytes. `path` names the input in
-    /// errors.
+    /// A WARC reader over `inner` with the default record size limit; gzip is recognised by its
+    /// magic bytes. `path` names the input in errors.
     pub fn new(inner: R, path: &Path) -> Result<Self, Error> {
+        Self::with_options(
+            inner,
+            path,
+            Dialect::Warc,
+            crate::source::DEFAULT_MAX_RECORD_SIZE,
+        )
+    }
+
+    /// A reader of `dialect` records over `inner` that holds no header line, header or block
+    /// larger than `max_record` bytes.
+    pub fn with_options(
+        inner: R,
+        path: &Path,
+        dialect: Dialect,
+        max_record: u64,
+    ) -> Result<Self, Error> {
         let mut input = Input::new(inner);
         let head = input.ensure(2).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -271,6 +341,8 @@ impl<R: Read> WarcReader<R> {
                     state: Some(MemberState::Between(input)),
                     member_start: 0,
                     resync: false,
+                    out: 0,
+                    starts: VecDeque::new(),
                 },
             )))
         } else {
@@ -279,7 +351,12 @@ impl<R: Read> WarcReader<R> {
         Ok(WarcReader {
             stream,
             path: path.to_path_buf(),
+            dialect,
+            max_record: max_record.max(1),
             pos: 0,
+            back: Vec::new(),
+            back_at: 0,
+            deferred: None,
             line: Vec::new(),
             done: false,
             pending: None,
@@ -301,18 +378,141 @@ impl<R: Read> WarcReader<R> {
         }
     }
 
-    fn offset_of_record(&self, uncompressed: u64) -> u64 {
-        match &self.stream {
+    fn offset_of_record(&mut self, uncompressed: u64) -> u64 {
+        match &mut self.stream {
             Stream::Plain(_) => uncompressed,
-            Stream::Gzip(b) => b.get_ref().member_start,
+            Stream::Gzip(b) => b.get_mut().member_of(uncompressed),
         }
     }
 
-    fn read_line(&mut self) -> io::Result<usize> {
-        self.line.clear();
-        let n = self.stream.buf().read_until(b'\n', &mut self.line)?;
+    /// Buffered bytes: first those given back, then the stream's.
+    fn fill(&mut self) -> io::Result<&[u8]> {
+        if self.back_at < self.back.len() {
+            return Ok(&self.back[self.back_at..]);
+        }
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
+        self.stream.buf().fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        if self.back_at < self.back.len() {
+            self.back_at += n;
+            if self.back_at >= self.back.len() {
+                self.back.clear();
+                self.back_at = 0;
+            }
+        } else {
+            self.stream.buf().consume(n);
+        }
         self.pos += n as u64;
-        Ok(n)
+    }
+
+    /// Give bytes just read back to the stream: they are read again next.
+    fn unread(&mut self, bytes: &[u8]) {
+        let rest = self.back.split_off(self.back_at);
+        self.back.clear();
+        self.back.extend_from_slice(bytes);
+        self.back.extend_from_slice(&rest);
+        self.back_at = 0;
+        self.pos -= bytes.len() as u64;
+    }
+
+    /// Read a line into `self.line`, keeping at most `max_record` bytes of it (the rest is
+    /// consumed and dropped). Returns the bytes consumed and whether the line was cut.
+    fn read_line(&mut self) -> io::Result<(u64, bool)> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        let max = self.max_record;
+        let r = crate::source::read_line_capped(&mut Buffered(self), &mut line, max);
+        self.line = line;
+        r
+    }
+
+    /// Read up to `len` bytes (fewer only at the end of the input).
+    fn read_block(&mut self, len: u64) -> io::Result<Vec<u8>> {
+        // Reserve little: a bogus length must not allocate what the input does not hold.
+        let mut block = Vec::with_capacity(usize::try_from(len.min(1 << 20)).unwrap_or(0));
+        let mut left = len;
+        while left > 0 {
+            let n = {
+                let b = self.fill()?;
+                if b.is_empty() {
+                    break;
+                }
+                let n = b.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                block.extend_from_slice(&b[..n]);
+                n
+            };
+            self.consume(n);
+            left -= n as u64;
+        }
+        Ok(block)
+    }
+
+    /// Whether a line (without its end) starts a record of this dialect.
+    fn is_record_start(&self, l: &[u8]) -> bool {
+        match self.dialect {
+            Dialect::Warc => l.starts_with(b"WARC/"),
+            Dialect::Arc => crate::arc::parse_header(l).is_some(),
+        }
+    }
+
+    /// Where in `block` (read from uncompressed position `start`, `len` bytes declared) the
+    /// next record starts, when the declared length ran into it: at a gzip member that starts
+    /// with a record, or, when the block is short or not followed by an end of record, at a
+    /// line that starts one.
+    fn resync_point(&mut self, start: u64, len: u64, block: &[u8]) -> io::Result<Option<usize>> {
+        let end = start + block.len() as u64;
+        if let Stream::Gzip(b) = &self.stream {
+            let at: Vec<u64> = b.get_ref().boundaries(start, end).collect();
+            for s in at {
+                let i = (s - start) as usize;
+                if self.is_record_start(first_line(&block[i..])) {
+                    return Ok(Some(i));
+                }
+            }
+        }
+        let sound_end = if (block.len() as u64) < len {
+            false
+        } else {
+            let mut next = Vec::new();
+            while next.len() < 8 {
+                let n = {
+                    let b = match self.fill() {
+                        Ok(b) => b,
+                        Err(e) => {
+                            self.deferred = Some(e);
+                            break;
+                        }
+                    };
+                    if b.is_empty() {
+                        break;
+                    }
+                    let n = b.len().min(8 - next.len());
+                    next.extend_from_slice(&b[..n]);
+                    n
+                };
+                self.consume(n);
+            }
+            self.unread(&next);
+            next.is_empty()
+                || next.starts_with(b"\r\n")
+                || next.starts_with(b"\n")
+                || self.is_record_start(&next)
+        };
+        if sound_end {
+            return Ok(None);
+        }
+        let mut i = 0;
+        while let Some(nl) = block[i..].iter().position(|&c| c == b'\n') {
+            i += nl + 1;
+            if i < block.len() && self.is_record_start(first_line(&block[i..])) {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
     }
 
     /// Read one record after its version line; errors are broken-record messages.
@@ -321,17 +521,83 @@ impl<R: Read> WarcReader<R> {
             offset,
             ..Record::default()
         };
+        let len = match self.dialect {
+            Dialect::Warc => {
+                self.read_warc_header(&mut rec)?;
+                rec.header("Content-Length")
+                    .ok_or("no Content-Length")?
+                    .parse::<u64>()
+                    .map_err(|_| "bad Content-Length")?
+            }
+            Dialect::Arc => {
+                let h = crate::arc::parse_header(trim_eol(&self.line))
+                    .ok_or("malformed ARC header line")?;
+                let len = h.length;
+                rec.headers = h.into_headers();
+                len
+            }
+        };
+        if len > self.max_record {
+            // The block is not read: reading resumes at the next line that starts a record.
+            return Err(format!(
+                "record of {len} bytes is over the record size limit of {} bytes (--max-record-size)",
+                self.max_record
+            ));
+        }
+        let start = self.pos;
+        let block = self.read_block(len).map_err(|e| {
+            self.io_broken = true;
+            format!("reading block: {e}")
+        })?;
+        let got = block.len() as u64;
+        let resync = self.resync_point(start, len, &block).map_err(|e| {
+            self.io_broken = true;
+            format!("reading block: {e}")
+        })?;
+        if let Some(i) = resync {
+            self.unread(&block[i..]);
+            let next = self.offset_of_record(start + i as u64);
+            return Err(format!(
+                "Content-Length {len} runs into the next record (at offset {next})"
+            ));
+        }
+        if got < len {
+            return Err(format!("truncated block: {got} of {len} bytes"));
+        }
+        if self.dialect == Dialect::Arc
+            && rec.warc_type() == "response"
+            && !block.starts_with(b"HTTP/")
+        {
+            // An ARC capture without an HTTP layer: the block is the payload itself.
+            if let Some((_, v)) = rec.headers.iter_mut().find(|(k, _)| k == "WARC-Type") {
+                *v = "resource".into();
+            }
+        }
+        rec.block = block;
+        Ok(rec)
+    }
+
+    /// The named fields of a WARC record, up to the blank line; at most `max_record` bytes.
+    fn read_warc_header(&mut self, rec: &mut Record) -> Result<(), String> {
+        let mut size = 0u64;
         loop {
-            let n = self.read_line().map_err(|e| {
+            let (n, cut) = self.read_line().map_err(|e| {
                 self.io_broken = true;
                 format!("reading header: {e}")
             })?;
+            size += n;
+            if cut || size > self.max_record {
+                return Err(format!(
+                    "header over the record size limit of {} bytes (--max-record-size)",
+                    self.max_record
+                ));
+            }
             if n == 0 {
                 return Err("truncated header".into());
             }
             let l = trim_eol(&self.line);
             if l.is_empty() {
-                break;
+                return Ok(());
             }
             let l = String::from_utf8_lossy(l);
             if l.starts_with([' ', '\t']) {
@@ -348,39 +614,39 @@ impl<R: Read> WarcReader<R> {
                 None => return Err(format!("malformed header line {l:?}")),
             }
         }
-        let len: u64 = rec
-            .header("Content-Length")
-            .ok_or("no Content-Length")?
-            .parse()
-            .map_err(|_| "bad Content-Length")?;
-        if len > MAX_RECORD {
-            let skipped =
-                io::copy(&mut self.stream.buf().take(len), &mut io::sink()).map_err(|e| {
-                    self.io_broken = true;
-                    format!("skipping oversized record: {e}")
-                })?;
-            self.pos += skipped;
-            return Err(format!(
-                "record of {len} bytes is over the {MAX_RECORD}-byte limit"
-            ));
-        }
-        // Sizes are bounded by MAX_RECORD above, so the cast is lossless.
-        rec.block.reserve(len as usize);
-        let got = self
-            .stream
-            .buf()
-            .take(len)
-            .read_to_end(&mut rec.block)
-            .map_err(|e| {
-                self.io_broken = true;
-                format!("reading block: {e}")
-            })?;
-        self.pos += got as u64;
-        if (got as u64) < len {
-            return Err(format!("truncated block: {got} of {len} bytes"));
-        }
-        Ok(rec)
     }
+}
+
+/// A reader's stream (given-back bytes first) as a `BufRead`, for the shared line reader.
+struct Buffered<'a, R: Read>(&'a mut WarcReader<R>);
+
+impl<R: Read> Read for Buffered<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let b = self.0.fill()?;
+            let n = b.len().min(out.len());
+            out[..n].copy_from_slice(&b[..n]);
+            n
+        };
+        self.0.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Buffered<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.0.fill()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.0.consume(n);
+    }
+}
+
+/// The first line of `b` without its end.
+fn first_line(b: &[u8]) -> &[u8] {
+    let end = b.iter().position(|&c| c == b'\n').unwrap_or(b.len());
+    trim_eol(&b[..end])
 }
 
 fn trim_eol(l: &[u8]) -> &[u8] {
@@ -399,7 +665,7 @@ impl<R: Read> Iterator for WarcReader<R> {
         while !self.done {
             let start = self.pos;
             let n = match self.read_line() {
-                Ok(n) => n,
+                Ok((n, _)) => n,
                 Err(e) => return Some(self.recover(start, e)),
             };
             if n == 0 {
@@ -410,15 +676,16 @@ impl<R: Read> Iterator for WarcReader<R> {
             if l.is_empty() {
                 continue;
             }
-            if !l.starts_with(b"WARC/") {
+            if !self.is_record_start(l) {
                 // Not at a record: skip to the next version line, reporting the gap once.
-                if !self.quiet {
-                    garbage_at.get_or_insert(self.offset_of_record(start));
+                if !self.quiet && garbage_at.is_none() {
+                    garbage_at = Some(self.offset_of_record(start));
                 }
                 continue;
             }
             if let Some(at) = garbage_at {
-                // Report the gap first; the record at hand is read on the next call.
+                // Report the gap first; the record at hand is read on the next call (its
+                // header line is still in `self.line`).
                 self.pending = Some(start);
                 return Some(Err(
                     self.bad(at, format!("offset {at}: data outside any record"))
@@ -441,6 +708,8 @@ impl<R: Read> WarcReader<R> {
             // stream is sound (and, in a whole-file gzip, holds the next records).
             if self.io_broken {
                 self.stream.discard_buffer();
+                self.back.clear();
+                self.back_at = 0;
             }
             self.quiet = true;
             self.bad(offset, format!("offset {offset}: broken record: {msg}"))
@@ -488,7 +757,7 @@ enum Payload {
 }
 
 /// Classify a record and undo its HTTP layer.
-fn payload_of(rec: Record) -> Result<Payload, String> {
+fn payload_of(rec: Record, max_decoded: u64) -> Result<Payload, String> {
     match rec.warc_type().as_str() {
         "response" => {
             let ct_warc = rec.header("Content-Type").unwrap_or_default();
@@ -526,7 +795,7 @@ fn payload_of(rec: Record) -> Result<Payload, String> {
                 }
             }
             if let Some(enc) = header("Content-Encoding") {
-                body = decode_content(&enc, body)?;
+                body = decode_content(&enc, body, max_decoded)?;
             }
             Ok(if is_html(content_type.as_deref(), &body) {
                 Payload::Html { body, content_type }
@@ -616,25 +885,35 @@ fn dechunk(b: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-fn decode_content(encoding: &str, body: Vec<u8>) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    match encoding.trim().to_ascii_lowercase().as_str() {
-        "" | "identity" => return Ok(body),
-        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(&body[..])
+/// Undo a content encoding, holding at most `max` decoded bytes: a small compressed body can
+/// decode to gigabytes (a "zip bomb"), which is reported instead.
+fn decode_content(encoding: &str, body: Vec<u8>, max: u64) -> Result<Vec<u8>, String> {
+    fn capped(mut r: impl Read, max: u64, what: &str) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        (&mut r)
+            .take(max.saturating_add(1))
             .read_to_end(&mut out)
-            .map_err(|e| format!("gzip content encoding: {e}"))?,
-        "deflate" => match flate2::read::ZlibDecoder::new(&body[..]).read_to_end(&mut out) {
-            Ok(n) => n,
-            Err(_) => {
-                out.clear();
-                flate2::read::DeflateDecoder::new(&body[..])
-                    .read_to_end(&mut out)
-                    .map_err(|e| format!("deflate content encoding: {e}"))?
-            }
-        },
-        other => return Err(format!("unsupported content encoding {other:?}")),
-    };
-    Ok(out)
+            .map_err(|e| format!("{what} content encoding: {e}"))?;
+        if out.len() as u64 > max {
+            return Err(format!(
+                "{what} content encoding decodes to more than the record size limit of {max} bytes (--max-record-size)"
+            ));
+        }
+        Ok(out)
+    }
+    match encoding.trim().to_ascii_lowercase().as_str() {
+        "" | "identity" => Ok(body),
+        "gzip" | "x-gzip" => capped(flate2::read::MultiGzDecoder::new(&body[..]), max, "gzip"),
+        "deflate" => {
+            capped(flate2::read::ZlibDecoder::new(&body[..]), max, "deflate").or_else(|e| {
+                if e.contains("record size limit") {
+                    return Err(e);
+                }
+                capped(flate2::read::DeflateDecoder::new(&body[..]), max, "deflate")
+            })
+        }
+        other => Err(format!("unsupported content encoding {other:?}")),
+    }
 }
 
 /// HTML by media type; with none (or a generic one), by the first bytes.
@@ -712,7 +991,7 @@ fn flush(
     batch: &mut Vec<Job>,
     counts: &mut WarcCounts,
     path: &Path,
-    on_doc: &mut dyn FnMut(Document),
+    on_doc: &mut dyn FnMut(Document, u64),
     on_skip: &mut dyn FnMut(Error),
 ) {
     let jobs = std::mem::take(batch);
@@ -722,7 +1001,7 @@ fn flush(
         match r {
             Some(Ok(d)) => {
                 counts.documents += 1;
-                on_doc(d);
+                on_doc(d, offset);
             }
             Some(Err(e)) => {
                 counts.skipped_broken += 1;
@@ -765,13 +1044,35 @@ pub fn read_warc_from<R: Read>(
     on_doc: &mut dyn FnMut(Document),
     on_skip: &mut dyn FnMut(Error),
 ) -> Result<WarcCounts, Error> {
+    read_archive(
+        inner,
+        path,
+        Dialect::Warc,
+        crate::source::DEFAULT_MAX_RECORD_SIZE,
+        &mut |d, _| on_doc(d),
+        on_skip,
+    )
+}
+
+/// Read the pages of a WARC or ARC stream (`dialect`), plain or gzip, as documents in file
+/// order; `on_doc` also gets each document's record offset (of its gzip member, for gzip
+/// files). No record, header line or decoded HTTP body larger than `max_record` bytes is held:
+/// such records are reported and skipped.
+pub fn read_archive<R: Read>(
+    inner: R,
+    path: &Path,
+    dialect: Dialect,
+    max_record: u64,
+    on_doc: &mut dyn FnMut(Document, u64),
+    on_skip: &mut dyn FnMut(Error),
+) -> Result<WarcCounts, Error> {
     const BATCH_BYTES: usize = 8 << 20;
     const BATCH_LEN: usize = 512;
     let mut counts = WarcCounts::default();
     let mut batch: Vec<Job> = Vec::new();
     let mut batch_bytes = 0;
 
-    for item in WarcReader::new(inner, path)? {
+    for item in WarcReader::with_options(inner, path, dialect, max_record)? {
         let rec = match item {
             Ok(r) => r,
             Err(e @ Error::BadRecord { .. }) => {
@@ -794,7 +1095,7 @@ pub fn read_warc_from<R: Read>(
         let url = rec
             .header("WARC-Target-URI")
             .map(|s| strip_angle(s).to_string());
-        match payload_of(rec) {
+        match payload_of(rec, max_record) {
             Ok(Payload::Ignored) => counts.ignored += 1,
             Ok(Payload::NotHtml) => counts.skipped_non_html += 1,
             Ok(payload) => {
@@ -1009,7 +1310,7 @@ mod tests {
         let mid = m.len() / 2;
         m[mid..mid + 8].copy_from_slice(b"garbage!");
         let (docs, skips, counts) = run(&members.concat());
-        assert_eq!(counts.documents, 2, "{skips:?}");
+        assert_eq!(counts.documents, 2, "{skips:?} {counts:?} {docs:?}");
         assert!(
             skips
                 .iter()

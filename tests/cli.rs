@@ -326,3 +326,25 @@ fn eval_scores_clusters() {
         .expect("runs");
     assert!(String::from_utf8_lossy(&text.stdout).contains("ARI 1.0000"));
 }
+
+#[test]
+fn max_record_size_is_documented_and_must_be_positive() {
+    let help = wirecopy().args(["scan", "--help"]).output().expect("runs");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--max-record-size <BYTES>"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = corpus_file(&tmp);
+    let out = wirecopy()
+        .arg("scan")
+        .arg(&input)
+        .args(["--max-record-size", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    // A limit below the corpus's longest line skips those lines, reported, exit 2.
+    let (_, stderr, code) = scan(&["--max-record-size", "200", "--format", "jsonl"], &input);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is over the record size limit of 200 bytes (--max-record-size)"),
+        "{stderr}"
+    );
+}

@@ -239,3 +239,105 @@ fn only_cluster_ids(stdout: &[u8]) -> Vec<String> {
         .map(|m| m["id"].as_str().expect("string id").to_string())
         .collect()
 }
+
+/// Any input from bytes through `source::read_stream`: the format is sniffed (here an ARC file
+/// gzipped one member per record, and a plain WARC), and each document comes with its origin.
+#[test]
+fn read_stream_sniffs_arc_and_warc_from_bytes() {
+    use std::io::Write;
+    use std::path::Path;
+    use wirecopy::source::{read_stream, ReadCounts, ReadOptions, Sink};
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+    fn read(bytes: Vec<u8>) -> (Vec<(String, u64)>, Vec<String>, ReadCounts) {
+        let mut docs = Vec::new();
+        let mut errs = Vec::new();
+        let mut on_doc = |d: wirecopy::Document, o: wirecopy::source::Origin| {
+            docs.push((d.id.to_string(), o.line))
+        };
+        let mut on_skip = |e: wirecopy::Error| errs.push(e.to_string());
+        let mut sink = Sink {
+            on_doc: &mut on_doc,
+            on_skip: &mut on_skip,
+            counts: ReadCounts::default(),
+        };
+        let p = Path::new("in");
+        read_stream(
+            Box::new(std::io::Cursor::new(bytes)),
+            p,
+            p,
+            &ReadOptions::default(),
+            &mut sink,
+        )
+        .unwrap();
+        let counts = sink.counts;
+        (docs, errs, counts)
+    }
+
+    let desc = b"1 0 Test\nURL IP-address Archive-date Content-type Archive-length\n";
+    let block = [
+        b"HTTP/1.0 200 OK\nContent-Type: text/html\n\n".as_slice(),
+        STORY.as_bytes(),
+    ]
+    .concat();
+    let members = [
+        gz(&[
+            format!(
+                "filedesc://t.arc 0.0.0.0 19961104142103 text/plain {}\n",
+                desc.len()
+            )
+            .as_bytes(),
+            desc,
+            b"\n",
+        ]
+        .concat()),
+        gz(&[
+            format!(
+                "http://www.coastnews.example.co.uk/f 1.2.3.4 19961104142103 text/html {}\n",
+                block.len()
+            )
+            .as_bytes(),
+            &block,
+            b"\n",
+        ]
+        .concat()),
+    ];
+    let second_at = members[0].len() as u64;
+    let (docs, errs, counts) = read(members.concat());
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(counts.documents, 1);
+    assert_eq!(
+        docs,
+        [(
+            "http://www.coastnews.example.co.uk/f@19961104142103".to_string(),
+            second_at
+        )]
+    );
+
+    let http = [
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n".as_slice(),
+        STORY.as_bytes(),
+    ]
+    .concat();
+    let warc = [
+        format!("WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\nWARC-Target-URI: http://x.example.com/\r\nContent-Type: application/http\r\nContent-Length: {}\r\n\r\n", http.len()).as_bytes(),
+        &http,
+        b"\r\n\r\n",
+    ]
+    .concat();
+    let (docs, errs, _) = read(warc);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(docs, [("urn:uuid:1".to_string(), 0)]);
+
+    let (docs, errs, counts) = read(b"\x00\x01binary".to_vec());
+    assert!(docs.is_empty());
+    assert_eq!(counts.skipped, 1);
+    assert!(
+        errs[0].starts_with("in:0: unknown input format"),
+        "{errs:?}"
+    );
+}
