@@ -20,6 +20,10 @@
 //! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
 //! into a skipped record that names the file and offset.
 
+mod nesting;
+
+pub use nesting::{bound_markup, Bounded, MAX_DEPTH};
+
 use crate::document::{site_of_url, DocId, Document, Published};
 use crate::error::Error;
 use dom_query::{Document as Dom, NodeRef};
@@ -47,6 +51,8 @@ pub struct Extracted {
     pub text: String,
     /// The encoding the page was decoded with (WHATWG name).
     pub encoding: &'static str,
+    /// What the nesting bounds did to a hostile page ([`Bounded::degraded`] when anything).
+    pub bounded: Bounded,
 }
 
 /// How `wirecopy extract` prints a page.
@@ -97,7 +103,7 @@ pub fn extract(
         return Err(Error::BadPayload("binary payload, not html".into()));
     }
     let (text, enc) = decode(html, content_type, url);
-    let dom = Dom::from(text.as_str());
+    let (dom, mut bounded) = parse(&text);
     let meta = page_metadata(&dom, url);
 
     let cfg = dom_smoothie::Config {
@@ -113,7 +119,7 @@ pub fn extract(
 
     let (mut body, title, byline, site_name) = match article {
         Some(a) => {
-            let frag = Dom::from(a.content.as_ref());
+            let (frag, _) = parse(a.content.as_ref());
             let lines = lines_of(&frag.root(), false);
             (
                 lines,
@@ -126,7 +132,8 @@ pub fn extract(
     };
     if body.is_empty() {
         // Readability found no article (short pages, link lists): keep the body without chrome.
-        let dom = Dom::from(text.as_str());
+        let (dom, again) = parse(&text);
+        bounded = again;
         body = dom.body().map(|b| lines_of(&b, true)).unwrap_or_default();
     }
     if body.is_empty() {
@@ -145,13 +152,29 @@ pub fn extract(
         site_name: site_name.or(meta.site_name),
         text: body,
         encoding: enc.name(),
+        bounded,
     })
+}
+
+/// Parse a page within the nesting bounds (module `nesting`): whatever the markup, the tree is
+/// at most [`MAX_DEPTH`] deep and was built in near-linear time.
+fn parse(html: &str) -> (Dom, Bounded) {
+    let (markup, dropped_tags) = nesting::bound_markup(html);
+    let dom = Dom::from(markup.as_ref());
+    let flattened_nodes = nesting::flatten_deep(&dom);
+    (
+        dom,
+        Bounded {
+            dropped_tags,
+            flattened_nodes,
+        },
+    )
 }
 
 /// All the text of an HTML document, one block per line, nothing removed but scripts and
 /// styles: the reference side of extraction scoring, and a baseline extractor.
 pub fn text_of_html(html: &str) -> String {
-    let dom = Dom::from(html);
+    let (dom, _) = parse(html);
     lines_of(&dom.root(), false)
 }
 
@@ -663,8 +686,28 @@ fn flush(line: &mut String, out: &mut String) {
     }
 }
 
+/// One step of the renderer's walk: enter a node, or leave an element (ending its line when it
+/// is a block, a cell separator after a table cell).
+enum Step<'a> {
+    Enter(NodeRef<'a>),
+    Leave { block: bool, cell: bool },
+}
+
+/// Depth-first over the subtree with an explicit stack: no recursion, whatever the depth.
 fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) {
-    for child in node.children_it(false) {
+    let mut stack: Vec<Step> = node.children_it(true).map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let child = match step {
+            Step::Leave { block, cell } => {
+                if block {
+                    flush(line, out);
+                } else if cell {
+                    line.push(' ');
+                }
+                continue;
+            }
+            Step::Enter(child) => child,
+        };
         if child.is_text() {
             line.push_str(&child.text());
             continue;
@@ -688,17 +731,14 @@ fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) 
             continue;
         }
         let block = is_block(&name);
+        let cell = matches!(name.as_str(), "td" | "th");
         if block {
             flush(line, out);
-        } else if matches!(name.as_str(), "td" | "th" | "img") {
+        } else if cell || name == "img" {
             line.push(' ');
         }
-        walk(&child, drop_chrome, line, out);
-        if block {
-            flush(line, out);
-        } else if matches!(name.as_str(), "td" | "th") {
-            line.push(' ');
-        }
+        stack.push(Step::Leave { block, cell });
+        stack.extend(child.children_it(true).map(Step::Enter));
     }
 }
 
