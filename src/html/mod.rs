@@ -106,6 +106,7 @@ pub fn extract(
     let (dom, mut bounded) = parse(&text);
     let meta = page_metadata(&dom, url);
 
+    drop_comment_sections(&dom);
     let cfg = dom_smoothie::Config {
         // Bounds the work on pathological pages; real articles stay far below.
         max_elements_to_parse: 200_000,
@@ -154,6 +155,50 @@ pub fn extract(
         encoding: enc.name(),
         bounded,
     })
+}
+
+/// Words that name a reader-comment section in an `id` or `class` (whole words of it, split at
+/// `-`, `_` and spaces; case-insensitive), besides any word containing `comment` (`comments`,
+/// `commentlist`, `commentbody`, `postcomment`) but not `commentary` / `commentator`, which
+/// name opinion articles.
+const COMMENT_WORDS: [&str; 5] = ["disqus", "dsq", "respond", "livefyre", "replies"];
+
+/// Remove reader-comment sections before readability scores the page: their paragraphs look like
+/// article text to it. A section is an element whose `id` or `class` has a comment word, or
+/// `itemprop=comment`; `html`, `body`, `main` and `article` and anything holding the headline
+/// (`h1`) are never removed, whatever their classes say.
+fn drop_comment_sections(dom: &Dom) -> usize {
+    let is_comment_word = |v: &str| {
+        v.split(|c: char| c == '-' || c == '_' || c.is_whitespace())
+            .any(|w| {
+                let w = w.to_ascii_lowercase();
+                (w.contains("comment") && !w.contains("commentar") && !w.contains("commentat"))
+                    || COMMENT_WORDS.contains(&w.as_str())
+            })
+    };
+    let mut removed = 0;
+    for n in dom.select("[id], [class], [itemprop]").nodes() {
+        let hit = n.attr("id").is_some_and(|v| is_comment_word(&v))
+            || n.attr("class").is_some_and(|v| is_comment_word(&v))
+            || n.attr("itemprop")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("comment"));
+        if !hit {
+            continue;
+        }
+        let name = n
+            .node_name()
+            .map(|t| t.to_ascii_lowercase())
+            .unwrap_or_default();
+        if matches!(name.as_str(), "html" | "body" | "main" | "article") {
+            continue;
+        }
+        if n.parent().is_none() || !n.find(&["h1"]).is_empty() {
+            continue;
+        }
+        n.remove_from_parent();
+        removed += 1;
+    }
+    removed
 }
 
 /// Parse a page within the nesting bounds (module `nesting`): whatever the markup, the tree is
