@@ -13,6 +13,12 @@
 //! With `--tsv OUT`, per-page scores of every extractor are written for inspection. The default
 //! DIR is `../shared/data/readability-pages`; without it the run says so and exits 0 (1 when
 //! `CI=true`).
+//!
+//! `--dragnet [DIR]` scores the dragnet pages instead (default `../shared/data/dragnet`: 1,353
+//! news and blog pages with hand-corrected article text) with that set's own metric, word
+//! 4-gram precision / recall / F1 as its `score.py` computes them, in one process; `--json OUT`
+//! writes the `{key: text}` object that `score.py OUT` scores, to check the two agree, and
+//! `--tsv OUT` the per-page scores.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -80,9 +86,19 @@ fn main() -> anyhow::Result<()> {
         "/../shared/data/readability-pages"
     ));
     let mut tsv = None;
+    let mut json = None;
+    let mut dragnet = false;
     while let Some(a) = args.next() {
         if a == "--tsv" {
             tsv = args.next().map(PathBuf::from);
+        } else if a == "--json" {
+            json = args.next().map(PathBuf::from);
+        } else if a == "--dragnet" {
+            dragnet = true;
+            dir = PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/data/dragnet"
+            ));
         } else {
             dir = PathBuf::from(a);
         }
@@ -96,6 +112,9 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
         return Ok(());
+    }
+    if dragnet {
+        return score_dragnet(&dir, tsv, json);
     }
     let pages = load(&dir)?;
     let mut rows = Vec::new();
@@ -151,4 +170,110 @@ fn load(dir: &Path) -> anyhow::Result<Vec<(String, Vec<u8>, String)>> {
     }
     pages.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(pages)
+}
+
+/// Word 4-grams of a text as `score.py` cuts them (`\\w+` tokens, case kept); a text of one to
+/// three tokens is one shorter gram.
+fn grams(text: &str) -> std::collections::HashMap<Vec<&str>, u32> {
+    let t: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut m = std::collections::HashMap::new();
+    let n = 4;
+    for i in 0..t.len().saturating_sub(n - 1).max(1) {
+        let g = &t[i..(i + n).min(t.len())];
+        if !g.is_empty() {
+            *m.entry(g.to_vec()).or_insert(0) += 1;
+        }
+    }
+    m
+}
+
+/// `(tp, fp, fn)` of one page, normalised to sum to 1, as `score.py` computes them.
+fn page_counts(truth: &str, pred: &str) -> (f64, f64, f64) {
+    let (a, b) = (grams(truth), grams(pred));
+    let mut tp = 0u32;
+    let mut fp = 0u32;
+    for (g, &c) in &b {
+        let t = a.get(g).copied().unwrap_or(0);
+        tp += c.min(t);
+        fp += c.saturating_sub(t);
+    }
+    let fneg: u32 = a
+        .iter()
+        .map(|(g, &c)| c.saturating_sub(b.get(g).copied().unwrap_or(0)))
+        .sum();
+    let s = f64::from(tp + fp + fneg);
+    if s == 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    (f64::from(tp) / s, f64::from(fp) / s, f64::from(fneg) / s)
+}
+
+fn score_dragnet(dir: &Path, tsv: Option<PathBuf>, json: Option<PathBuf>) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    use std::io::Read;
+    let truth: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json"))?)?;
+    let keys: Vec<&String> = truth.keys().collect();
+    // Extraction runs on all cores; pages/s is per core, from the summed extraction times.
+    let results: Vec<(String, Duration)> = keys
+        .par_iter()
+        .map(|k| {
+            let mut html = Vec::new();
+            let path = dir.join("html").join(format!("{k}.html.gz"));
+            std::fs::File::open(&path)
+                .and_then(|f| flate2::read::MultiGzDecoder::new(f).read_to_end(&mut html))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let t0 = Instant::now();
+            let text = wirecopy(&html, "http://example.com/");
+            Ok((text, t0.elapsed()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let (mut ps, mut rs) = (Vec::new(), Vec::new());
+    let mut out = String::from("page\tprecision\trecall\tf1\n");
+    let mut preds = serde_json::Map::new();
+    let mut time = Duration::ZERO;
+    for (k, (text, t)) in keys.iter().zip(&results) {
+        time += *t;
+        let reference = truth[*k]["articleBody"].as_str().unwrap_or_default();
+        let (tp, fp, fneg) = page_counts(reference, text);
+        let ratio = |x: f64, y: f64| if x + y > 0.0 { x / (x + y) } else { 0.0 };
+        let (p, r) = (ratio(tp, fp), ratio(tp, fneg));
+        if fp == 0.0 && fneg == 0.0 {
+            ps.push(1.0);
+            rs.push(1.0);
+        } else {
+            if tp + fp > 0.0 {
+                ps.push(p);
+            }
+            if tp + fneg > 0.0 {
+                rs.push(r);
+            }
+        }
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        out.push_str(&format!("{k}\t{p:.3}\t{r:.3}\t{f:.3}\n"));
+        preds.insert((*k).clone(), serde_json::Value::String(text.clone()));
+    }
+    let p = ps.iter().sum::<f64>() / ps.len() as f64;
+    let r = rs.iter().sum::<f64>() / rs.len() as f64;
+    let f1 = 2.0 * p * r / (p + r);
+    println!(
+        "dragnet: {} pages from {}\nprecision {p:.4} recall {r:.4} f1 {f1:.4}, {:.0} pages/s (1 core)",
+        keys.len(),
+        dir.display(),
+        keys.len() as f64 / time.as_secs_f64()
+    );
+    if let Some(t) = tsv {
+        std::fs::write(&t, out)?;
+    }
+    if let Some(j) = json {
+        std::fs::write(&j, serde_json::Value::Object(preds).to_string())?;
+    }
+    Ok(())
 }

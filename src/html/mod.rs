@@ -20,6 +20,10 @@
 //! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
 //! into a skipped record that names the file and offset.
 
+mod nesting;
+
+pub use nesting::{bound_markup, Bounded, MAX_DEPTH};
+
 use crate::document::{site_of_url, DocId, Document, Published};
 use crate::error::Error;
 use dom_query::{Document as Dom, NodeRef};
@@ -47,6 +51,8 @@ pub struct Extracted {
     pub text: String,
     /// The encoding the page was decoded with (WHATWG name).
     pub encoding: &'static str,
+    /// What the nesting bounds did to a hostile page ([`Bounded::degraded`] when anything).
+    pub bounded: Bounded,
 }
 
 /// How `wirecopy extract` prints a page.
@@ -97,9 +103,10 @@ pub fn extract(
         return Err(Error::BadPayload("binary payload, not html".into()));
     }
     let (text, enc) = decode(html, content_type, url);
-    let dom = Dom::from(text.as_str());
+    let (dom, mut bounded) = parse(&text);
     let meta = page_metadata(&dom, url);
 
+    drop_comment_sections(&dom);
     let cfg = dom_smoothie::Config {
         // Bounds the work on pathological pages; real articles stay far below.
         max_elements_to_parse: 200_000,
@@ -113,7 +120,7 @@ pub fn extract(
 
     let (mut body, title, byline, site_name) = match article {
         Some(a) => {
-            let frag = Dom::from(a.content.as_ref());
+            let (frag, _) = parse(a.content.as_ref());
             let lines = lines_of(&frag.root(), false);
             (
                 lines,
@@ -126,7 +133,8 @@ pub fn extract(
     };
     if body.is_empty() {
         // Readability found no article (short pages, link lists): keep the body without chrome.
-        let dom = Dom::from(text.as_str());
+        let (dom, again) = parse(&text);
+        bounded = again;
         body = dom.body().map(|b| lines_of(&b, true)).unwrap_or_default();
     }
     if body.is_empty() {
@@ -145,13 +153,73 @@ pub fn extract(
         site_name: site_name.or(meta.site_name),
         text: body,
         encoding: enc.name(),
+        bounded,
     })
+}
+
+/// Words that name a reader-comment section in an `id` or `class` (whole words of it, split at
+/// `-`, `_` and spaces; case-insensitive), besides any word containing `comment` (`comments`,
+/// `commentlist`, `commentbody`, `postcomment`) but not `commentary` / `commentator`, which
+/// name opinion articles.
+const COMMENT_WORDS: [&str; 5] = ["disqus", "dsq", "respond", "livefyre", "replies"];
+
+/// Remove reader-comment sections before readability scores the page: their paragraphs look like
+/// article text to it. A section is an element whose `id` or `class` has a comment word, or
+/// `itemprop=comment`; `html`, `body`, `main` and `article` and anything holding the headline
+/// (`h1`) are never removed, whatever their classes say.
+fn drop_comment_sections(dom: &Dom) -> usize {
+    let is_comment_word = |v: &str| {
+        v.split(|c: char| c == '-' || c == '_' || c.is_whitespace())
+            .any(|w| {
+                let w = w.to_ascii_lowercase();
+                (w.contains("comment") && !w.contains("commentar") && !w.contains("commentat"))
+                    || COMMENT_WORDS.contains(&w.as_str())
+            })
+    };
+    let mut removed = 0;
+    for n in dom.select("[id], [class], [itemprop]").nodes() {
+        let hit = n.attr("id").is_some_and(|v| is_comment_word(&v))
+            || n.attr("class").is_some_and(|v| is_comment_word(&v))
+            || n.attr("itemprop")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("comment"));
+        if !hit {
+            continue;
+        }
+        let name = n
+            .node_name()
+            .map(|t| t.to_ascii_lowercase())
+            .unwrap_or_default();
+        if matches!(name.as_str(), "html" | "body" | "main" | "article") {
+            continue;
+        }
+        if n.parent().is_none() || !n.find(&["h1"]).is_empty() {
+            continue;
+        }
+        n.remove_from_parent();
+        removed += 1;
+    }
+    removed
+}
+
+/// Parse a page within the nesting bounds (module `nesting`): whatever the markup, the tree is
+/// at most [`MAX_DEPTH`] deep and was built in near-linear time.
+fn parse(html: &str) -> (Dom, Bounded) {
+    let (markup, dropped_tags) = nesting::bound_markup(html);
+    let dom = Dom::from(markup.as_ref());
+    let flattened_nodes = nesting::flatten_deep(&dom);
+    (
+        dom,
+        Bounded {
+            dropped_tags,
+            flattened_nodes,
+        },
+    )
 }
 
 /// All the text of an HTML document, one block per line, nothing removed but scripts and
 /// styles: the reference side of extraction scoring, and a baseline extractor.
 pub fn text_of_html(html: &str) -> String {
-    let dom = Dom::from(html);
+    let (dom, _) = parse(html);
     lines_of(&dom.root(), false)
 }
 
@@ -663,8 +731,28 @@ fn flush(line: &mut String, out: &mut String) {
     }
 }
 
+/// One step of the renderer's walk: enter a node, or leave an element (ending its line when it
+/// is a block, a cell separator after a table cell).
+enum Step<'a> {
+    Enter(NodeRef<'a>),
+    Leave { block: bool, cell: bool },
+}
+
+/// Depth-first over the subtree with an explicit stack: no recursion, whatever the depth.
 fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) {
-    for child in node.children_it(false) {
+    let mut stack: Vec<Step> = node.children_it(true).map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let child = match step {
+            Step::Leave { block, cell } => {
+                if block {
+                    flush(line, out);
+                } else if cell {
+                    line.push(' ');
+                }
+                continue;
+            }
+            Step::Enter(child) => child,
+        };
         if child.is_text() {
             line.push_str(&child.text());
             continue;
@@ -688,17 +776,14 @@ fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) 
             continue;
         }
         let block = is_block(&name);
+        let cell = matches!(name.as_str(), "td" | "th");
         if block {
             flush(line, out);
-        } else if matches!(name.as_str(), "td" | "th" | "img") {
+        } else if cell || name == "img" {
             line.push(' ');
         }
-        walk(&child, drop_chrome, line, out);
-        if block {
-            flush(line, out);
-        } else if matches!(name.as_str(), "td" | "th") {
-            line.push(' ');
-        }
+        stack.push(Step::Leave { block, cell });
+        stack.extend(child.children_it(true).map(Step::Enter));
     }
 }
 
