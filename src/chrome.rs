@@ -42,6 +42,10 @@ pub struct ChromeConfig {
     /// core template is removed) instead of over pages, so that a story copied onto many pages
     /// or kept in several versions on one site is not taken for chrome.
     pub story_groups: bool,
+    /// With story groups: a line in at least this many groups of one site (two different
+    /// stories) is that site's chrome; replaces [`ChromeConfig::site_min_pages`], which counts
+    /// pages, so that a site's copies of one story (one group) never make its text chrome.
+    pub site_min_groups: u32,
     /// For the provisional groups: a line on at least this share of a site's pages (and on at
     /// least [`ChromeConfig::site_min_pages`]) is that site's core template.
     pub core_share: f64,
@@ -58,6 +62,7 @@ impl Default for ChromeConfig {
             drop_headline_lists: true,
             drop_metadata_lines: true,
             story_groups: true,
+            site_min_groups: 2,
             core_share: 0.9,
         }
     }

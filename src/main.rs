@@ -1,7 +1,7 @@
 //! The `wirecopy` command: a thin layer over the library that reads inputs, shows progress on
 //! stderr, and writes results to stdout or a file.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{self, BufWriter, IsTerminal, Write};

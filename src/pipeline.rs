@@ -271,6 +271,10 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
 
     obs.stage("learning chrome", n as u64);
     let line_stats = LineStats::build_grouped(&pages, &groups);
+    let mut chrome_cfg = cfg.chrome;
+    if cfg.chrome.story_groups {
+        chrome_cfg.site_min_pages = cfg.chrome.site_min_groups;
+    }
     let masks: Vec<Vec<bool>> = units
         .par_iter()
         .zip(&sites)
@@ -278,7 +282,7 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
             let t: Vec<bool> = u
                 .lines
                 .iter()
-                .map(|l| line_stats.is_template(&cfg.chrome, site, l.hash))
+                .map(|l| line_stats.is_template(&chrome_cfg, site, l.hash))
                 .collect();
             chrome::content_mask(&u.lines, &t, &cfg.chrome)
         })

@@ -317,6 +317,7 @@ struct StoredChrome {
     drop_headline_lists: bool,
     drop_metadata_lines: bool,
     story_groups: bool,
+    site_min_groups: u32,
     core_share: f64,
 }
 
@@ -384,6 +385,7 @@ fn meta_of(result: &ScanResult) -> Meta {
         drop_headline_lists,
         drop_metadata_lines,
         story_groups,
+        site_min_groups,
         core_share,
     } = chrome;
     let FigureConfig {
@@ -428,6 +430,7 @@ fn meta_of(result: &ScanResult) -> Meta {
                 drop_headline_lists,
                 drop_metadata_lines,
                 story_groups,
+                site_min_groups,
                 core_share,
             },
             cluster: StoredCluster {
@@ -977,6 +980,7 @@ fn decode_config(meta: &Meta, path: &Path) -> Result<(SignatureParams, ScanConfi
             drop_headline_lists: c.chrome.drop_headline_lists,
             drop_metadata_lines: c.chrome.drop_metadata_lines,
             story_groups: c.chrome.story_groups,
+            site_min_groups: c.chrome.site_min_groups,
             core_share: c.chrome.core_share,
         },
         cluster: ClusterConfig {

@@ -107,8 +107,16 @@ fn multilingual_dev_set_floor() {
     };
     let s = &r.scores;
     // 0.991 before issue 9; must not drop.
-    assert!(s.ari >= 0.99, "multilingual ARI {:.4} below the floor", s.ari);
-    assert!(s.precision >= 0.995, "multilingual precision {:.4}", s.precision);
+    assert!(
+        s.ari >= 0.99,
+        "multilingual ARI {:.4} below the floor",
+        s.ari
+    );
+    assert!(
+        s.precision >= 0.995,
+        "multilingual precision {:.4}",
+        s.precision
+    );
 }
 
 #[test]
