@@ -60,6 +60,8 @@ pub fn parameters(r: &ScanResult) -> serde_json::Value {
         "min_shingles": r.config.min_shingles,
         "chrome": r.config.chrome,
         "cluster": r.config.cluster,
+        "figures": r.config.figures,
+        "chunk_window": r.config.chunk_window,
     })
 }
 
