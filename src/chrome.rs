@@ -107,6 +107,9 @@ fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
         .map_or(0, |i| table[i].1)
 }
 
+/// `(key, group)` pairs of one page.
+type Keyed = Vec<(u64, u32)>;
+
 /// Count distinct `(key, group)` pairs per key: how many groups hold each key.
 fn count_groups(mut keys: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
     keys.par_sort_unstable();
@@ -137,7 +140,7 @@ impl LineStats {
     /// story copied onto many pages counts once, while chrome that recurs under different
     /// stories counts once per story.
     pub fn build_grouped(pages: &[(u64, &Units)], groups: &[u32]) -> LineStats {
-        let per_page: Vec<(Vec<(u64, u32)>, Vec<(u64, u32)>)> = pages
+        let per_page: Vec<(Keyed, Keyed)> = pages
             .par_iter()
             .zip(groups)
             .map(|((site, u), &grp)| {
@@ -152,7 +155,7 @@ impl LineStats {
                 (g.into_iter().map(|h| (h, grp)).collect(), s)
             })
             .collect();
-        let (g, s): (Vec<Vec<(u64, u32)>>, Vec<Vec<(u64, u32)>>) = per_page.into_iter().unzip();
+        let (g, s): (Vec<Keyed>, Vec<Keyed>) = per_page.into_iter().unzip();
         let mut distinct: Vec<u32> = groups.to_vec();
         distinct.sort_unstable();
         distinct.dedup();

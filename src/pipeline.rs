@@ -441,7 +441,7 @@ impl Chunker {
                 continue;
             }
             flat.extend_from_slice(s);
-            owner.extend(std::iter::repeat_n(d as u32, s.len() / CHUNK_PERM));
+            owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
         }
         let lsh_cfg = LshConfig {
             banding: Banding {
