@@ -91,14 +91,7 @@ pub fn site_hash(site: Option<&str>) -> u64 {
 
 fn count_sorted(mut keys: Vec<u64>) -> Vec<(u64, u32)> {
     keys.par_sort_unstable();
-    let mut out: Vec<(u64, u32)> = Vec::new();
-    for k in keys {
-        match out.last_mut() {
-            Some((last, n)) if *last == k => *n += 1,
-            _ => out.push((k, 1)),
-        }
-    }
-    out
+    count_sorted_runs(keys.into_iter())
 }
 
 fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
@@ -117,6 +110,7 @@ fn count_groups(mut keys: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
     count_sorted_runs(keys.into_iter().map(|(k, _)| k))
 }
 
+/// `(key, run length)` of sorted keys.
 fn count_sorted_runs(keys: impl Iterator<Item = u64>) -> Vec<(u64, u32)> {
     let mut out: Vec<(u64, u32)> = Vec::new();
     for k in keys {

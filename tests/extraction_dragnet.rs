@@ -7,10 +7,11 @@
 //! `eprintln!` of passing tests, so a skip would otherwise be invisible) and passes; under
 //! `CI=true` it fails instead.
 
+mod common;
+
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::path::Path;
+use std::io::Read;
 
 fn grams(text: &str) -> HashMap<Vec<&str>, u32> {
     let t: Vec<&str> = text
@@ -45,20 +46,10 @@ fn counts(truth: &str, pred: &str) -> (f64, f64, f64) {
 
 #[test]
 fn dragnet_f1_floor() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dragnet");
-    let Ok(truth) = std::fs::read_to_string(dir.join("truth.json")) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{} is missing under CI",
-            dir.display()
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED dragnet extraction quality: {} is missing (no ../shared/data)",
-            dir.display()
-        );
+    let Some(dir) = common::shared_data("dragnet") else {
         return;
     };
+    let truth = std::fs::read_to_string(dir.join("truth.json")).expect("dragnet truth.json");
     let truth: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&truth).expect("truth.json is an object");
     assert!(truth.len() >= 1_300, "only {} pages", truth.len());
