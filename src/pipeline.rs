@@ -179,8 +179,8 @@ pub struct ScanResult {
     pub line_stats: LineStats,
     /// Number of distinct shingles dropped as too common.
     pub stop_shingles: usize,
-    /// Document frequency of every content shingle, counted before stop shingles were removed:
-    /// sorted `(shingle, pages)`. With `line_stats` this is what an incremental index needs to
+    /// Frequency of every content shingle counted over story groups (a group of near-duplicate
+    /// pages counts once), before stop shingles were removed: sorted `(shingle, groups)`. With `line_stats` this is what an incremental index needs to
     /// treat new pages as the scan did.
     pub shingle_df: Vec<(u64, u32)>,
     /// Candidate pairs the LSH index produced.
