@@ -100,14 +100,31 @@ fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
         .map_or(0, |i| table[i].1)
 }
 
-/// `(key, group)` pairs of one page.
-type Keyed = Vec<(u64, u32)>;
-
-/// Count distinct `(key, group)` pairs per key: how many groups hold each key.
-fn count_groups(mut keys: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
-    keys.par_sort_unstable();
-    keys.dedup();
-    count_sorted_runs(keys.into_iter().map(|(k, _)| k))
+/// Count, for every key, the groups holding it: `keys[i]` are page `i`'s sorted distinct keys,
+/// pages with the same `groups[i]` count once. A group's keys are the union of its pages' keys,
+/// so the sort that counts them handles one `u64` per (key, group) and no group ids.
+fn count_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<(u64, u32)> {
+    let mut order: Vec<u32> = (0..groups.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| (groups[i as usize], i));
+    let runs: Vec<&[u32]> = order
+        .chunk_by(|&a, &b| groups[a as usize] == groups[b as usize])
+        .collect();
+    let flat: Vec<u64> = runs
+        .par_iter()
+        .flat_map_iter(|run| match run {
+            [one] => keys[*one as usize].as_ref().to_vec(),
+            _ => {
+                let mut v: Vec<u64> = run
+                    .iter()
+                    .flat_map(|&i| keys[i as usize].as_ref().iter().copied())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+        })
+        .collect();
+    count_sorted(flat)
 }
 
 /// `(key, run length)` of sorted keys.
@@ -134,29 +151,29 @@ impl LineStats {
     /// story copied onto many pages counts once, while chrome that recurs under different
     /// stories counts once per story.
     pub fn build_grouped(pages: &[(u64, &Units)], groups: &[u32]) -> LineStats {
-        let per_page: Vec<(Keyed, Keyed)> = pages
+        let per_page: Vec<(Vec<u64>, Vec<u64>)> = pages
             .par_iter()
-            .zip(groups)
-            .map(|((site, u), &grp)| {
+            .map(|(site, u)| {
                 let mut g: Vec<u64> = u.lines.iter().map(|l| l.hash).collect();
                 g.sort_unstable();
                 g.dedup();
-                let s = if *site == 0 {
+                let mut s: Vec<u64> = if *site == 0 {
                     Vec::new()
                 } else {
-                    g.iter().map(|&h| (site_line_key(*site, h), grp)).collect()
+                    g.iter().map(|&h| site_line_key(*site, h)).collect()
                 };
-                (g.into_iter().map(|h| (h, grp)).collect(), s)
+                s.sort_unstable();
+                (g, s)
             })
             .collect();
-        let (g, s): (Vec<Keyed>, Vec<Keyed>) = per_page.into_iter().unzip();
+        let (g, s): (Vec<Vec<u64>>, Vec<Vec<u64>>) = per_page.into_iter().unzip();
         let mut distinct: Vec<u32> = groups.to_vec();
         distinct.sort_unstable();
         distinct.dedup();
         LineStats {
             pages: distinct.len() as u64,
-            global: count_groups(g.into_iter().flatten().collect()),
-            per_site: count_groups(s.into_iter().flatten().collect()),
+            global: count_over_groups(&g, groups),
+            per_site: count_over_groups(&s, groups),
         }
     }
 
@@ -235,12 +252,7 @@ pub fn shingle_df(sets: &[Vec<u64>]) -> Vec<(u64, u32)> {
 
 /// Group frequencies of shingles: sorted `(shingle, groups holding it)`.
 pub fn shingle_df_grouped(sets: &[Vec<u64>], groups: &[u32]) -> Vec<(u64, u32)> {
-    count_groups(
-        sets.par_iter()
-            .zip(groups)
-            .flat_map_iter(|(s, &g)| s.iter().map(move |&h| (h, g)))
-            .collect(),
-    )
+    count_over_groups(sets, groups)
 }
 
 /// The shingles that carry no evidence: on more pages than the configured cap.
@@ -264,6 +276,38 @@ pub fn remove_sorted(set: &mut Vec<u64>, stop: &[u64]) {
 mod tests {
     use super::*;
     use crate::normalize::{units, UnspacedScripts};
+
+    #[test]
+    fn group_counts_equal_distinct_key_group_pairs() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let keys: Vec<Vec<u64>> = vec![
+            vec![1, 2, 3],
+            vec![2, 3, 4],
+            vec![],
+            vec![3, 9],
+            vec![1, 9],
+            vec![4],
+        ];
+        for groups in [
+            vec![0u32, 1, 2, 3, 4, 5],
+            vec![0, 0, 2, 3, 3, 0],
+            vec![7, 7, 7, 7, 7, 7],
+            vec![5, 1, 5, 1, 5, 1],
+        ] {
+            let mut pairs = BTreeSet::new();
+            for (k, g) in keys.iter().zip(&groups) {
+                for &h in k {
+                    pairs.insert((h, *g));
+                }
+            }
+            let mut naive: BTreeMap<u64, u32> = BTreeMap::new();
+            for (h, _) in pairs {
+                *naive.entry(h).or_default() += 1;
+            }
+            let naive: Vec<(u64, u32)> = naive.into_iter().collect();
+            assert_eq!(count_over_groups(&keys, &groups), naive, "{groups:?}");
+        }
+    }
 
     #[test]
     fn site_chrome_and_lists_are_dropped() {

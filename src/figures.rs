@@ -36,58 +36,136 @@ pub fn decimal_digit(c: char) -> Option<u8> {
 /// Hashes of the specific figures in `lines`, sorted and deduplicated. A figure is a run of
 /// decimal digits, with `.`, `,`, `:` or `/` kept where a digit follows them (`1,234.5`,
 /// `10:30`, `5/3`); digits are folded to ASCII. Only specific figures are kept (see
-/// `push_specific`), and none from date or time lines (see [`is_time_line`]).
+/// `specific`), and none from date or time lines (see [`is_time_line`]).
 pub fn figures<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
     let mut out = Vec::new();
     let mut buf = String::new();
     for line in lines {
-        // Time stamps, and counters such as "399 Comments", are page furniture.
-        if is_time_line(line) || line.split_whitespace().count() <= 2 {
-            continue;
-        }
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            if let Some(d) = decimal_digit(c) {
-                buf.push(char::from(b'0' + d));
-                continue;
-            }
-            if !buf.is_empty() && matches!(c, '.' | ',' | ':' | '/' | '٫' | '٬') {
-                if let Some(d) = chars.peek().and_then(|&n| decimal_digit(n)) {
-                    buf.push(if matches!(c, '٫') {
-                        '.'
-                    } else if c == '٬' {
-                        ','
-                    } else {
-                        c
-                    });
-                    buf.push(char::from(b'0' + d));
-                    chars.next();
-                    continue;
-                }
-            }
-            push_specific(&mut buf, &mut out);
-        }
-        push_specific(&mut buf, &mut out);
+        line_figures(line, &mut buf, &mut out);
     }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// Keep a figure if it is specific: two or more digits or a separator (`125,000`, `23.0`,
-/// `480`, `15`), but not a year (1900-2099). Single digits and years recur across unrelated
-/// reports and tell nothing about which report a page is.
-fn push_specific(buf: &mut String, out: &mut Vec<u64>) {
-    if buf.is_empty() {
+/// The figures of every line of `text`: `(line number in text.lines(), figure hash)` in line
+/// order, so that the figures of any selection of lines are found without reading the text
+/// again (see [`select`]).
+pub fn figures_by_line(text: &str) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    let mut line_out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        line_figures(line, &mut buf, &mut line_out);
+        out.extend(line_out.drain(..).map(|h| (i as u32, h)));
+    }
+    out
+}
+
+/// The sorted, deduplicated figures of the lines `rows` (sorted line numbers) from a
+/// [`figures_by_line`] table.
+pub fn select(by_line: &[(u32, u64)], rows: &[u32]) -> Vec<u64> {
+    let mut out: Vec<u64> = by_line
+        .iter()
+        .filter(|(r, _)| rows.binary_search(r).is_ok())
+        .map(|&(_, h)| h)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Append the specific figures of one line to `out`.
+fn line_figures(line: &str, buf: &mut String, out: &mut Vec<u64>) {
+    // Most lines state no figure: a byte scan finds that without decoding (a non-ASCII byte may
+    // start a digit of another script, so those lines take the full path).
+    if !line.bytes().any(|b| b.is_ascii_digit() || b >= 0x80) {
         return;
     }
-    let digits = buf.bytes().filter(u8::is_ascii_digit).count();
-    let separated = digits < buf.len();
-    let year = !separated && digits == 4 && (buf.starts_with("19") || buf.starts_with("20"));
-    if (separated || digits >= 2) && !year {
-        out.push(xxh3_64(buf.as_bytes()));
+    let before = out.len();
+    if line.is_ascii() {
+        ascii_figures(line.as_bytes(), out);
+    } else {
+        unicode_figures(line, buf, out);
     }
-    buf.clear();
+    // Time stamps, and counters such as "399 Comments", are page furniture.
+    if out.len() > before && (line.split_whitespace().nth(2).is_none() || is_time_line(line)) {
+        out.truncate(before);
+    }
+}
+
+/// The figures of an ASCII line: the rule of [`unicode_figures`] on bytes, jumping from digit
+/// to digit.
+fn ascii_figures(b: &[u8], out: &mut Vec<u64>) {
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(u8::is_ascii_digit) {
+        let start = i + p;
+        let mut j = start;
+        loop {
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j + 1 < b.len()
+                && matches!(b[j], b'.' | b',' | b':' | b'/')
+                && b[j + 1].is_ascii_digit()
+            {
+                j += 1;
+                continue;
+            }
+            break;
+        }
+        if let Some(h) = specific(&b[start..j]) {
+            out.push(h);
+        }
+        i = j;
+    }
+}
+
+/// The figures of a line in any script: digits folded to ASCII, separators kept where a digit
+/// follows them.
+fn unicode_figures(line: &str, buf: &mut String, out: &mut Vec<u64>) {
+    let mut chars = line.chars().peekable();
+    let mut flush = |buf: &mut String| {
+        if let Some(h) = specific(buf.as_bytes()) {
+            out.push(h);
+        }
+        buf.clear();
+    };
+    while let Some(c) = chars.next() {
+        if let Some(d) = decimal_digit(c) {
+            buf.push(char::from(b'0' + d));
+            continue;
+        }
+        if !buf.is_empty() && matches!(c, '.' | ',' | ':' | '/' | '٫' | '٬') {
+            if let Some(d) = chars.peek().and_then(|&n| decimal_digit(n)) {
+                buf.push(if matches!(c, '٫') {
+                    '.'
+                } else if c == '٬' {
+                    ','
+                } else {
+                    c
+                });
+                buf.push(char::from(b'0' + d));
+                chars.next();
+                continue;
+            }
+        }
+        flush(buf);
+    }
+    flush(buf);
+}
+
+/// The hash of a figure (ASCII digits and separators) if it is specific: two or more digits
+/// or a separator (`125,000`, `23.0`, `480`, `15`), but not a year (1900-2099). Single digits
+/// and years recur across unrelated reports and tell nothing about which report a page is.
+fn specific(fig: &[u8]) -> Option<u64> {
+    if fig.is_empty() {
+        return None;
+    }
+    let digits = fig.iter().filter(|b| b.is_ascii_digit()).count();
+    let separated = digits < fig.len();
+    let year = !separated && digits == 4 && (fig.starts_with(b"19") || fig.starts_with(b"20"));
+    ((separated || digits >= 2) && !year).then(|| xxh3_64(fig))
 }
 
 /// Whether a line is a short date or time stamp in any language ("Publié le 27 mai 2020 à
@@ -95,7 +173,8 @@ fn push_specific(buf: &mut String, out: &mut Vec<u64>) {
 /// a numeric date. Such lines are page metadata whose figures differ between copies of one
 /// story, so they give no figures.
 pub fn is_time_line(line: &str) -> bool {
-    if line.split_whitespace().count() > 8 || line.chars().count() > 80 {
+    // 80 characters are at most 320 bytes.
+    if line.len() > 320 || line.chars().count() > 80 || line.split_whitespace().nth(8).is_some() {
         return false;
     }
     let chars: Vec<char> = line.chars().collect();
@@ -226,5 +305,34 @@ mod tests {
             &figures(["sold 2.5 in 1988"])
         ));
         assert!(FigureConfig::disabled().agree(&a, &other_day));
+    }
+
+    #[test]
+    fn ascii_and_unicode_paths_agree() {
+        for line in [
+            "Sold 5,000 at 97.5, yield 6.12 pct, bids 12,400 on March 3",
+            "in 1987. Then 15 and 1,2,3 or 4/5/6 at 10:30, 7. 8, 99",
+            "trailing 12, and 3.",
+            "1999 2000 2100 19 7",
+            "a,1 b.2 c:33 ,44 55,",
+        ] {
+            let mut a = Vec::new();
+            ascii_figures(line.as_bytes(), &mut a);
+            let mut u = Vec::new();
+            unicode_figures(line, &mut String::new(), &mut u);
+            assert_eq!(a, u, "{line}");
+        }
+    }
+
+    #[test]
+    fn figures_by_line_select_the_same_as_reading_the_lines() {
+        let text = "Sold 5,000 at 97.5\nno figures here at all\nbids 12,400 on March 3\n10:30\nup 1.5 to 7.25 pct";
+        let table = figures_by_line(text);
+        let lines: Vec<&str> = text.lines().collect();
+        for rows in [vec![0u32, 2, 4], vec![1, 3], vec![2], vec![]] {
+            let by_reading = figures(rows.iter().map(|&r| lines[r as usize]));
+            assert_eq!(select(&table, &rows), by_reading, "{rows:?}");
+        }
+        assert!(!select(&table, &[0, 2, 4]).is_empty());
     }
 }

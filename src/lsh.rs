@@ -55,6 +55,26 @@ pub fn optimal_bands(
             message: format!("must be strictly between 0 and 1, got {threshold}"),
         });
     }
+    // A pure function of its arguments that costs about 10^8 instructions: remembered for the
+    // process (a scan asks for the same banding several times: validation, the scan, the report).
+    type Key = (u64, usize, u64, u64);
+    static SEEN: std::sync::Mutex<Vec<(Key, Banding)>> = std::sync::Mutex::new(Vec::new());
+    let key = (
+        threshold.to_bits(),
+        num_perm,
+        fp_weight.to_bits(),
+        fn_weight.to_bits(),
+    );
+    let seen = |k: &Key| {
+        SEEN.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(s, _)| s == k)
+            .map(|&(_, b)| b)
+    };
+    if let Some(b) = seen(&key) {
+        return Ok(b);
+    }
     let mut best = Banding {
         bands: 1,
         rows: num_perm.max(1),
@@ -73,6 +93,12 @@ pub fn optimal_bands(
             }
         }
     }
+    let mut cache = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    // Bounded: a process asks for a handful of thresholds (a sweep for a few dozen).
+    if cache.len() >= 256 {
+        cache.clear();
+    }
+    cache.push((key, best));
     Ok(best)
 }
 
@@ -94,6 +120,21 @@ pub fn candidates(
     indexed: &[bool],
     cfg: &LshConfig,
 ) -> Result<Vec<(u32, u32)>> {
+    candidates_of_owners(values, num_perm, indexed, None, cfg)
+}
+
+/// Candidate pairs of *owners*: signature `i` belongs to owner `owner[i]` (nondecreasing in
+/// `i`; for example the windows of one document), and two owners are a candidate when any of
+/// their signatures share a band. An owner never pairs with itself, and a run of equal keys
+/// counts each owner once, so a long text whose windows all collide yields one pair, not one
+/// per window. `None` makes every signature its own owner.
+pub fn candidates_of_owners(
+    values: &[u32],
+    num_perm: usize,
+    indexed: &[bool],
+    owner: Option<&[u32]>,
+    cfg: &LshConfig,
+) -> Result<Vec<(u32, u32)>> {
     let Banding { bands, rows } = cfg.banding;
     if bands == 0 || rows == 0 || bands * rows > num_perm {
         return Err(Error::InvalidParameter {
@@ -113,19 +154,37 @@ pub fn candidates(
                     let slice = &sig[band * rows..(band + 1) * rows];
                     (
                         xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
-                        i as u32,
+                        owner.map_or(i as u32, |o| o[i]),
                     )
                 })
                 .collect();
             keys.sort_unstable();
+            keys.dedup();
             let mut pairs = Vec::new();
+            // A run with the same documents as an earlier run of this band yields the same
+            // pairs: the copies of a popular story collide in run after run (windows).
+            let mut seen: std::collections::HashMap<u64, (usize, usize)> =
+                std::collections::HashMap::new();
             let mut start = 0;
             while start < keys.len() {
                 let mut end = start + 1;
                 while end < keys.len() && keys[end].0 == keys[start].0 {
                     end += 1;
                 }
-                emit_run(&keys[start..end], cap, &mut pairs);
+                let run = &keys[start..end];
+                if run.len() > 2 {
+                    let docs: Vec<u32> = run.iter().map(|&(_, d)| d).collect();
+                    let fp = xxh3_64_with_seed(bytemuck::cast_slice(&docs), 0);
+                    let same = |&(s, e): &(usize, usize)| {
+                        keys[s..e].iter().map(|k| k.1).eq(docs.iter().copied())
+                    };
+                    if seen.get(&fp).is_some_and(same) {
+                        start = end;
+                        continue;
+                    }
+                    seen.insert(fp, (start, end));
+                }
+                emit_run(run, cap, &mut pairs);
                 start = end;
             }
             pairs
@@ -204,6 +263,24 @@ mod tests {
         let c = candidates(&values, 4, &vec![true; n], &cfg).expect("ok");
         assert!(c.len() < 9 * n, "{} pairs", c.len());
         assert!(c.len() >= n - 1);
+    }
+
+    #[test]
+    fn owners_pair_once_and_never_with_themselves() {
+        // Signatures 0-2 belong to owner 0, 3-4 to owner 1, 5 to owner 2; all collide.
+        let values = vec![3u32; 6 * 4];
+        let owner = [0u32, 0, 0, 1, 1, 2];
+        let cfg = LshConfig {
+            banding: Banding { bands: 2, rows: 2 },
+            max_run_pairs: 64,
+        };
+        let c = candidates_of_owners(&values, 4, &[true; 6], Some(&owner), &cfg).expect("ok");
+        assert_eq!(c, vec![(0, 1), (0, 2), (1, 2)]);
+        // Owners whose signatures never collide are no pair.
+        let mut values = vec![3u32; 6 * 4];
+        values[5 * 4..].copy_from_slice(&[9, 9, 8, 8]);
+        let c = candidates_of_owners(&values, 4, &[true; 6], Some(&owner), &cfg).expect("ok");
+        assert_eq!(c, vec![(0, 1)]);
     }
 
     #[test]

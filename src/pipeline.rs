@@ -262,11 +262,15 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .collect();
 
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
+    let fig_lines: Vec<Vec<(u32, u64)>> = docs
+        .par_iter()
+        .map(|d| figures::figures_by_line(&d.text))
+        .collect();
 
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        provisional_groups(&docs, &units, &sites, &pages, cfg, &banding, obs)?
+        provisional_groups(&fig_lines, &units, &sites, &pages, cfg, &banding, obs)?
     };
 
     obs.stage("learning chrome", n as u64);
@@ -318,7 +322,7 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     let stop = chrome::stop_shingles(&df, line_stats.pages as usize, &cfg.chrome);
     sets.par_iter_mut()
         .for_each(|s| chrome::remove_sorted(s, &stop));
-    let figs = figures_of(&docs, &content_lines);
+    let figs = figures_of(&fig_lines, &content_lines);
     let extra = chunker.candidates(&chunk_sigs, &sets, cfg)?;
     drop(chunk_sigs);
     let m = match_sets(&sets, &figs, cfg, &banding, &extra, obs)?;
@@ -347,14 +351,12 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     })
 }
 
-/// The figures of every document's content lines.
-fn figures_of(docs: &[Document], content_lines: &[Vec<u32>]) -> Vec<Vec<u64>> {
-    docs.par_iter()
+/// The figures of every document's content lines, from each document's figures by line.
+fn figures_of(by_line: &[Vec<(u32, u64)>], content_lines: &[Vec<u32>]) -> Vec<Vec<u64>> {
+    by_line
+        .par_iter()
         .zip(content_lines)
-        .map(|(d, c)| {
-            let lines: Vec<&str> = d.text.lines().collect();
-            figures::figures(c.iter().filter_map(|&r| lines.get(r as usize).copied()))
-        })
+        .map(|(t, c)| figures::select(t, c))
         .collect()
 }
 
@@ -450,16 +452,13 @@ impl Chunker {
             },
             max_run_pairs: cfg.max_run_pairs,
         };
-        let pairs = lsh::candidates(&flat, CHUNK_PERM, &vec![true; owner.len()], &lsh_cfg)?;
-        let mut out: Vec<(u32, u32)> = pairs
-            .into_iter()
-            .filter_map(|(a, b)| {
-                let (x, y) = (owner[a as usize], owner[b as usize]);
-                (x != y).then(|| (x.min(y), x.max(y)))
-            })
-            .collect();
-        out.par_sort_unstable();
-        out.dedup();
+        let out = lsh::candidates_of_owners(
+            &flat,
+            CHUNK_PERM,
+            &vec![true; owner.len()],
+            Some(&owner),
+            &lsh_cfg,
+        )?;
         Ok(out)
     }
 }
@@ -544,7 +543,7 @@ fn match_sets(
 /// Provisional story groups: pages matched on their content once only each site's *core*
 /// template (lines on nearly every page of the site) and structural chrome are removed.
 fn provisional_groups(
-    docs: &[Document],
+    fig_lines: &[Vec<(u32, u64)>],
     units: &[Units],
     sites: &[u64],
     pages: &[(u64, &Units)],
@@ -592,7 +591,7 @@ fn provisional_groups(
             (content_shingles(u, &m, cfg.shingle), raw)
         })
         .unzip();
-    let figs = figures_of(docs, &content);
+    let figs = figures_of(fig_lines, &content);
     let m = match_sets(&sets, &figs, cfg, banding, &[], obs)?;
     let mut groups: Vec<u32> = (0..n as u32).collect();
     for c in &m.clusters {

@@ -620,6 +620,7 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
     let agency = story_wire(input, origin, members);
     let origin_doc = &docs[origin];
     let origin_pars = paragraphs_of(input, origin);
+    let aligner = align::Aligner::new(origin_pars, align::AlignConfig::default());
     let origin_pub = origin_doc.published.as_ref();
 
     let mut order: Vec<usize> = members.iter().copied().filter(|&d| d != origin).collect();
@@ -647,7 +648,7 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
             let (coverage, added, in_order, rows, jaccard, similarity) = if is_origin {
                 (1.0, 0.0, true, Vec::new(), 1.0, 1.0)
             } else {
-                let a = align::align(origin_pars, pars);
+                let a = aligner.align(pars);
                 let s = (input.similarity)(d, origin);
                 (
                     a.coverage,
