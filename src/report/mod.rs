@@ -506,7 +506,7 @@ fn story_wire(
     }
     let mut best: Option<(usize, usize)> = None;
     for (pos, n) in votes {
-        if best.map_or(true, |(_, b)| n > b) {
+        if best.is_none_or(|(_, b)| n > b) {
             best = Some((pos, n));
         }
     }
