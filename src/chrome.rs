@@ -289,11 +289,8 @@ mod tests {
     use super::*;
     use crate::normalize::{units, UnspacedScripts};
 
-    #[test]
-    fn site_chrome_and_lists_are_dropped() {
-        let pages: Vec<String> = (0..4)
-            .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nIt goes on {i} and on.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nAbout Us  Contact"))
-            .collect();
+    /// `pages` of one site: their units, the site's key and their line statistics.
+    fn one_site(pages: &[String]) -> (Vec<Units>, u64, LineStats) {
         let u: Vec<Units> = pages
             .iter()
             .map(|p| units(p, UnspacedScripts::Characters))
@@ -301,6 +298,15 @@ mod tests {
         let site = site_hash(Some("lywire.info"));
         let refs: Vec<(u64, &Units)> = u.iter().map(|x| (site, x)).collect();
         let stats = LineStats::build(&refs);
+        (u, site, stats)
+    }
+
+    #[test]
+    fn site_chrome_and_lists_are_dropped() {
+        let pages: Vec<String> = (0..4)
+            .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nIt goes on {i} and on.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nAbout Us  Contact"))
+            .collect();
+        let (u, site, stats) = one_site(&pages);
         let cfg = ChromeConfig::default();
         let t: Vec<bool> = u[0]
             .lines
@@ -319,13 +325,7 @@ mod tests {
         let pages: Vec<String> = (0..40)
             .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nPublished 3 May 2024"))
             .collect();
-        let u: Vec<Units> = pages
-            .iter()
-            .map(|p| units(p, UnspacedScripts::Characters))
-            .collect();
-        let site = site_hash(Some("lywire.info"));
-        let refs: Vec<(u64, &Units)> = u.iter().map(|x| (site, x)).collect();
-        let stats = LineStats::build(&refs);
+        let (u, site, stats) = one_site(&pages);
         let (off, on) = (ChromeConfig::disabled(), ChromeConfig::default());
         let template = |cfg: &ChromeConfig| -> Vec<bool> {
             u[0].lines
