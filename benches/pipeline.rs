@@ -149,14 +149,24 @@ fn signing(c: &mut Criterion) {
             black_box(n)
         })
     });
-    // The normalizer alone and the MinHash kernel alone, to see where the time goes.
+    // The normalizer alone and the MinHash kernel alone, to see where the time goes. Each
+    // checks its output against one reference pass made before timing: the same number of
+    // units, the same signatures.
+    let unit_count = |docs: &[Document]| -> usize {
+        docs.iter()
+            .map(|d| units(&d.text, UnspacedScripts::Characters).units.len())
+            .sum()
+    };
+    let expected_units = unit_count(&docs);
+    assert!(
+        expected_units > docs.len(),
+        "{expected_units} units in {} documents",
+        docs.len()
+    );
     g.bench_function("normalize_only", |b| {
         b.iter(|| {
-            let n: usize = docs
-                .iter()
-                .map(|d| units(&d.text, UnspacedScripts::Characters).units.len())
-                .sum();
-            assert!(n > 0);
+            let n = unit_count(&docs);
+            assert_eq!(n, expected_units, "every document normalized as before");
             black_box(n)
         })
     });
@@ -172,13 +182,33 @@ fn signing(c: &mut Criterion) {
             into_set(v)
         })
         .collect();
+    // A digest of every signature: each value is folded in, so a kernel that skips a set or a
+    // permutation fails the check below.
+    let digest = |out: &[u32], acc: u64| {
+        out.iter().fold(acc, |h, &v| {
+            (h ^ u64::from(v)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let mut out = vec![0u32; 128];
+    let (mut expected_signed, mut expected_digest) = (0usize, 0u64);
+    for s in sets.iter().filter(|s| !s.is_empty()) {
+        hasher.sign_into(s, &mut out);
+        expected_digest = digest(&out, expected_digest);
+        expected_signed += 1;
+    }
+    assert!(expected_signed > 0, "no document has shingles");
     g.bench_function("minhash_kernel_only", |b| {
         let mut out = vec![0u32; 128];
         b.iter(|| {
-            for s in &sets {
+            let (mut signed, mut d) = (0usize, 0u64);
+            for s in sets.iter().filter(|s| !s.is_empty()) {
                 hasher.sign_into(s, &mut out);
+                d = digest(&out, d);
+                signed += 1;
             }
-            black_box(out[0])
+            assert_eq!(signed, expected_signed, "every non-empty set signed");
+            assert_eq!(d, expected_digest, "the signatures of the reference pass");
+            black_box(d)
         })
     });
     g.finish();
@@ -199,14 +229,28 @@ fn scans(c: &mut Criterion) {
     for (name, docs, min_clusters) in sets {
         let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
         g.throughput(Throughput::Bytes(bytes as u64));
+        // One reference scan before timing: every timed scan must read every document and find
+        // the same stories (and at least the floor this corpus is known to hold).
+        let reference = scan(docs.clone(), &ScanConfig::default(), &Quiet).expect("scan");
+        let shape = |r: &wirecopy::pipeline::ScanResult| {
+            (
+                r.docs.len(),
+                r.clusters.len(),
+                r.clusters.iter().map(Vec::len).sum::<usize>(),
+            )
+        };
+        let expected = shape(&reference);
+        drop(reference);
+        assert_eq!(expected.0, docs.len(), "{name}: every document scanned");
+        assert!(
+            expected.1 >= min_clusters,
+            "{name}: {} clusters",
+            expected.1
+        );
         g.bench_with_input(BenchmarkId::new("end_to_end", &name), &docs, |b, docs| {
             b.iter(|| {
                 let r = scan(docs.clone(), &ScanConfig::default(), &Quiet).expect("scan");
-                assert!(
-                    r.clusters.len() >= min_clusters,
-                    "{name}: {} clusters",
-                    r.clusters.len()
-                );
+                assert_eq!(shape(&r), expected, "{name}: documents, clusters, members");
                 black_box(r.clusters.len())
             })
         });

@@ -362,7 +362,7 @@ fn match_lists(
 fn best(row: &[(usize, f64)]) -> Option<usize> {
     let mut pick: Option<(usize, f64)> = None;
     for &(o, s) in row {
-        if s > 0.0 && pick.map_or(true, |(_, b)| s > b) {
+        if s > 0.0 && pick.is_none_or(|(_, b)| s > b) {
             pick = Some((o, s));
         }
     }
@@ -403,7 +403,7 @@ impl SuffixBest {
         let n = self.tree.len() - 1;
         let mut i = n - p.origin; // origin n-1 -> 1, origin 0 -> n
         while i <= n {
-            if self.tree[i].map_or(true, |q| better(&p, &q)) {
+            if self.tree[i].is_none_or(|q| better(&p, &q)) {
                 self.tree[i] = Some(p);
             }
             i += i & i.wrapping_neg();
@@ -416,7 +416,7 @@ impl SuffixBest {
         let mut out: Option<Point> = None;
         while i > 0 {
             if let Some(q) = self.tree[i] {
-                if out.map_or(true, |p| better(&q, &p)) {
+                if out.is_none_or(|p| better(&q, &p)) {
                     out = Some(q);
                 }
             }
@@ -463,7 +463,7 @@ fn heaviest_chain(score: &[Matches], n_origin: usize) -> Vec<(usize, usize)> {
         for p in &points[first..] {
             index.insert(*p);
             let slot = &mut col_best[p.origin];
-            if slot.map_or(true, |q| p.weight >= q.weight) {
+            if slot.is_none_or(|q| p.weight >= q.weight) {
                 *slot = Some(*p);
             }
         }
@@ -510,8 +510,8 @@ fn rows(
             }
             (Some(o), false) => {
                 // In order when it sits between its chain neighbours (a split paragraph).
-                let after_prev = last_chain_origin.map_or(true, |p| *o >= p);
-                let before_next = chain_iter.peek().map_or(true, |&&(_, no)| *o <= no);
+                let after_prev = last_chain_origin.is_none_or(|p| *o >= p);
+                let before_next = chain_iter.peek().is_none_or(|&&(_, no)| *o <= no);
                 out.push(Row::Both {
                     origin: *o,
                     copy: c,

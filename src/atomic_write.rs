@@ -1,7 +1,7 @@
 //! atomic_write.rs: how does an output file appear whole or not at all, without harming what
 //! the path names?
 //!
-//! Every file wirecopy writes (`scan -o`, `--save-index`) goes through [`write`]:
+//! Every file wirecopy writes (`scan -o`, `--save-index`) goes through [`write()`]:
 //!
 //! - a **regular file or a new path** is written to a temporary file in the same folder, which
 //!   is then renamed over the path: a reader sees the old file or the new one, never half of

@@ -68,6 +68,30 @@ impl Default for ChromeConfig {
     }
 }
 
+impl ChromeConfig {
+    /// No chrome learning (`wirecopy scan --keep-chrome`): every line of a page is content, headline
+    /// lists, dates and bylines included, and no provisional story groups are formed. The line
+    /// thresholds are set to `u32::MAX` pages and a share of 1, which no count exceeds, rather than
+    /// to a switch of their own, so that the persisted and echoed configuration keeps its shape.
+    ///
+    /// The stop-shingle caps ([`ChromeConfig::shingle_max_df`], [`ChromeConfig::shingle_max_share`])
+    /// keep their defaults: they decide what counts as evidence for matching, not what is chrome,
+    /// and without them a site's repeated lines would make every pair of its pages a candidate.
+    /// A line kept as content therefore still stops adding evidence once its shingles are on more
+    /// pages than the cap.
+    pub fn disabled() -> ChromeConfig {
+        ChromeConfig {
+            site_min_pages: u32::MAX,
+            global_max_pages: u32::MAX,
+            global_max_share: 1.0,
+            drop_headline_lists: false,
+            drop_metadata_lines: false,
+            story_groups: false,
+            ..ChromeConfig::default()
+        }
+    }
+}
+
 /// Line counts over a corpus: sorted `(key, pages)` arrays, mergeable and persistable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineStats {
@@ -309,11 +333,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn site_chrome_and_lists_are_dropped() {
-        let pages: Vec<String> = (0..4)
-            .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nIt goes on {i} and on.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nAbout Us  Contact"))
-            .collect();
+    /// `pages` of one site: their units, the site's key and their line statistics.
+    fn one_site(pages: &[String]) -> (Vec<Units>, u64, LineStats) {
         let u: Vec<Units> = pages
             .iter()
             .map(|p| units(p, UnspacedScripts::Characters))
@@ -321,6 +342,15 @@ mod tests {
         let site = site_hash(Some("lywire.info"));
         let refs: Vec<(u64, &Units)> = u.iter().map(|x| (site, x)).collect();
         let stats = LineStats::build(&refs);
+        (u, site, stats)
+    }
+
+    #[test]
+    fn site_chrome_and_lists_are_dropped() {
+        let pages: Vec<String> = (0..4)
+            .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nIt goes on {i} and on.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nAbout Us  Contact"))
+            .collect();
+        let (u, site, stats) = one_site(&pages);
         let cfg = ChromeConfig::default();
         let t: Vec<bool> = u[0]
             .lines
@@ -332,6 +362,35 @@ mod tests {
         assert_eq!(keep, vec![false, true, true, false, false, false, false]);
         // On another site nothing is template yet.
         assert!(!stats.is_template(&cfg, site_hash(Some("other.com")), u[0].lines[0].hash));
+    }
+
+    #[test]
+    fn disabled_keeps_every_line_and_the_stop_shingle_caps() {
+        let pages: Vec<String> = (0..40)
+            .map(|i| format!("Lywire  Home  World\nStory number {i} begins here with words.\nRelated\n- Port Strike Enters Week {i}\n- Mayor Wins Vote {i}\nPublished 3 May 2024"))
+            .collect();
+        let (u, site, stats) = one_site(&pages);
+        let (off, on) = (ChromeConfig::disabled(), ChromeConfig::default());
+        let template = |cfg: &ChromeConfig| -> Vec<bool> {
+            u[0].lines
+                .iter()
+                .map(|l| stats.is_template(cfg, site, l.hash))
+                .collect()
+        };
+        assert!(
+            template(&on)[0],
+            "the navigation is chrome when learning is on"
+        );
+        assert!(template(&off).iter().all(|&t| !t));
+        let keep = content_mask(&u[0].lines, &template(&off), &off);
+        assert!(
+            keep.iter().all(|&k| k),
+            "lists and dates are content too: {keep:?}"
+        );
+        assert_eq!(
+            (off.shingle_max_df, off.shingle_max_share),
+            (on.shingle_max_df, on.shingle_max_share)
+        );
     }
 
     #[test]

@@ -201,7 +201,7 @@ mod tests {
             let edges: Vec<Edge> = raw.iter().filter(|(a, b, _)| (*a as usize) < n && (*b as usize) < n && a != b)
                 .map(|&(a, b, s)| e(a.min(b), a.max(b), s)).collect();
             let cfg = ClusterConfig { guard, guard_sample: 4, guard_factor: 1.0 };
-            let verdict = |a: u32, b: u32| (a + b) % 3 != 0;
+            let verdict = |a: u32, b: u32| !(a + b).is_multiple_of(3);
             let c = cluster(n, &edges, &cfg, verdict);
             let mut seen = vec![false; n];
             for m in &c {

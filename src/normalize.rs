@@ -681,7 +681,7 @@ impl Classified {
                 // Ones of `w` from bit j; zeros come in at the top, so a run to the block's
                 // end counts exactly to 64 and goes on in the next blocks.
                 let mut end = start + (!(w >> j)).trailing_zeros() as usize;
-                if end % 64 == 0 {
+                if end.is_multiple_of(64) {
                     let mut nb = b + 1;
                     while let Some(&next) = self.word.get(nb) {
                         let ones = next.trailing_ones() as usize;

@@ -61,7 +61,7 @@ pub struct ScanConfig {
 impl Default for ScanConfig {
     fn default() -> Self {
         ScanConfig {
-            shingle: ShingleKind::Word(3),
+            shingle: ShingleKind::DEFAULT_WORD,
             unspaced: UnspacedScripts::Characters,
             num_perm: 128,
             seed: 1,

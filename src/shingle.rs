@@ -22,6 +22,12 @@ pub enum ShingleKind {
 }
 
 impl ShingleKind {
+    /// The default shingling ([`crate::pipeline::ScanConfig`]'s default): word 3-grams.
+    pub const DEFAULT_WORD: ShingleKind = ShingleKind::Word(3);
+    /// The default character shingling (`--shingle char` without `--shingle-size`): 5-grams,
+    /// about the length of an English word with its space.
+    pub const DEFAULT_CHAR: ShingleKind = ShingleKind::Char(5);
+
     /// The number of units per shingle.
     pub fn size(self) -> usize {
         match self {
@@ -101,12 +107,34 @@ mod tests {
 
     #[test]
     fn shingles_are_stable_by_spec() {
-        // xxh3-64 of the LE bytes of units 1,2: pinned so that a change of scheme is noticed.
+        // The hash itself: xxh3-64 of the empty input, from the xxHash specification's test
+        // vectors. A dependency that changed its output would fail here first.
+        assert_eq!(xxh3_64(b""), 0x2d06_8005_38d3_94c2);
+        // Golden values, literal, produced by this version (normalizer version 2). Persisted
+        // indexes hold these numbers: a change to the scheme (byte order, windowing, the
+        // short-sequence rule, unit hashing) fails here, and may only land with a new
+        // normalizer version and new golden values, never silently.
         let mut v = Vec::new();
-        shingles_into(&[1, 2], 2, &mut v);
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&1u64.to_le_bytes());
-        bytes.extend_from_slice(&2u64.to_le_bytes());
-        assert_eq!(v, vec![xxh3_64(&bytes)]);
+        shingles_into(&[1, 2, 3], 2, &mut v);
+        assert_eq!(v, [GOLDEN_1_2, GOLDEN_2_3]);
+        v.clear();
+        shingles_into(&[1, 2], 3, &mut v);
+        assert_eq!(
+            v,
+            [GOLDEN_1_2],
+            "a short sequence is one shingle of all its units"
+        );
+        // Real text through the normalizer: word 3-grams of four words.
+        let u = crate::normalize::units(
+            "The QUICK brown fox",
+            crate::normalize::UnspacedScripts::Characters,
+        );
+        v.clear();
+        shingles_into(&u.units, 3, &mut v);
+        assert_eq!(v, GOLDEN_TEXT);
     }
+
+    const GOLDEN_1_2: u64 = 0x07ee_86c2_8144_6bef;
+    const GOLDEN_2_3: u64 = 0x90ea_ca64_a601_9570;
+    const GOLDEN_TEXT: [u64; 2] = [0x1609_39b0_83d9_ec9b, 0xe067_714b_7db7_7a97];
 }

@@ -775,7 +775,7 @@ impl Layout {
                     "padding before section {name} (bytes {prev_end}..{start}) is not zero"
                 )));
             }
-            if len % width as u64 != 0 {
+            if !len.is_multiple_of(width as u64) {
                 return Err(corrupt(format!(
                     "section {name} has {len} bytes, not a multiple of its element width {width}"
                 )));

@@ -334,7 +334,7 @@ pub fn detect(site: Option<&str>, texts: &[&str]) -> Option<&'static Agency> {
         if found.has(i, BYLINE) {
             score += WEIGHT_BYLINE;
         }
-        if score > 0 && best.map_or(true, |(_, b)| score > b) {
+        if score > 0 && best.is_none_or(|(_, b)| score > b) {
             best = Some((agency, score));
         }
     }

@@ -82,7 +82,8 @@ fn jsonl_contract() {
 fn every_format_snapshot() {
     let dir = tempfile::tempdir().expect("tmp");
     let input = corpus_file(&dir);
-    for format in ["text", "json", "jsonl", "csv"] {
+    // The one snapshot set of the output formats (reviewed like code).
+    for format in ["text", "json", "jsonl", "csv", "html"] {
         let (out, err, code) = scan(&["--format", format], &input);
         assert_eq!(code, 0, "{err}");
         insta::assert_snapshot!(format!("format_{format}"), out);

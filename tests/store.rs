@@ -8,7 +8,7 @@ use wirecopy::chrome;
 use wirecopy::minhash::SignatureParams;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
 use wirecopy::source::{parse_record, FieldMap};
-use wirecopy::store::{save, Index, MAGIC};
+use wirecopy::store::{save, Index, FORMAT_VERSION, MAGIC};
 use wirecopy::{Document, Error};
 
 fn small_scan() -> ScanResult {
@@ -181,4 +181,103 @@ fn cli_saves_and_checks_an_index() {
     assert_eq!(info.status.code(), Some(1));
     let err = String::from_utf8(info.stderr).expect("utf8");
     assert!(err.contains("fails its checksum"), "{err}");
+}
+
+// ---- Compatibility: an index written by an earlier build (tests/fixtures/README.md) ----
+
+/// The format version the fixture was written with; it never changes with the code.
+const FIXTURE_VERSION: u32 = 2;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/compat")
+        .join(name)
+}
+
+fn fixture_docs() -> Vec<Document> {
+    let text = std::fs::read_to_string(fixture("corpus.jsonl")).expect("fixture corpus");
+    text.lines()
+        .map(|l| parse_record(l, &FieldMap::default()).expect("valid record"))
+        .collect()
+}
+
+#[test]
+fn the_version_2_fixture_opens_or_is_refused_by_version() {
+    let path = fixture("index-v2.idx");
+    match Index::open(&path) {
+        Ok(ix) => {
+            assert_eq!(
+                FORMAT_VERSION, FIXTURE_VERSION,
+                "a file of another version opened"
+            );
+            assert_eq!(ix.format_version(), FIXTURE_VERSION);
+            // Scanned again with the configuration the file records, the corpus gives back
+            // every array the file holds: the format and its reader agree with the writer.
+            let r = scan(fixture_docs(), ix.config(), &Quiet).expect("stored config is valid");
+            assert_eq!(ix.len(), 5);
+            assert_eq!(ix.len(), r.docs.len());
+            for (i, d) in ix.documents().iter().enumerate() {
+                assert_eq!(d.doc_id(), r.docs[i].id);
+                assert_eq!(d.url, r.docs[i].url);
+                assert_eq!(d.published(), r.docs[i].published);
+            }
+            match ix.check_compatible(&r.config.signature_params()) {
+                Ok(()) => {
+                    // Same shingling, seed and normalizer version: the same numbers.
+                    assert_eq!(ix.signatures(), r.signatures.as_slice());
+                    for i in 0..r.docs.len() {
+                        assert_eq!(ix.shingle_set(i), Some(r.sets[i].as_slice()), "doc {i}");
+                    }
+                    let flags: Vec<bool> = ix.near_empty().iter().map(|&f| f == 1).collect();
+                    assert_eq!(flags, r.near_empty);
+                    assert_eq!(ix.line_stats_global().to_vec(), r.line_stats.global);
+                    assert_eq!(ix.line_stats_per_site().to_vec(), r.line_stats.per_site);
+                    assert_eq!(ix.shingle_df().to_vec(), r.shingle_df);
+                }
+                // A later normalizer makes other shingles: the index must say so, typed.
+                Err(e) => assert!(matches!(e, Error::MismatchNormalizer { .. }), "{e}"),
+            }
+        }
+        Err(e) => {
+            assert_ne!(FORMAT_VERSION, FIXTURE_VERSION, "this build wrote it: {e}");
+            assert!(matches!(e, Error::UnsupportedIndex { .. }), "{e}");
+            let msg = e.to_string();
+            assert!(msg.contains("index-v2.idx"), "{msg}");
+            assert!(msg.contains("format version 2"), "{msg}");
+        }
+    }
+}
+
+#[test]
+fn an_index_of_another_format_version_is_refused_with_both_versions() {
+    let good = std::fs::read(fixture("index-v2.idx")).expect("fixture");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for other in [0, 1, FORMAT_VERSION + 1, u32::MAX] {
+        if other == FORMAT_VERSION {
+            continue;
+        }
+        let mut bytes = good.clone();
+        bytes[8..12].copy_from_slice(&other.to_le_bytes());
+        let path = dir.path().join(format!("v{other}.idx"));
+        std::fs::write(&path, &bytes).expect("write");
+        let e = Index::open(&path).expect_err("another version");
+        assert!(matches!(e, Error::UnsupportedIndex { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "index {}: format version {other}, this build reads version {FORMAT_VERSION} only: save the index again",
+                path.display()
+            )
+        );
+        // The command line says the same and exits 1.
+        let info = index_info(&path);
+        assert_eq!(info.status.code(), Some(1));
+        let err = String::from_utf8(info.stderr).expect("utf8");
+        assert!(
+            err.contains(&format!(
+                "format version {other}, this build reads version {FORMAT_VERSION} only"
+            )),
+            "{err}"
+        );
+    }
 }

@@ -199,3 +199,58 @@ fn a_sites_versions_of_a_story_are_one_cluster() {
         "the four versions are one story and the other stories stay alone"
     );
 }
+
+/// `--keep-chrome` ([`ChromeConfig::disabled`]) keeps every line of a page as content, while the
+/// stop-shingle cap, which decides evidence rather than chrome, still drops shingles on more
+/// pages than it allows (its help says both).
+#[test]
+fn disabled_chrome_keeps_every_line_but_not_the_stop_shingles() {
+    use wirecopy::chrome::ChromeConfig;
+    let mut g = Gen(7);
+    let related: Vec<String> = (0..3)
+        .map(|_| capitalise(&g.sentence(5).replace('.', "")))
+        .collect();
+    // 40 pages of one site: its navigation is on more pages than the default cap of 30.
+    let docs: Vec<Document> = (0..40)
+        .map(|i| {
+            let body = g.story(3);
+            let text = page("One Site", &format!("Headline {i}"), &body, &related);
+            doc(format!("p{i:02}"), "one.example", text)
+        })
+        .collect();
+    let nav = "One Site  Home  World  Business  Sport  Weather";
+    let kept = ScanConfig {
+        chrome: ChromeConfig::disabled(),
+        ..ScanConfig::default()
+    };
+    let r = scan(docs.clone(), &kept, &Quiet).expect("scan");
+    for i in 0..r.docs.len() {
+        let p = r.paragraphs(i);
+        assert_eq!(
+            p.len(),
+            r.docs[i].text.lines().count(),
+            "every line is content"
+        );
+        assert_eq!(p[0], nav);
+    }
+    assert!(
+        r.stop_shingles > 0,
+        "the navigation's shingles are over the cap"
+    );
+    let mut nav_set = Vec::new();
+    wirecopy::shingle::shingles_into(
+        &wirecopy::normalize::units(nav, kept.unspaced).units,
+        kept.shingle.size(),
+        &mut nav_set,
+    );
+    assert_eq!(nav_set.len(), 5, "seven words, five 3-grams");
+    assert!(
+        r.sets
+            .iter()
+            .all(|s| nav_set.iter().all(|h| s.binary_search(h).is_err())),
+        "no page keeps a shingle of the navigation line"
+    );
+    // With chrome learning the navigation is not content at all.
+    let learned = scan(docs, &ScanConfig::default(), &Quiet).expect("scan");
+    assert!((0..learned.docs.len()).all(|i| !learned.paragraphs(i).iter().any(|l| l == nav)));
+}

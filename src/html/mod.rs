@@ -55,14 +55,15 @@ pub struct Extracted {
     pub bounded: Bounded,
 }
 
-/// How `wirecopy extract` prints a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How `wirecopy extract` prints a page (`--format` takes its values from here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     /// The main text, one paragraph per line.
     #[default]
     Text,
     /// One JSON object `{"url","title","published","byline","site","text"}`; absent values are
     /// `null`, `published` is the page's own spelling.
+    #[value(help = "{\"url\",\"title\",\"published\",\"byline\",\"site\",\"text\"}")]
     Json,
 }
 

@@ -518,7 +518,7 @@ fn find_end_tag(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
         let matches = b.len() >= s + name.len()
             && b[s..s + name.len()].eq_ignore_ascii_case(name)
             && b.get(s + name.len())
-                .map_or(true, |&c| c.is_ascii_whitespace() || c == b'>' || c == b'/');
+                .is_none_or(|&c| c.is_ascii_whitespace() || c == b'>' || c == b'/');
         if matches {
             return find_byte(&b[s..], b'>').map(|e| s + e + 1);
         }

@@ -140,18 +140,19 @@ impl Default for ReportConfig {
     }
 }
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An output format of the report. The one list of formats: `wirecopy scan --format` takes its
+/// values and their help (the variants' doc comments) from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Terminal tables.
     Text,
-    /// One JSON document.
+    /// One JSON document: schema_version, parameters, counts, clusters, sites.
     Json,
-    /// One story per line.
+    /// One JSON object per cluster of two or more documents.
     Jsonl,
-    /// One row per document.
+    /// One row per document, singletons included.
     Csv,
-    /// One self-contained HTML file.
+    /// One self-contained HTML page with charts and side-by-side views.
     Html,
 }
 
@@ -506,7 +507,7 @@ fn story_wire(
     }
     let mut best: Option<(usize, usize)> = None;
     for (pos, n) in votes {
-        if best.map_or(true, |(_, b)| n > b) {
+        if best.is_none_or(|(_, b)| n > b) {
             best = Some((pos, n));
         }
     }

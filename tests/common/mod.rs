@@ -100,8 +100,9 @@ pub fn to_jsonl(docs: &[serde_json::Value]) -> String {
 
 // ---- The issue 5 acceptance case ----
 
-use wirecopy::report::{Report, ReportConfig, ReportInput};
-use wirecopy::verify::{similarity, Similarity};
+use wirecopy::pipeline::{scan, Quiet, ScanConfig};
+use wirecopy::report::{Report, ReportConfig};
+use wirecopy::source::ReadCounts;
 use wirecopy::{DocId, Document, Published};
 
 pub const STORY: [&str; 6] = [
@@ -140,10 +141,9 @@ fn doc(id: &str, url: &str, title: &str, published: &str, text: String) -> Docum
     }
 }
 
-/// Documents in canonical (id) order and their content paragraphs.
-pub fn documents() -> (Vec<Document>, Vec<Vec<String>>) {
-    let lines = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let docs = vec![
+/// The four documents, in canonical (id) order.
+pub fn documents() -> Vec<Document> {
+    vec![
         doc(
             "ap-1",
             "https://apnews.com/article/north-korea-missile-drills-0a1b2c3d",
@@ -172,39 +172,23 @@ pub fn documents() -> (Vec<Document>, Vec<Vec<String>>) {
             "2024-08-14T10:00:00Z",
             format!("{SCRAPER_TOP}\n{}\n{SCRAPER_BOTTOM}", UNRELATED.join("\n")),
         ),
-    ];
-    let paragraphs = vec![lines(&STORY), lines(&CUT), lines(&STORY), lines(&UNRELATED)];
-    (docs, paragraphs)
+    ]
 }
 
-/// Sorted, deduplicated word-3-gram hashes of a document's paragraphs.
-pub fn shingles(paragraphs: &[String]) -> Vec<u64> {
-    let words: Vec<String> = paragraphs
-        .iter()
-        .flat_map(|p| wirecopy::align::words(p))
-        .collect();
-    let mut v: Vec<u64> = words
-        .windows(3)
-        .map(|w| xxhash_rust::xxh3::xxh3_64(w.join(" ").as_bytes()))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// The report of the acceptance case with the default config.
-pub fn report() -> Report {
-    let (docs, paragraphs) = documents();
-    let sets: Vec<Vec<u64>> = paragraphs.iter().map(|p| shingles(p)).collect();
-    let sim = |a: usize, b: usize| -> Similarity { similarity(&sets[a], &sets[b]) };
-    let clusters = vec![vec![0, 1, 2]];
-    let input = ReportInput {
-        docs: &docs,
-        paragraphs: &paragraphs,
-        clusters: &clusters,
-        similarity: &sim,
-        parameters: serde_json::json!({"shingle": "word-3", "threshold": 0.5}),
-        counts: serde_json::json!({"documents": 4}),
+/// The report of `docs` as `wirecopy scan` builds it: the pipeline with the default
+/// configuration decides the clusters and each document's content, then the report is built
+/// from the scan (nothing here says which documents belong together).
+pub fn report_of(docs: Vec<Document>) -> Report {
+    let read = ReadCounts {
+        documents: docs.len() as u64,
+        ..ReadCounts::default()
     };
-    Report::build(&input, &ReportConfig::default())
+    let mut result = scan(docs, &ScanConfig::default(), &Quiet).expect("valid configuration");
+    wirecopy::output::release_unreported(&mut result);
+    wirecopy::output::report(&result, read, &ReportConfig::default())
+}
+
+/// The report of the acceptance case, through the pipeline.
+pub fn report() -> Report {
+    report_of(documents())
 }

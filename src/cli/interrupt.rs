@@ -1,0 +1,20 @@
+//! cli/interrupt.rs: what happens to half-written outputs on Ctrl-C?
+//!
+//! On SIGINT or SIGTERM a watcher thread (not a signal handler, so it may take locks and touch
+//! files) removes the temporary files of outputs being written, then exits with the
+//! conventional 128 + signal number (130, 143). Without it, `exit` by signal leaves a hidden
+//! temporary file, as large as the output, beside it.
+
+/// Start the watcher thread; without a handler the default (terminate) applies.
+pub fn remove_temporaries_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            wirecopy::atomic_write::remove_temporary_files();
+            std::process::exit(128 + sig);
+        }
+    });
+}

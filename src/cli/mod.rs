@@ -1,0 +1,95 @@
+//! cli/: the `wirecopy` command, a thin layer over the library.
+//!
+//! [`main`] parses the command line, hands each command to its module (one per command: `scan`,
+//! `eval`, `extract`, `index_info`) and turns the outcome into an [`Exit`] code. The modules
+//! beside them hold what the commands share: value parsers (`args`), progress bars on stderr
+//! (`progress`), where results go (`output`), and the SIGINT/SIGTERM cleanup (`interrupt`).
+//!
+//! Invariant: the CLI decides nothing about documents. Parsing, matching, reporting and file
+//! formats are the library's; this module reads flags, touches the terminal and the files the
+//! user named, and maps errors to exit codes. stdout carries results only; warnings, progress and
+//! the summary go to stderr. A closed stdout (`| head`) exits quietly with 0.
+
+mod args;
+mod eval;
+mod exit;
+mod extract;
+mod index_info;
+mod interrupt;
+mod output;
+mod progress;
+mod scan;
+
+use clap::{Parser, Subcommand};
+use exit::{Exit, EXIT_CODES};
+
+#[derive(Parser)]
+#[command(name = "wirecopy", version, about = "Find near-duplicate and syndicated copies of news stories", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Group near-duplicate documents of a corpus into clusters.
+    #[command(after_help = EXIT_CODES)]
+    Scan(Box<scan::ScanArgs>),
+    /// Score clusters (JSONL from `scan --format jsonl`) against labels.
+    #[command(after_help = EXIT_CODES)]
+    Eval(eval::EvalArgs),
+    /// Show what wirecopy sees in one web page: its main text, or metadata and text as JSON.
+    #[command(after_help = EXIT_CODES)]
+    Extract(extract::ExtractArgs),
+    /// Check an index saved by `scan --save-index` and print its header, parameters and counts
+    /// (exit 1 when it is damaged).
+    #[command(after_help = EXIT_CODES)]
+    IndexInfo(index_info::IndexInfoArgs),
+}
+
+/// Run the command line of this process and exit with its [`Exit`] code.
+pub fn main() -> ! {
+    interrupt::remove_temporaries_on_signal();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // `--help` and `--version` come here too, on stdout, and succeed.
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Ok
+            };
+            let _ = e.print();
+            std::process::exit(code.code());
+        }
+    };
+    let code = match run(cli.command) {
+        Ok(code) => code,
+        Err(e) if output::is_broken_pipe(&e) => Exit::Ok,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Exit::Error
+        }
+    };
+    std::process::exit(code.code());
+}
+
+fn run(command: Command) -> anyhow::Result<Exit> {
+    match command {
+        Command::Scan(a) => scan::run(*a),
+        Command::Eval(a) => eval::run(a),
+        Command::Extract(a) => extract::run(a),
+        Command::IndexInfo(a) => index_info::run(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,307 @@
+//! cli/scan.rs: `wirecopy scan`, which documents of these inputs are copies of one another?
+//!
+//! Turns the flags into a [`ScanConfig`] (every check before the first input byte is read),
+//! reads the inputs through [`wirecopy::source`] (bad records are reported on stderr with file
+//! and line, counted and skipped), runs [`pipeline::scan`], optionally saves the index, and
+//! renders the report to stdout or `-o FILE`.
+
+use super::args::{
+    parse_min_shingles, parse_num_perm, parse_open_unit, parse_shingle_size, parse_threads,
+    parse_unit,
+};
+use super::exit::Exit;
+use super::output::{check_outputs_are_not_inputs, write_output};
+use super::progress::Bars;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use wirecopy::chrome::ChromeConfig;
+use wirecopy::cluster::ClusterConfig;
+use wirecopy::lsh::Banding;
+use wirecopy::pipeline::{self, ScanConfig};
+use wirecopy::report::{self, Format, ReportConfig};
+use wirecopy::shingle::ShingleKind;
+use wirecopy::source::{self, FieldMap, ReadCounts, ReadOptions};
+use wirecopy::{output, Document};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShingleArg {
+    /// Word k-grams (unspaced scripts: one unit per character).
+    Word,
+    /// Character k-grams.
+    Char,
+}
+
+/// Arguments of `wirecopy scan`.
+#[derive(Args)]
+pub struct ScanArgs {
+    /// JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), WARC files (.warc, .warc.gz), ARC files
+    /// (.arc, .arc.gz), .html pages, folders of these and of .txt files, or - for stdin (format
+    /// sniffed from the first bytes).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output format [default: text on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write results to FILE instead of stdout (a regular file is written whole, then renamed
+    /// into place; a device or FIFO is written directly; FILE may not be an input).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Worker threads, 1 to 1024 [default: all cores]. Output does not depend on it.
+    #[arg(long, value_parser = parse_threads)]
+    threads: Option<usize>,
+    /// No progress bars or summary on stderr (warnings are still shown).
+    #[arg(short, long)]
+    quiet: bool,
+    /// A copy dated more than this many days after its origin is a stale re-post.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    stale_after: u32,
+    /// Also save signatures, corpus statistics and shingle sets to FILE (see `index-info`).
+    #[arg(long, value_name = "FILE")]
+    save_index: Option<PathBuf>,
+    /// Largest JSONL line, WARC/ARC record, decoded HTTP body or file held in memory, in bytes;
+    /// larger ones are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = source::DEFAULT_MAX_RECORD_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_record_size: u64,
+    #[command(flatten)]
+    fields: FieldArgs,
+    #[command(flatten)]
+    params: ParamArgs,
+}
+
+#[derive(Args)]
+struct FieldArgs {
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// JSONL field holding the URL.
+    #[arg(long, default_value = "url")]
+    url_field: String,
+    /// JSONL field holding the site name.
+    #[arg(long, default_value = "site")]
+    site_field: String,
+    /// JSONL field holding the title.
+    #[arg(long, default_value = "title")]
+    title_field: String,
+    /// JSONL field holding the publication time.
+    #[arg(long, default_value = "published")]
+    published_field: String,
+}
+
+#[derive(Args)]
+struct ParamArgs {
+    /// Shingle kind.
+    #[arg(long, value_enum, default_value = "word")]
+    shingle: ShingleArg,
+    /// Units per shingle, 1 to 64 [default: 3 for word, 5 for char].
+    #[arg(long, value_parser = parse_shingle_size)]
+    shingle_size: Option<u8>,
+    /// MinHash permutations, 1 to 4096.
+    #[arg(long, default_value_t = ScanConfig::default().num_perm, value_parser = parse_num_perm)]
+    num_perm: usize,
+    /// MinHash seed.
+    #[arg(long, default_value_t = ScanConfig::default().seed)]
+    seed: u64,
+    /// Exact Jaccard at or above which two documents match (0 to 1).
+    #[arg(long, default_value_t = ScanConfig::default().threshold, value_parser = parse_unit)]
+    threshold: f64,
+    /// Containment of the smaller document at or above which two documents match (0 to 1).
+    #[arg(long, default_value_t = ScanConfig::default().containment, value_parser = parse_unit)]
+    containment: f64,
+    /// Jaccard level the LSH S-curve is tuned to, strictly between 0 and 1 [default: derived
+    /// from threshold and containment].
+    #[arg(long, value_parser = parse_open_unit)]
+    lsh_threshold: Option<f64>,
+    /// LSH bands (with --rows) instead of the threshold-derived banding; bands x rows at most
+    /// --num-perm.
+    #[arg(long, requires = "rows", value_parser = parse_num_perm)]
+    bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", value_parser = parse_num_perm)]
+    rows: Option<usize>,
+    /// Documents with fewer content shingles never match (0 to 1000000).
+    #[arg(long, default_value_t = ScanConfig::default().min_shingles, value_parser = parse_min_shingles)]
+    min_shingles: usize,
+    /// Keep site chrome, headline lists, dates and bylines as content (no chrome learning);
+    /// shingles on too many pages are still dropped from matching as stop shingles.
+    #[arg(long)]
+    keep_chrome: bool,
+    /// Plain connected components: no guard against chaining.
+    #[arg(long)]
+    no_guard: bool,
+    /// Share of the match thresholds at which the chaining guard's cross pairs pass (0 to 1).
+    #[arg(long, default_value_t = ClusterConfig::default().guard_factor, value_parser = parse_unit)]
+    guard_factor: f64,
+}
+
+/// The scan configuration the flags ask for.
+fn config(p: &ParamArgs) -> ScanConfig {
+    let d = ScanConfig::default();
+    let shingle = match (p.shingle, p.shingle_size) {
+        (ShingleArg::Word, Some(k)) => ShingleKind::Word(k),
+        (ShingleArg::Word, None) => d.shingle,
+        (ShingleArg::Char, Some(k)) => ShingleKind::Char(k),
+        (ShingleArg::Char, None) => ShingleKind::DEFAULT_CHAR,
+    };
+    ScanConfig {
+        shingle,
+        num_perm: p.num_perm,
+        seed: p.seed,
+        threshold: p.threshold,
+        containment: p.containment,
+        lsh_threshold: p.lsh_threshold,
+        banding: p
+            .bands
+            .zip(p.rows)
+            .map(|(bands, rows)| Banding { bands, rows }),
+        min_shingles: p.min_shingles,
+        chrome: if p.keep_chrome {
+            ChromeConfig::disabled()
+        } else {
+            ChromeConfig::default()
+        },
+        cluster: ClusterConfig {
+            guard: !p.no_guard,
+            guard_factor: p.guard_factor,
+            ..d.cluster
+        },
+        ..d
+    }
+}
+
+fn read_all(inputs: &[PathBuf], options: &ReadOptions) -> Result<(Vec<Document>, ReadCounts)> {
+    let mut on_problem = |e: wirecopy::Error| match e {
+        wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
+        _ => eprintln!("warning: skipped {e}"),
+    };
+    Ok(source::read_documents(inputs, options, &mut on_problem)?)
+}
+
+/// Run `wirecopy scan`.
+pub fn run(a: ScanArgs) -> Result<Exit> {
+    let cfg = config(&a.params);
+    // Every check that can fail comes before the first input byte is read.
+    cfg.validate()?;
+    let outputs: Vec<(&str, &Path)> = [
+        ("-o", a.output.as_deref()),
+        ("--save-index", a.save_index.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    check_outputs_are_not_inputs(&a.inputs, &outputs)?;
+    let threads = a.threads.unwrap_or(0);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("starting worker threads")?;
+    let f = &a.fields;
+    let options = ReadOptions {
+        fields: FieldMap {
+            id: f.id_field.clone(),
+            text: f.text_field.clone(),
+            url: f.url_field.clone(),
+            site: f.site_field.clone(),
+            title: f.title_field.clone(),
+            published: f.published_field.clone(),
+        },
+        max_record_size: a.max_record_size,
+    };
+    let (docs, read) = read_all(&a.inputs, &options)?;
+    let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
+    let mut result = pipeline::scan(docs, &cfg, &bars)?;
+    bars.finish();
+    if let Some(p) = &a.save_index {
+        wirecopy::store::save(p, &result).context("saving the index")?;
+    }
+    output::release_unreported(&mut result);
+    let format = a
+        .format
+        .unwrap_or(if a.output.is_none() && io::stdout().is_terminal() {
+            Format::Text
+        } else {
+            Format::Jsonl
+        });
+    let report = output::report(
+        &result,
+        read,
+        &ReportConfig {
+            stale_after_days: a.stale_after,
+        },
+    );
+    write_output(a.output.as_deref(), |w| report::render(&report, format, w))?;
+    if !a.quiet {
+        let c = output::counts(&result, read);
+        let non_html = if c.non_html_skipped > 0 {
+            format!(", {} non-HTML WARC records", c.non_html_skipped)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "wirecopy: {} documents, {} clusters ({} documents), {} skipped{non_html}",
+            c.documents, c.clusters, c.clustered_documents, c.skipped
+        );
+    }
+    Ok(if read.skipped > 0 {
+        Exit::Skipped
+    } else {
+        Exit::Ok
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Scan {
+        #[command(flatten)]
+        args: ScanArgs,
+    }
+
+    fn parsed(args: &[&str]) -> ScanConfig {
+        let a = Scan::try_parse_from(["scan", "corpus.jsonl"].iter().chain(args))
+            .expect("valid arguments");
+        config(&a.args.params)
+    }
+
+    #[test]
+    fn keep_chrome_is_the_librarys_disabled_chrome() {
+        assert_eq!(parsed(&["--keep-chrome"]).chrome, ChromeConfig::disabled());
+        assert_eq!(parsed(&[]).chrome, ChromeConfig::default());
+        assert_eq!(parsed(&[]), ScanConfig::default());
+    }
+
+    #[test]
+    fn shingle_defaults_come_from_the_library_and_the_help_says_them() {
+        assert_eq!(parsed(&[]).shingle, ShingleKind::DEFAULT_WORD);
+        assert_eq!(ScanConfig::default().shingle, ShingleKind::DEFAULT_WORD);
+        assert_eq!(
+            parsed(&["--shingle", "char"]).shingle,
+            ShingleKind::DEFAULT_CHAR
+        );
+        assert_eq!(
+            parsed(&["--shingle", "char", "--shingle-size", "7"]).shingle,
+            ShingleKind::Char(7)
+        );
+        let cmd = Scan::command();
+        let help = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "shingle_size")
+            .and_then(|a| a.get_help())
+            .map(|h| h.to_string())
+            .expect("--shingle-size has help");
+        let says = format!(
+            "[default: {} for word, {} for char]",
+            ShingleKind::DEFAULT_WORD.size(),
+            ShingleKind::DEFAULT_CHAR.size()
+        );
+        assert!(help.contains(&says), "{help}");
+    }
+}
