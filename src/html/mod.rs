@@ -21,12 +21,14 @@
 //! into a skipped record that names the file and offset.
 
 mod nesting;
+mod render;
 
 pub use nesting::{bound_markup, Bounded, MAX_DEPTH};
 
 use crate::document::{site_of_url, DocId, Document, Published};
 use crate::error::Error;
 use dom_query::{Document as Dom, NodeRef};
+use render::{collapse, lines_of};
 use encoding_rs::Encoding;
 use std::path::Path;
 
@@ -500,21 +502,6 @@ fn nonempty(s: &str) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// Collapse runs of whitespace (including non-breaking spaces) to one space, trimmed.
-fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
-}
-
 /// Metadata read from the page before readability rewrites it.
 #[derive(Default)]
 struct PageMeta {
@@ -631,160 +618,6 @@ pub fn parse_date(raw: &str) -> Option<Published> {
         raw: t.to_string(),
         ..p
     })
-}
-
-/// Elements that end a line before and after them.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "li"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "tr"
-            | "table"
-            | "thead"
-            | "tbody"
-            | "tfoot"
-            | "caption"
-            | "blockquote"
-            | "pre"
-            | "section"
-            | "article"
-            | "main"
-            | "figure"
-            | "figcaption"
-            | "address"
-            | "hr"
-            | "br"
-            | "center"
-            | "details"
-            | "summary"
-            | "fieldset"
-            | "legend"
-            | "header"
-            | "footer"
-            | "nav"
-            | "aside"
-            | "form"
-            | "body"
-            | "html"
-    )
-}
-
-/// Elements whose content is never text of the page.
-fn is_skipped(name: &str) -> bool {
-    matches!(
-        name,
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "svg"
-            | "math"
-            | "head"
-            | "iframe"
-            | "object"
-            | "embed"
-            | "canvas"
-            | "select"
-            | "button"
-            | "input"
-            | "textarea"
-    )
-}
-
-/// Chrome that the fallback (no article found) leaves out.
-fn is_chrome(name: &str) -> bool {
-    matches!(
-        name,
-        "nav" | "header" | "footer" | "aside" | "form" | "menu"
-    )
-}
-
-/// Render a subtree as lines: one per block element, whitespace collapsed, empty lines dropped.
-fn lines_of(root: &NodeRef, drop_chrome: bool) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    walk(root, drop_chrome, &mut line, &mut out);
-    flush(&mut line, &mut out);
-    out
-}
-
-fn flush(line: &mut String, out: &mut String) {
-    let l = collapse(line);
-    line.clear();
-    if !l.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&l);
-    }
-}
-
-/// One step of the renderer's walk: enter a node, or leave an element (ending its line when it
-/// is a block, a cell separator after a table cell).
-enum Step<'a> {
-    Enter(NodeRef<'a>),
-    Leave { block: bool, cell: bool },
-}
-
-/// Depth-first over the subtree with an explicit stack: no recursion, whatever the depth.
-fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) {
-    let mut stack: Vec<Step> = node.children_it(true).map(Step::Enter).collect();
-    while let Some(step) = stack.pop() {
-        let child = match step {
-            Step::Leave { block, cell } => {
-                if block {
-                    flush(line, out);
-                } else if cell {
-                    line.push(' ');
-                }
-                continue;
-            }
-            Step::Enter(child) => child,
-        };
-        if child.is_text() {
-            line.push_str(&child.text());
-            continue;
-        }
-        if !child.is_element() {
-            continue;
-        }
-        let name = child
-            .node_name()
-            .map(|n| n.to_ascii_lowercase())
-            .unwrap_or_default();
-        if is_skipped(&name) || (drop_chrome && is_chrome(&name)) {
-            continue;
-        }
-        if name == "pre" {
-            flush(line, out);
-            for l in child.text().lines() {
-                line.push_str(l);
-                flush(line, out);
-            }
-            continue;
-        }
-        let block = is_block(&name);
-        let cell = matches!(name.as_str(), "td" | "th");
-        if block {
-            flush(line, out);
-        } else if cell || name == "img" {
-            line.push(' ');
-        }
-        stack.push(Step::Leave { block, cell });
-        stack.extend(child.children_it(true).map(Step::Enter));
-    }
 }
 
 #[cfg(test)]
