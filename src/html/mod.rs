@@ -28,8 +28,8 @@ pub use nesting::{bound_markup, Bounded, MAX_DEPTH};
 use crate::document::{site_of_url, DocId, Document, Published};
 use crate::error::Error;
 use dom_query::{Document as Dom, NodeRef};
-use render::{collapse, lines_of};
 use encoding_rs::Encoding;
+use render::{collapse, lines_of};
 use std::path::Path;
 
 /// What wirecopy sees in one page.
@@ -168,7 +168,10 @@ const COMMENT_WORDS: [&str; 5] = ["disqus", "dsq", "respond", "livefyre", "repli
 /// Remove reader-comment sections before readability scores the page: their paragraphs look like
 /// article text to it. A section is an element whose `id` or `class` has a comment word, or
 /// `itemprop=comment`; `html`, `body`, `main` and `article` and anything holding the headline
-/// (`h1`) are never removed, whatever their classes say.
+/// (`h1`) are never removed, whatever their classes say. A section marked only by its heading
+/// (`<h2 id=comments>`) or by a named anchor (`<a name=comments>`, alone or in a heading) is the
+/// marker and everything after it in the same parent, since blog engines often give the
+/// comments themselves no class at all; that tail is kept when it holds an `h1`.
 fn drop_comment_sections(dom: &Dom) -> usize {
     let is_comment_word = |v: &str| {
         v.split(|c: char| c == '-' || c == '_' || c.is_whitespace())
@@ -179,8 +182,12 @@ fn drop_comment_sections(dom: &Dom) -> usize {
             })
     };
     let mut removed = 0;
-    for n in dom.select("[id], [class], [itemprop]").nodes() {
-        let hit = n.attr("id").is_some_and(|v| is_comment_word(&v))
+    for n in dom.select("[id], [class], [itemprop], a[name]").nodes() {
+        let named_anchor = n.node_name().is_some_and(|t| t.eq_ignore_ascii_case("a"))
+            && !n.has_attr("href")
+            && n.attr("name").is_some_and(|v| is_comment_word(&v));
+        let hit = named_anchor
+            || n.attr("id").is_some_and(|v| is_comment_word(&v))
             || n.attr("class").is_some_and(|v| is_comment_word(&v))
             || n.attr("itemprop")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("comment"));
@@ -196,6 +203,38 @@ fn drop_comment_sections(dom: &Dom) -> usize {
         }
         if n.parent().is_none() || !n.find(&["h1"]).is_empty() {
             continue;
+        }
+        // A heading or a named anchor (`<h2 id=comments>`, `<a name=comments>`) is where the
+        // comment section starts, whatever follows it in the same parent is comments too.
+        let heading = |t: &str| matches!(t, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+        let anchor = name == "a" && !n.has_attr("href");
+        let start = if heading(&name) {
+            Some(n.clone())
+        } else if anchor {
+            n.parent()
+                .filter(|p| {
+                    p.node_name()
+                        .is_some_and(|t| heading(&t.to_ascii_lowercase()))
+                })
+                .or(Some(n.clone()))
+        } else {
+            None
+        };
+        if let Some(start) = start {
+            let mut tail = Vec::new();
+            let mut next = start.next_sibling();
+            while let Some(s) = next {
+                next = s.next_sibling();
+                tail.push(s);
+            }
+            if tail.iter().all(|s| s.find(&["h1"]).is_empty()) {
+                for s in tail {
+                    s.remove_from_parent();
+                }
+            }
+            if start.id != n.id {
+                start.remove_from_parent();
+            }
         }
         n.remove_from_parent();
         removed += 1;
@@ -725,6 +764,30 @@ mod tests {
         assert!(!e.text.contains("Home"), "{}", e.text);
         assert!(e.text.lines().count() >= 3, "{}", e.text);
         assert!(e.text.lines().any(|l| l.starts_with("The central bank")));
+    }
+
+    #[test]
+    fn comments_after_a_marked_heading_or_anchor_are_dropped() {
+        let comments = "<div id='c1'><p>First! I completely disagree with every word of this \
+            post and I will say so at length, because that is what comment boxes are for.</p>\
+            <p class='posted'>Posted by: Reader | March 5</p></div>\
+            <div id='c2'><p>Another reader with a long opinion about interest rates and the \
+            central bank, which goes on for quite a while to look like an article.</p></div>";
+        for marker in [
+            "<h2 id='comments'>Comments</h2>",
+            "<h3><a id='comments'></a>Comments</h3>",
+            "<a name='comments'></a>",
+        ] {
+            let html = page("", &format!("{ARTICLE}{marker}{comments}"));
+            let e = extract(html.as_bytes(), None, None).unwrap();
+            assert!(e.text.contains("The central bank raised"), "{}", e.text);
+            assert!(!e.text.contains("disagree"), "{marker}: {}", e.text);
+            assert!(!e.text.contains("Another reader"), "{marker}: {}", e.text);
+        }
+        // A comment link elsewhere (with an href) marks nothing.
+        let html = page("", &format!("<a href='#comments'>3 comments</a>{ARTICLE}"));
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("wage figures"), "{}", e.text);
     }
 
     #[test]

@@ -158,7 +158,14 @@ pub(super) fn blocks_of(root: &NodeRef, drop_chrome: bool) -> Vec<Block> {
     let mut line = Open::default();
     let mut tags: Vec<&'static str> = Vec::new();
     let mut in_link = 0usize;
-    walk(root, drop_chrome, &mut line, &mut tags, &mut in_link, &mut out);
+    walk(
+        root,
+        drop_chrome,
+        &mut line,
+        &mut tags,
+        &mut in_link,
+        &mut out,
+    );
     flush(&mut line, &tags, &mut out);
     out
 }
