@@ -20,6 +20,7 @@
 //! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
 //! into a skipped record that names the file and offset.
 
+mod headline;
 mod nesting;
 mod render;
 
@@ -29,7 +30,7 @@ use crate::document::{site_of_url, DocId, Document, Published};
 use crate::error::Error;
 use dom_query::{Document as Dom, NodeRef};
 use encoding_rs::Encoding;
-use render::{collapse, lines_of};
+use render::{collapse, join, lines_of};
 use std::path::Path;
 
 /// What wirecopy sees in one page.
@@ -109,6 +110,7 @@ pub fn extract(
     let meta = page_metadata(&dom, url);
 
     drop_comment_sections(&dom);
+    let story = headline::story_under_headline(&dom);
     let cfg = dom_smoothie::Config {
         // Bounds the work on pathological pages; real articles stay far below.
         max_elements_to_parse: 200_000,
@@ -133,6 +135,13 @@ pub fn extract(
         }
         None => (String::new(), None, None, None),
     };
+    if let Some(story) = story.map(|s| join(&s)) {
+        // Readability chose text that is neither under the headline nor around it (a profile
+        // box, a sidebar): the page's own headline knows better.
+        if body.is_empty() || headline::disjoint(&body, &story) {
+            body = story;
+        }
+    }
     if body.is_empty() {
         // Readability found no article (short pages, link lists): keep the body without chrome.
         let (dom, again) = parse(&text);
@@ -788,6 +797,29 @@ mod tests {
         let html = page("", &format!("<a href='#comments'>3 comments</a>{ARTICLE}"));
         let e = extract(html.as_bytes(), None, None).unwrap();
         assert!(e.text.contains("wage figures"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_short_post_under_its_headline_beats_a_wordy_profile_box() {
+        let profile = "<p>I have written about food, travel and the small pleasures of \
+            life for twenty years, in newspapers, magazines and on this blog, which I started \
+            when my children were small and the internet was young.</p>";
+        let html = format!(
+            "<html><head><title>My Blog: Apple cake for a rainy Sunday</title></head><body>\
+             <h1><a href='http://blog.example.com/'>My Blog</a></h1>\
+             <div id='a'><div><h3>Apple cake for a rainy Sunday</h3>\
+             <div><p>The rain came down all Sunday, so we baked the apple cake my grandmother \
+             made every autumn, with cinnamon, brown sugar and far too much butter.</p>\
+             <p>It takes an hour in the oven and fills the whole house with its smell, which \
+             is most of the point of baking on a grey afternoon.</p>\
+             <p>Serve it warm with thick cream, and keep a slice back for Monday morning, when \
+             it tastes even better.</p></div></div></div>\
+             <div id='b'><h2>About me</h2>{profile}{profile}{profile}{profile}</div>\
+             </body></html>"
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("grandmother"), "{}", e.text);
+        assert!(!e.text.contains("twenty years"), "{}", e.text);
     }
 
     #[test]

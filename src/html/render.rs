@@ -26,11 +26,6 @@ impl Block {
     pub fn link_density(&self) -> f64 {
         self.link_chars as f64 / self.chars.max(1) as f64
     }
-
-    /// A heading element (`h1` to `h6`).
-    pub fn is_heading(&self) -> bool {
-        matches!(self.tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
-    }
 }
 
 /// Blocks joined into text, one per line.
@@ -154,12 +149,17 @@ struct Open {
 /// Render a subtree as blocks: one per block element, whitespace collapsed, empty ones dropped.
 /// With `drop_chrome`, navigation, header, footer, aside, form and menu elements are left out.
 pub(super) fn blocks_of(root: &NodeRef, drop_chrome: bool) -> Vec<Block> {
+    blocks_of_nodes(root.children_it(true).collect(), drop_chrome)
+}
+
+/// Render a run of nodes, given last first (the order `children_it(true)` yields), as blocks.
+pub(super) fn blocks_of_nodes(last_first: Vec<NodeRef>, drop_chrome: bool) -> Vec<Block> {
     let mut out = Vec::new();
     let mut line = Open::default();
     let mut tags: Vec<&'static str> = Vec::new();
     let mut in_link = 0usize;
     walk(
-        root,
+        last_first,
         drop_chrome,
         &mut line,
         &mut tags,
@@ -195,14 +195,14 @@ enum Step<'a> {
 
 /// Depth-first over the subtree with an explicit stack: no recursion, whatever the depth.
 fn walk(
-    node: &NodeRef,
+    last_first: Vec<NodeRef>,
     drop_chrome: bool,
     line: &mut Open,
     tags: &mut Vec<&'static str>,
     in_link: &mut usize,
     out: &mut Vec<Block>,
 ) {
-    let mut stack: Vec<Step> = node.children_it(true).map(Step::Enter).collect();
+    let mut stack: Vec<Step> = last_first.into_iter().map(Step::Enter).collect();
     while let Some(step) = stack.pop() {
         let child = match step {
             Step::Leave { block, cell, link } => {
