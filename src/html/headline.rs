@@ -1,11 +1,13 @@
 //! Where does the story start? A second opinion on readability's choice of article, anchored
-//! on the headline: the first `h1`-`h3` whose text is the page's title (or part of it, as
-//! titles carry the site's name), and the smallest ancestor of it that holds a story's worth
-//! of text after it. Readability scores paragraphs and can prefer a wordy sidebar or profile
-//! box to a short post; the headline says where the page itself puts its story.
+//! on the headline: the first `h1`-`h3` whose text is the page's title (or at least half of
+//! it, as titles carry the site's name) and that is not a link to the site's front page, and
+//! what follows it up to a story's worth of running text. Readability scores paragraphs and can
+//! prefer a wordy sidebar or profile box to a short post; the headline says where the page
+//! itself puts its story. The caller takes this story only when it and readability's text are
+//! unrelated ([`disjoint`]): when one holds the other, readability's choice stands.
 //!
-//! Invariant: the climb from the headline is bounded ([`MAX_CLIMB`] ancestors), so the work
-//! is a few renderings of the page at most.
+//! Invariant: the climb from the headline is bounded ([`MAX_CLIMB`] ancestors) and renders each
+//! subtree after the headline once, so the work is linear in the page.
 
 use super::render::{blocks_of_nodes, Block};
 use dom_query::Document as Dom;
@@ -17,12 +19,12 @@ const MAX_CLIMB: usize = 6;
 /// on the dragnet pages, any value from 0.1 to 0.5 switches the same pages.
 const MAX_SHARED: f64 = 0.2;
 
-/// Non-whitespace characters a story needs after its headline to count as one.
+/// Non-whitespace characters of running text a story needs after its headline to count as one.
 const MIN_STORY_CHARS: usize = 250;
 
-/// The story under the page's headline: the blocks after it in the smallest ancestor that has
-/// [`MIN_STORY_CHARS`] after it. `None` when no headline matches the title or no ancestor
-/// holds enough text.
+/// The story under the page's headline: the blocks after it, up to the end of the smallest
+/// ancestor that has [`MIN_STORY_CHARS`] of running text ([`is_prose`]) after it. `None` when
+/// no headline matches the title or no ancestor holds enough text.
 pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
     let fold = |s: &str| super::collapse(s).to_lowercase();
     let mut titles: Vec<String> = dom
@@ -54,9 +56,9 @@ pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
                 (title.contains(t.as_str()) && t.len() * 2 >= title.len())
                     || (t.contains(title.as_str()) && title.contains(' '))
             });
-        matches.then(|| (h.clone(), t))
+        matches.then_some(*h)
     })?;
-    let (mut node, _) = headline;
+    let mut node = headline;
     // What follows the headline, in document order: its later siblings, then its parent's
     // later siblings, and so on up; each subtree is rendered once.
     let mut after = Vec::new();

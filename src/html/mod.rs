@@ -218,14 +218,14 @@ fn drop_comment_sections(dom: &Dom) -> usize {
         let heading = |t: &str| matches!(t, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
         let anchor = name == "a" && !n.has_attr("href");
         let start = if heading(&name) {
-            Some(n.clone())
+            Some(*n)
         } else if anchor {
             n.parent()
                 .filter(|p| {
                     p.node_name()
                         .is_some_and(|t| heading(&t.to_ascii_lowercase()))
                 })
-                .or(Some(n.clone()))
+                .or(Some(*n))
         } else {
             None
         };
