@@ -6,11 +6,16 @@
 //! itself puts its story. The caller takes this story only when it and readability's text are
 //! unrelated ([`disjoint`]): when one holds the other, readability's choice stands.
 //!
-//! Invariant: the climb from the headline is bounded ([`MAX_CLIMB`] ancestors) and renders each
-//! subtree after the headline once, so the work is linear in the page.
+//! Invariant: at most [`MAX_HEADINGS`] headings are read, and the climb from the headline is
+//! bounded ([`MAX_CLIMB`] ancestors) and renders each subtree after the headline once, so the
+//! work is a small multiple of the page.
 
 use super::render::{blocks_of_nodes, Block};
 use dom_query::Document as Dom;
+
+/// How many headings are compared with the title: a story's headline comes early, and a
+/// hostile page of nested headings must not cost a rendering per heading.
+const MAX_HEADINGS: usize = 64;
 
 /// How many ancestors of the headline are tried.
 const MAX_CLIMB: usize = 6;
@@ -45,7 +50,8 @@ pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
     if titles.is_empty() {
         return None;
     }
-    let headline = dom.select("h1, h2, h3").nodes().iter().find_map(|h| {
+    let headings = dom.select("h1, h2, h3");
+    let headline = headings.nodes().iter().take(MAX_HEADINGS).find_map(|h| {
         if names_the_site(h) {
             return None;
         }
