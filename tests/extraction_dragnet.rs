@@ -1,7 +1,7 @@
 //! Extraction quality guard on the dragnet pages (`../shared/data/dragnet`: 1,353 news and blog
 //! pages of 2012 with hand-corrected article text, reader comments excluded). The metric is the
 //! set's own `score.py`: word 4-gram precision and recall per page, averaged, F1 of the two
-//! averages. The floor sits a little under the measured figure (docs/extraction.md).
+//! averages. The floor sits a little under the measured figure (README, "Dragnet").
 //!
 //! Without the data the test writes `SKIPPED` to the process's real stderr (libtest captures
 //! `eprintln!` of passing tests, so a skip would otherwise be invisible) and passes; under
@@ -86,7 +86,8 @@ fn dragnet_f1_floor() {
     let p = ps.iter().sum::<f64>() / ps.len() as f64;
     let r = rs.iter().sum::<f64>() / rs.len() as f64;
     let f1 = 2.0 * p * r / (p + r);
-    // Measured P 0.9085, R 0.9232, F1 0.9158 (was 0.9083 before comment sections were dropped).
-    assert!(f1 >= 0.91, "dragnet F1 {f1:.4} (P {p:.4}, R {r:.4})");
-    assert!(p >= 0.90, "dragnet precision {p:.4}");
+    // Measured P 0.9147, R 0.9259, F1 0.9202 (0.9083 before comment sections were dropped,
+    // 0.9158 before comment headings and the headline's second opinion).
+    assert!(f1 >= 0.915, "dragnet F1 {f1:.4} (P {p:.4}, R {r:.4})");
+    assert!(p >= 0.91, "dragnet precision {p:.4}");
 }

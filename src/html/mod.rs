@@ -20,7 +20,9 @@
 //! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
 //! into a skipped record that names the file and offset.
 
+mod headline;
 mod nesting;
+mod render;
 
 pub use nesting::{bound_markup, Bounded, MAX_DEPTH};
 
@@ -28,6 +30,7 @@ use crate::document::{site_of_url, DocId, Document, Published};
 use crate::error::Error;
 use dom_query::{Document as Dom, NodeRef};
 use encoding_rs::Encoding;
+use render::{collapse, join, lines_of};
 use std::path::Path;
 
 /// What wirecopy sees in one page.
@@ -108,6 +111,7 @@ pub fn extract(
     let meta = page_metadata(&dom, url);
 
     drop_comment_sections(&dom);
+    let story = headline::story_under_headline(&dom);
     let cfg = dom_smoothie::Config {
         // Bounds the work on pathological pages; real articles stay far below.
         max_elements_to_parse: 200_000,
@@ -132,6 +136,13 @@ pub fn extract(
         }
         None => (String::new(), None, None, None),
     };
+    if let Some(story) = story.map(|s| join(&s)) {
+        // Readability chose text that is neither under the headline nor around it (a profile
+        // box, a sidebar): the page's own headline knows better.
+        if body.is_empty() || headline::disjoint(&body, &story) {
+            body = story;
+        }
+    }
     if body.is_empty() {
         // Readability found no article (short pages, link lists): keep the body without chrome.
         let (dom, again) = parse(&text);
@@ -167,7 +178,10 @@ const COMMENT_WORDS: [&str; 5] = ["disqus", "dsq", "respond", "livefyre", "repli
 /// Remove reader-comment sections before readability scores the page: their paragraphs look like
 /// article text to it. A section is an element whose `id` or `class` has a comment word, or
 /// `itemprop=comment`; `html`, `body`, `main` and `article` and anything holding the headline
-/// (`h1`) are never removed, whatever their classes say.
+/// (`h1`) are never removed, whatever their classes say. A section marked only by its heading
+/// (`<h2 id=comments>`) or by a named anchor (`<a name=comments>`, alone or in a heading) is the
+/// marker and everything after it in the same parent, since blog engines often give the
+/// comments themselves no class at all; that tail is kept when it holds an `h1`.
 fn drop_comment_sections(dom: &Dom) -> usize {
     let is_comment_word = |v: &str| {
         v.split(|c: char| c == '-' || c == '_' || c.is_whitespace())
@@ -178,8 +192,12 @@ fn drop_comment_sections(dom: &Dom) -> usize {
             })
     };
     let mut removed = 0;
-    for n in dom.select("[id], [class], [itemprop]").nodes() {
-        let hit = n.attr("id").is_some_and(|v| is_comment_word(&v))
+    for n in dom.select("[id], [class], [itemprop], a[name]").nodes() {
+        let named_anchor = n.node_name().is_some_and(|t| t.eq_ignore_ascii_case("a"))
+            && !n.has_attr("href")
+            && n.attr("name").is_some_and(|v| is_comment_word(&v));
+        let hit = named_anchor
+            || n.attr("id").is_some_and(|v| is_comment_word(&v))
             || n.attr("class").is_some_and(|v| is_comment_word(&v))
             || n.attr("itemprop")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("comment"));
@@ -195,6 +213,38 @@ fn drop_comment_sections(dom: &Dom) -> usize {
         }
         if n.parent().is_none() || !n.find(&["h1"]).is_empty() {
             continue;
+        }
+        // A heading or a named anchor (`<h2 id=comments>`, `<a name=comments>`) is where the
+        // comment section starts, whatever follows it in the same parent is comments too.
+        let heading = |t: &str| matches!(t, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+        let anchor = name == "a" && !n.has_attr("href");
+        let start = if heading(&name) {
+            Some(*n)
+        } else if anchor {
+            n.parent()
+                .filter(|p| {
+                    p.node_name()
+                        .is_some_and(|t| heading(&t.to_ascii_lowercase()))
+                })
+                .or(Some(*n))
+        } else {
+            None
+        };
+        if let Some(start) = start {
+            let mut tail = Vec::new();
+            let mut next = start.next_sibling();
+            while let Some(s) = next {
+                next = s.next_sibling();
+                tail.push(s);
+            }
+            if tail.iter().all(|s| s.find(&["h1"]).is_empty()) {
+                for s in tail {
+                    s.remove_from_parent();
+                }
+            }
+            if start.id != n.id {
+                start.remove_from_parent();
+            }
         }
         n.remove_from_parent();
         removed += 1;
@@ -501,21 +551,6 @@ fn nonempty(s: &str) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// Collapse runs of whitespace (including non-breaking spaces) to one space, trimmed.
-fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
-}
-
 /// Metadata read from the page before readability rewrites it.
 #[derive(Default)]
 struct PageMeta {
@@ -634,160 +669,6 @@ pub fn parse_date(raw: &str) -> Option<Published> {
     })
 }
 
-/// Elements that end a line before and after them.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "li"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "tr"
-            | "table"
-            | "thead"
-            | "tbody"
-            | "tfoot"
-            | "caption"
-            | "blockquote"
-            | "pre"
-            | "section"
-            | "article"
-            | "main"
-            | "figure"
-            | "figcaption"
-            | "address"
-            | "hr"
-            | "br"
-            | "center"
-            | "details"
-            | "summary"
-            | "fieldset"
-            | "legend"
-            | "header"
-            | "footer"
-            | "nav"
-            | "aside"
-            | "form"
-            | "body"
-            | "html"
-    )
-}
-
-/// Elements whose content is never text of the page.
-fn is_skipped(name: &str) -> bool {
-    matches!(
-        name,
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "svg"
-            | "math"
-            | "head"
-            | "iframe"
-            | "object"
-            | "embed"
-            | "canvas"
-            | "select"
-            | "button"
-            | "input"
-            | "textarea"
-    )
-}
-
-/// Chrome that the fallback (no article found) leaves out.
-fn is_chrome(name: &str) -> bool {
-    matches!(
-        name,
-        "nav" | "header" | "footer" | "aside" | "form" | "menu"
-    )
-}
-
-/// Render a subtree as lines: one per block element, whitespace collapsed, empty lines dropped.
-fn lines_of(root: &NodeRef, drop_chrome: bool) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    walk(root, drop_chrome, &mut line, &mut out);
-    flush(&mut line, &mut out);
-    out
-}
-
-fn flush(line: &mut String, out: &mut String) {
-    let l = collapse(line);
-    line.clear();
-    if !l.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&l);
-    }
-}
-
-/// One step of the renderer's walk: enter a node, or leave an element (ending its line when it
-/// is a block, a cell separator after a table cell).
-enum Step<'a> {
-    Enter(NodeRef<'a>),
-    Leave { block: bool, cell: bool },
-}
-
-/// Depth-first over the subtree with an explicit stack: no recursion, whatever the depth.
-fn walk(node: &NodeRef, drop_chrome: bool, line: &mut String, out: &mut String) {
-    let mut stack: Vec<Step> = node.children_it(true).map(Step::Enter).collect();
-    while let Some(step) = stack.pop() {
-        let child = match step {
-            Step::Leave { block, cell } => {
-                if block {
-                    flush(line, out);
-                } else if cell {
-                    line.push(' ');
-                }
-                continue;
-            }
-            Step::Enter(child) => child,
-        };
-        if child.is_text() {
-            line.push_str(&child.text());
-            continue;
-        }
-        if !child.is_element() {
-            continue;
-        }
-        let name = child
-            .node_name()
-            .map(|n| n.to_ascii_lowercase())
-            .unwrap_or_default();
-        if is_skipped(&name) || (drop_chrome && is_chrome(&name)) {
-            continue;
-        }
-        if name == "pre" {
-            flush(line, out);
-            for l in child.text().lines() {
-                line.push_str(l);
-                flush(line, out);
-            }
-            continue;
-        }
-        let block = is_block(&name);
-        let cell = matches!(name.as_str(), "td" | "th");
-        if block {
-            flush(line, out);
-        } else if cell || name == "img" {
-            line.push(' ');
-        }
-        stack.push(Step::Leave { block, cell });
-        stack.extend(child.children_it(true).map(Step::Enter));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,6 +774,53 @@ mod tests {
         assert!(!e.text.contains("Home"), "{}", e.text);
         assert!(e.text.lines().count() >= 3, "{}", e.text);
         assert!(e.text.lines().any(|l| l.starts_with("The central bank")));
+    }
+
+    #[test]
+    fn comments_after_a_marked_heading_or_anchor_are_dropped() {
+        let comments = "<div id='c1'><p>First! I completely disagree with every word of this \
+            post and I will say so at length, because that is what comment boxes are for.</p>\
+            <p class='posted'>Posted by: Reader | March 5</p></div>\
+            <div id='c2'><p>Another reader with a long opinion about interest rates and the \
+            central bank, which goes on for quite a while to look like an article.</p></div>";
+        for marker in [
+            "<h2 id='comments'>Comments</h2>",
+            "<h3><a id='comments'></a>Comments</h3>",
+            "<a name='comments'></a>",
+        ] {
+            let html = page("", &format!("{ARTICLE}{marker}{comments}"));
+            let e = extract(html.as_bytes(), None, None).unwrap();
+            assert!(e.text.contains("The central bank raised"), "{}", e.text);
+            assert!(!e.text.contains("disagree"), "{marker}: {}", e.text);
+            assert!(!e.text.contains("Another reader"), "{marker}: {}", e.text);
+        }
+        // A comment link elsewhere (with an href) marks nothing.
+        let html = page("", &format!("<a href='#comments'>3 comments</a>{ARTICLE}"));
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("wage figures"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_short_post_under_its_headline_beats_a_wordy_profile_box() {
+        let profile = "<p>I have written about food, travel and the small pleasures of \
+            life for twenty years, in newspapers, magazines and on this blog, which I started \
+            when my children were small and the internet was young.</p>";
+        let html = format!(
+            "<html><head><title>My Blog: Apple cake for a rainy Sunday</title></head><body>\
+             <h1><a href='http://blog.example.com/'>My Blog</a></h1>\
+             <div id='a'><div><h3>Apple cake for a rainy Sunday</h3>\
+             <div><p>The rain came down all Sunday, so we baked the apple cake my grandmother \
+             made every autumn, with cinnamon, brown sugar and far too much butter.</p>\
+             <p>It takes an hour in the oven and fills the whole house with its smell, which \
+             is most of the point of baking on a grey afternoon.</p>\
+             <p>Serve it warm with thick cream, and keep a slice back for Monday morning, when \
+             it tastes even better.</p></div></div></div>\
+             <div id='b'><h2>About me</h2>{profile}{profile}{profile}{profile}</div>\
+             </body></html>"
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("grandmother"), "{}", e.text);
+        assert!(!e.text.contains("twenty years"), "{}", e.text);
     }
 
     #[test]

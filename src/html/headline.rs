@@ -1,0 +1,152 @@
+//! Where does the story start? A second opinion on readability's choice of article, anchored
+//! on the headline: the first `h1`-`h3` whose text is the page's title (or at least half of
+//! it, as titles carry the site's name) and that is not a link to the site's front page, and
+//! what follows it up to a story's worth of running text. Readability scores paragraphs and can
+//! prefer a wordy sidebar or profile box to a short post; the headline says where the page
+//! itself puts its story. The caller takes this story only when it and readability's text are
+//! unrelated ([`disjoint`]): when one holds the other, readability's choice stands.
+//!
+//! Invariant: at most [`MAX_HEADINGS`] headings are read, and the climb from the headline is
+//! bounded ([`MAX_CLIMB`] ancestors) and renders each subtree after the headline once, so the
+//! work is a small multiple of the page.
+
+use super::render::{blocks_of_nodes, Block};
+use dom_query::Document as Dom;
+
+/// How many headings are compared with the title: a story's headline comes early, and a
+/// hostile page of nested headings must not cost a rendering per heading.
+const MAX_HEADINGS: usize = 64;
+
+/// How many ancestors of the headline are tried.
+const MAX_CLIMB: usize = 6;
+
+/// Below this share of shared word trigrams two texts are unrelated ([`disjoint`]). Measured
+/// on the dragnet pages, any value from 0.1 to 0.5 switches the same pages.
+const MAX_SHARED: f64 = 0.2;
+
+/// Non-whitespace characters of running text a story needs after its headline to count as one.
+const MIN_STORY_CHARS: usize = 250;
+
+/// The story under the page's headline: the blocks after it, up to the end of the smallest
+/// ancestor that has [`MIN_STORY_CHARS`] of running text ([`is_prose`]) after it. `None` when
+/// no headline matches the title or no ancestor holds enough text.
+pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
+    let fold = |s: &str| super::collapse(s).to_lowercase();
+    let mut titles: Vec<String> = dom
+        .select("title, meta[property='og:title']")
+        .nodes()
+        .iter()
+        .filter_map(|n| {
+            let t = if n.has_attr("content") {
+                n.attr("content").map(|c| c.to_string()).unwrap_or_default()
+            } else {
+                n.text().to_string()
+            };
+            let t = fold(&t);
+            (!t.is_empty()).then_some(t)
+        })
+        .collect();
+    titles.dedup();
+    if titles.is_empty() {
+        return None;
+    }
+    let headings = dom.select("h1, h2, h3");
+    let headline = headings.nodes().iter().take(MAX_HEADINGS).find_map(|h| {
+        if names_the_site(h) {
+            return None;
+        }
+        let t = fold(&h.text());
+        let words = t.split(' ').count();
+        let matches = words >= 2
+            && titles.iter().any(|title| {
+                (title.contains(t.as_str()) && t.len() * 2 >= title.len())
+                    || (t.contains(title.as_str()) && title.contains(' '))
+            });
+        matches.then_some(*h)
+    })?;
+    let mut node = headline;
+    // What follows the headline, in document order: its later siblings, then its parent's
+    // later siblings, and so on up; each subtree is rendered once.
+    let mut after = Vec::new();
+    let mut prose = 0;
+    for _ in 0..MAX_CLIMB {
+        let mut siblings = Vec::new();
+        let mut next = node.next_sibling();
+        while let Some(s) = next {
+            next = s.next_sibling();
+            siblings.push(s);
+        }
+        siblings.reverse();
+        let blocks = blocks_of_nodes(siblings, false);
+        prose += blocks
+            .iter()
+            .filter(|b| is_prose(b))
+            .map(|b| b.chars)
+            .sum::<usize>();
+        after.extend(blocks);
+        if prose >= MIN_STORY_CHARS {
+            return Some(after);
+        }
+        node = node.parent()?;
+    }
+    None
+}
+
+/// A heading that is one link to the site's home page or a section front (a path of at most
+/// one segment, `/` or `/blog/`): the site's name in its banner, not a story's headline.
+fn names_the_site(h: &dom_query::NodeRef) -> bool {
+    let links = h.find(&["a"]);
+    let [a] = links.as_slice() else {
+        return false;
+    };
+    if super::collapse(&a.text()) != super::collapse(&h.text()) {
+        return false;
+    }
+    let Some(href) = a.attr("href") else {
+        return false;
+    };
+    let path = match url::Url::parse(&href) {
+        Ok(u) => u.path().to_string(),
+        Err(_) => href
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    path.split('/').filter(|s| !s.is_empty()).count() <= 1
+        && (path.is_empty() || path.ends_with('/'))
+}
+
+/// A block that reads as running text rather than a link, label or list of links.
+pub(super) fn is_prose(b: &Block) -> bool {
+    b.chars >= 60 && b.link_density() < 0.3
+}
+
+/// Two texts are unrelated when less than [`MAX_SHARED`] of either's word trigrams occur in
+/// the other (a story that is part of the chosen text, or the reverse, is related).
+pub(super) fn disjoint(chosen: &str, story: &str) -> bool {
+    overlap(chosen, story) < MAX_SHARED && overlap(story, chosen) < MAX_SHARED
+}
+
+/// Share of the word trigrams of `candidate` that also occur in `chosen`, 0 to 1 (1 when the
+/// candidate has none). Trigrams rather than words, because two unrelated texts share most of
+/// their common words.
+fn overlap(candidate: &str, chosen: &str) -> f64 {
+    fn trigrams(s: &str) -> Vec<u64> {
+        let words: Vec<String> = s
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words
+            .windows(3)
+            .map(|w| xxhash_rust::xxh3::xxh3_64(w.join(" ").as_bytes()))
+            .collect()
+    }
+    let have: std::collections::HashSet<u64> = trigrams(chosen).into_iter().collect();
+    let cand = trigrams(candidate);
+    if cand.is_empty() {
+        return 1.0;
+    }
+    cand.iter().filter(|g| have.contains(*g)).count() as f64 / cand.len() as f64
+}
