@@ -96,13 +96,21 @@ fn sample(members: &[u32], k: usize) -> impl Iterator<Item = u32> + '_ {
 }
 
 /// Group `n` documents by `edges`. `passes(a, b)` says whether two documents match on their own
-/// (the verifier's verdict); the guard calls it for cross pairs. Returns clusters of two or more
+/// (the verifier's verdict); the guard calls it for cross pairs. `within(a, b)` says whether
+/// `a`'s content is mostly found in `b` (an excerpt of it). Returns clusters of two or more
 /// documents, each sorted ascending, ordered by size (largest first) then first member.
+///
+/// Excerpts: a single page that is an excerpt of the member it links to (a lead, a passage)
+/// shares nothing with the story's *other* excerpts (a lead and a middle passage are disjoint),
+/// so for it a cross pair also passes when the other member is itself an excerpt of that same
+/// member: both are parts of one text. A roundup quoting several stories is no excerpt of any
+/// of them, so it still needs the guard's majority.
 pub fn cluster(
     n: usize,
     edges: &[Edge],
     cfg: &ClusterConfig,
     passes: impl Fn(u32, u32) -> bool,
+    within: impl Fn(u32, u32) -> bool,
 ) -> Vec<Vec<u32>> {
     let mut order: Vec<&Edge> = edges.iter().collect();
     order.sort_by(|x, y| {
@@ -118,6 +126,12 @@ pub fn cluster(
             continue;
         }
         let (ma, mb) = (&uf.members[ra as usize], &uf.members[rb as usize]);
+        // A single page that is an excerpt of the edge's other end (the hub).
+        let excerpt = match (ma.len(), mb.len()) {
+            (1, n) if n > 1 && within(e.a, e.b) => Some((e.a, e.b)),
+            (n, 1) if n > 1 && within(e.b, e.a) => Some((e.b, e.a)),
+            _ => None,
+        };
         let ok = if !cfg.guard || (ma.len() == 1 && mb.len() == 1) {
             true
         } else {
@@ -125,7 +139,11 @@ pub fn cluster(
             for x in sample(ma, cfg.guard_sample) {
                 for y in sample(mb, cfg.guard_sample) {
                     total += 1;
-                    pass += usize::from(passes(x, y));
+                    let part_of_hub = excerpt.is_some_and(|(page, hub)| {
+                        let other = if x == page { y } else { x };
+                        other == hub || within(other, hub)
+                    });
+                    pass += usize::from(part_of_hub || passes(x, y));
                 }
             }
             pass * 2 > total
@@ -179,7 +197,7 @@ mod tests {
             };
             story(a) == story(b) || a == 4 || b == 4
         };
-        let c = cluster(5, &edges, &ClusterConfig::default(), matches);
+        let c = cluster(5, &edges, &ClusterConfig::default(), matches, |_, _| false);
         assert_eq!(c, vec![vec![0, 1, 4], vec![2, 3]]);
         let plain = cluster(
             5,
@@ -189,8 +207,28 @@ mod tests {
                 ..ClusterConfig::default()
             },
             matches,
+            |_, _| false,
         );
         assert_eq!(plain, vec![vec![0, 1, 2, 3, 4]]);
+    }
+
+    #[test]
+    fn excerpts_of_one_story_join_through_it_and_a_roundup_does_not() {
+        // 0 = a long story; 1 and 2 = two passages of it, 3 = its lead: excerpts of 0 that share
+        // nothing with each other. 4 = a roundup quoting the lead among other stories: the lead
+        // is within it, but it is no excerpt of anything.
+        let edges = [e(0, 1, 0.9), e(0, 2, 0.88), e(0, 3, 0.85), e(3, 4, 0.7)];
+        let matches = |a: u32, b: u32| {
+            let (x, y) = (a.min(b), a.max(b));
+            x == 0 && y != 4 || (x, y) == (3, 4)
+        };
+        let within = |a: u32, b: u32| (1..=3).contains(&a) && b == 0 || (a, b) == (3, 4);
+        let c = cluster(5, &edges, &ClusterConfig::default(), matches, within);
+        assert_eq!(c, vec![vec![0, 1, 2, 3]]);
+        // Without the excerpt rule the second passage fails against the first and the lead
+        // against the passage: they stay out, and the lead pairs with the roundup.
+        let c = cluster(5, &edges, &ClusterConfig::default(), matches, |_, _| false);
+        assert_eq!(c, vec![vec![0, 1], vec![3, 4]]);
     }
 
     proptest! {
@@ -202,7 +240,7 @@ mod tests {
                 .map(|&(a, b, s)| e(a.min(b), a.max(b), s)).collect();
             let cfg = ClusterConfig { guard, guard_sample: 4, guard_factor: 1.0 };
             let verdict = |a: u32, b: u32| !(a + b).is_multiple_of(3);
-            let c = cluster(n, &edges, &cfg, verdict);
+            let c = cluster(n, &edges, &cfg, verdict, |_, _| false);
             let mut seen = vec![false; n];
             for m in &c {
                 prop_assert!(m.len() >= 2);

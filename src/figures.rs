@@ -88,8 +88,11 @@ fn line_figures(line: &str, buf: &mut String, out: &mut Vec<u64>) {
     } else {
         unicode_figures(line, buf, out);
     }
-    // Time stamps, and counters such as "399 Comments", are page furniture.
-    if out.len() > before && (line.split_whitespace().nth(2).is_none() || is_time_line(line)) {
+    // Time stamps, and counters such as "399 Comments" (a short line with a word), are page
+    // furniture; a short line of figures alone ("4/01 4/02") is a table row of the report.
+    let counter =
+        || line.split_whitespace().nth(2).is_none() && line.chars().any(char::is_alphabetic);
+    if out.len() > before && (counter() || is_time_line(line)) {
         out.truncate(before);
     }
 }
@@ -215,7 +218,7 @@ pub struct FigureConfig {
 impl Default for FigureConfig {
     fn default() -> Self {
         FigureConfig {
-            min_figures: 3,
+            min_figures: 2,
             min_overlap: 0.7,
         }
     }
@@ -231,16 +234,23 @@ impl FigureConfig {
     }
 
     /// Whether the figures of two pages (sorted sets) are compatible with one story: true when
-    /// either states too few figures to judge, or the smaller set is mostly found in the other.
+    /// either states too few figures to judge, when fewer than [`MIN_DISAGREEING`] figures of
+    /// the smaller set are missing from the other (a story's version that updates one figure,
+    /// a copy that drops one), or when the smaller set is mostly found in the other.
     pub fn agree(&self, a: &[u64], b: &[u64]) -> bool {
         let small = a.len().min(b.len());
         if small < self.min_figures {
             return true;
         }
         let shared = crate::verify::intersection_size(a, b);
-        shared as f64 >= self.min_overlap * small as f64
+        small - shared < MIN_DISAGREEING || shared as f64 >= self.min_overlap * small as f64
     }
 }
+
+/// Figures of the smaller page that must be missing from the other before the figures can veto
+/// a match: one updated figure is a new version of a story (a death toll, a price), while a
+/// report of another day changes most of its figures.
+pub const MIN_DISAGREEING: usize = 2;
 
 #[cfg(test)]
 mod tests {
@@ -251,6 +261,7 @@ mod tests {
         assert_eq!(figures(["rose 125 pct"]), figures(["سجل ١٢٥ نقطة"]));
         assert!(figures(["rose 1 pct in 1987"]).is_empty());
         assert!(figures(["399 Comments"]).is_empty());
+        assert_eq!(figures(["4/01 4/02"]).len(), 2);
         assert_eq!(figures(["rose １２ pct"]), figures(["rose 12 pct"]));
         assert_eq!(
             figures(["sold 1,234.5 tonnes in the week, up 10:30 on the year before"]).len(),
@@ -305,6 +316,13 @@ mod tests {
             &figures(["sold 2.5 in 1988"])
         ));
         assert!(FigureConfig::disabled().agree(&a, &other_day));
+        // A version of a story that updates one figure of three is still the story.
+        let first = figures(["The toll rose to 45, with 120 hurt and 3,000 displaced"]);
+        let update = figures(["The toll rose to 52, with 120 hurt and 3,000 displaced"]);
+        assert!(cfg.agree(&first, &update));
+        // Two figures of three changed: another report.
+        let other = figures(["The toll rose to 52, with 160 hurt and 3,000 displaced"]);
+        assert!(!cfg.agree(&first, &other));
     }
 
     #[test]

@@ -530,7 +530,12 @@ fn match_sets(
             && !near_empty[b as usize]
             && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
     };
-    let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes);
+    let within = |a: u32, b: u32| {
+        !near_empty[a as usize]
+            && verify::similarity(&sets[a as usize], &sets[b as usize]).containment_a
+                >= cfg.containment
+    };
+    let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes, within);
     Ok(Matched {
         signatures,
         near_empty,

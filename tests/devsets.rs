@@ -106,9 +106,9 @@ fn multilingual_dev_set_floor() {
         return;
     };
     let s = &r.scores;
-    // 0.991 before issue 9; must not drop.
+    // 0.991 before issue 9, 0.996 after; must not drop.
     assert!(
-        s.ari >= 0.99,
+        s.ari >= 0.993,
         "multilingual ARI {:.4} below the floor",
         s.ari
     );
@@ -128,13 +128,14 @@ fn versions_dev_set_floors_per_mechanism() {
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).expect("meta"))
             .expect("meta.json");
-    assert!(r.scores.ari >= 0.985, "versions ARI {:.4}", r.scores.ari);
-    // Floors a little under what the defaults reach (README); issue 9's target is 0.98 for
-    // each, not yet met for excerpts and templated reports.
+    assert!(r.scores.ari >= 0.99, "versions ARI {:.4}", r.scores.ari);
+    // Issue 9's target: 0.98 overall and in each mechanism (the defaults reach 0.986-1.000,
+    // README).
     let floors = [
-        ("site_versions", 0.99),
-        ("excerpts", 0.96),
-        ("templated_reports", 0.94),
+        ("background", 0.98),
+        ("site_versions", 0.98),
+        ("excerpts", 0.98),
+        ("templated_reports", 0.98),
         ("dispatch_updates", 0.98),
     ];
     let mut failures = Vec::new();
@@ -159,8 +160,8 @@ fn bbc_dev_set_floor() {
         return;
     };
     eprintln!("bbc: {s:?}");
-    // Measured 0.998 with the defaults; issue targets 0.95 (core) and 0.98 (accuracy).
-    assert!(s.ari >= 0.99, "BBC ARI {:.4} below the floor", s.ari);
+    // Measured 0.9998 with the defaults; issue 9: stays >= 0.995.
+    assert!(s.ari >= 0.995, "BBC ARI {:.4} below the floor", s.ari);
     assert!(s.precision >= 0.995, "BBC precision {:.4}", s.precision);
 }
 
@@ -170,8 +171,8 @@ fn reuters_dev_set_floor() {
         return;
     };
     eprintln!("reuters: {s:?}");
-    // Measured 0.999 with the defaults; issue targets 0.90 (core) and 0.97 (accuracy).
-    assert!(s.ari >= 0.99, "Reuters ARI {:.4} below the floor", s.ari);
+    // Measured 0.9985 with the defaults; issue 9: stays >= 0.995.
+    assert!(s.ari >= 0.995, "Reuters ARI {:.4} below the floor", s.ari);
     assert!(s.precision >= 0.995, "Reuters precision {:.4}", s.precision);
 }
 
