@@ -87,9 +87,10 @@ mod machine;
 mod text;
 
 use crate::align::{self, Row};
+use crate::attribution::{self, Pages};
 use crate::document::Document;
 use crate::verify::Similarity;
-use crate::wire::{self, Agency};
+use crate::wire::Agency;
 use crate::Error;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -110,8 +111,8 @@ pub struct ReportInput<'a> {
     /// All scanned documents in canonical order (index = doc index).
     pub docs: &'a [Document],
     /// Per document (same index): its content paragraphs with site chrome and headline lists
-    /// removed, in page order: trimmed lines of the document's text (wire marks are looked
-    /// for in the text, which therefore holds every paragraph's marks). Only members of
+    /// removed, in page order: trimmed lines of the document's text. Attribution
+    /// ([`crate::attribution`]) reads these, never the raw text, so chrome carries no credit. Only members of
     /// `clusters` are read: other documents' entries may be empty.
     pub paragraphs: &'a [Vec<String>],
     /// Per document (same index): the line number in `text.lines()` of each of its
@@ -190,36 +191,7 @@ pub fn render(report: &Report, format: Format, w: &mut dyn Write) -> io::Result<
     }
 }
 
-/// Why a member was chosen as a story's origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OriginReason {
-    /// It alone has the earliest `published`.
-    EarliestPublished,
-    /// Among the earliest or undated, it is on a wire agency's own site.
-    WireSite,
-    /// Among those left, the others are contained in it the most.
-    ContainsOthers,
-    /// Nothing told the candidates apart; the lowest document index.
-    FirstListed,
-}
-
-impl OriginReason {
-    /// The reason as `json` spells it: `earliest_published`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OriginReason::EarliestPublished => "earliest_published",
-            OriginReason::WireSite => "wire_site",
-            OriginReason::ContainsOthers => "contains_others",
-            OriginReason::FirstListed => "first_listed",
-        }
-    }
-
-    /// The reason for people: `earliest published`, ...
-    pub fn label(self) -> String {
-        self.as_str().replace('_', " ")
-    }
-}
+pub use crate::attribution::OriginReason;
 
 /// A member's role in its story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -488,101 +460,6 @@ fn paragraphs_of<'a>(input: &'a ReportInput<'_>, doc: usize) -> &'a [String] {
     input.paragraphs.get(doc).map_or(&[], Vec::as_slice)
 }
 
-/// Choose a story's origin among `members` (doc indices). See the module doc.
-fn choose_origin(input: &ReportInput<'_>, members: &[usize]) -> (usize, OriginReason) {
-    let docs = input.docs;
-    // A bare date spans its day: it ties with any time on that day.
-    let span = |d: usize| docs[d].published.as_ref().map(|p| p.span());
-    let on_wire_site =
-        |d: usize| site_of(&docs[d]).is_some_and(|s| wire::agency_of_site(&s).is_some());
-    let earliest_end = members.iter().filter_map(|&d| span(d).map(|s| s.1)).min();
-    let mut cands: Vec<usize> = match earliest_end {
-        Some(t) => members
-            .iter()
-            .copied()
-            .filter(|&d| match span(d) {
-                Some((lo, _)) => lo <= t,
-                None => on_wire_site(d),
-            })
-            .collect(),
-        None => members.to_vec(),
-    };
-    if cands.len() == 1 {
-        return (cands[0], OriginReason::EarliestPublished);
-    }
-    let wired: Vec<usize> = cands.iter().copied().filter(|&d| on_wire_site(d)).collect();
-    if wired.len() == 1 {
-        return (wired[0], OriginReason::WireSite);
-    }
-    if !wired.is_empty() {
-        cands = wired;
-    }
-    // How much of the other members each candidate contains.
-    let mut scored: Vec<(f64, usize)> = cands
-        .iter()
-        .map(|&c| {
-            let s: f64 = members
-                .iter()
-                .filter(|&&m| m != c)
-                .map(|&m| (input.similarity)(m, c).containment_a)
-                .sum();
-            (s, c)
-        })
-        .collect();
-    // Highest score first; lowest index among equals.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let decisive = scored.len() < 2 || scored[0].0 - scored[1].0 > 1e-9;
-    let reason = if decisive {
-        OriginReason::ContainsOthers
-    } else {
-        OriginReason::FirstListed
-    };
-    (scored[0].1, reason)
-}
-
-/// The story's wire: detected on the origin, else the agency most members point to.
-fn story_wire(
-    input: &ReportInput<'_>,
-    origin: usize,
-    members: &[usize],
-) -> Option<&'static Agency> {
-    // The whole text holds every paragraph (paragraphs are trimmed lines of it, and marks do
-    // not span lines), so it is the only text scanned.
-    let detect = |d: usize| {
-        let doc = &input.docs[d];
-        wire::detect(site_of(doc).as_deref(), &[doc.text.as_str()])
-    };
-    if let Some(a) = detect(origin) {
-        return Some(a);
-    }
-    // Votes keyed by table position, so ties go to the agency listed first.
-    let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
-    for &m in members {
-        if let Some(a) = detect(m) {
-            if let Some(pos) = wire::AGENCIES.iter().position(|x| std::ptr::eq(x, a)) {
-                *votes.entry(pos).or_default() += 1;
-            }
-        }
-    }
-    let mut best: Option<(usize, usize)> = None;
-    for (pos, n) in votes {
-        if best.is_none_or(|(_, b)| n > b) {
-            best = Some((pos, n));
-        }
-    }
-    best.map(|(pos, _)| &wire::AGENCIES[pos])
-}
-
-/// Does document `d` keep the wire's credit?
-fn keeps_credit(input: &ReportInput<'_>, d: usize, agency: &Agency) -> bool {
-    let doc = &input.docs[d];
-    if site_of(doc).and_then(|s| wire::agency_of_site(&s)) == Some(agency) {
-        return true;
-    }
-    // Paragraphs are lines of the text, so the text alone is scanned.
-    wire::credits(agency, &doc.text)
-}
-
 impl Report {
     /// Build the report model from a scan's clusters. Pure: no I/O, deterministic. A story's
     /// `id` is its cluster's position in `input.clusters`, counted from 1. Cluster entries that are not valid
@@ -676,8 +553,13 @@ impl Report {
 
 fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs: i64) -> Story {
     let docs = input.docs;
-    let (origin, reason) = choose_origin(input, members);
-    let agency = story_wire(input, origin, members);
+    let pages = Pages {
+        docs,
+        kept: input.paragraphs,
+        similarity: input.similarity,
+    };
+    let (origin, reason) = attribution::choose_origin(&pages, members);
+    let agency: Option<&'static Agency> = attribution::story_wire(&pages, origin, members);
     let origin_doc = &docs[origin];
     let origin_pars = paragraphs_of(input, origin);
     let aligner = align::Aligner::new(origin_pars, align::AlignConfig::default());
@@ -739,7 +621,7 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
                 }
             };
             let credited = match agency {
-                Some(a) if !is_origin => Some(keeps_credit(input, d, a)),
+                Some(a) if !is_origin => Some(attribution::keeps_credit(&pages, d, a)),
                 _ => None,
             };
             Member {
@@ -1065,6 +947,37 @@ mod tests {
         let c = coverages(&[&verbatim, &cut]);
         assert_eq!(c[0], 1.0);
         assert!(c[1] < 0.7, "{c:?}");
+    }
+
+    #[test]
+    fn a_credit_in_chrome_is_not_a_kept_credit() {
+        // The copy's only "(AP)" is in a footer line the scan learned as chrome: it is not one
+        // of the copy's content paragraphs, so the credit was stripped.
+        let origin = format!("WASHINGTON (AP) — {BODY}");
+        let copy = format!("{BODY}\nMore from our partners: Storm warning issued (AP)");
+        let docs = [
+            doc(
+                "a",
+                "https://apnews.com/x",
+                Some("2024-01-02T08:00:00Z"),
+                &origin,
+            ),
+            doc(
+                "b",
+                "https://blog.example/x",
+                Some("2024-01-02T09:00:00Z"),
+                &copy,
+            ),
+        ];
+        let chrome = ["More from our partners: Storm warning issued (AP)"];
+        let (paragraphs, lines): (Vec<_>, Vec<_>) =
+            docs.iter().map(|d| content(&d.text, &chrome)).unzip();
+        let r = build_with(&docs, &paragraphs, &lines, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].wire.map(|a| a.code), Some("AP"));
+        assert_eq!(r.clusters[0].members[1].credited, Some(false));
+        // The same line as content is a kept credit.
+        let r = build(&docs, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].members[1].credited, Some(true));
     }
 
     #[test]
