@@ -82,9 +82,25 @@ pub struct Alignment {
     pub added: f64,
     /// All carried paragraphs appear in the origin's order.
     pub in_order: bool,
+    /// Per origin paragraph: (its words, how many of them the copy carries). `coverage` is the
+    /// sum of the second over the sum of the first; [`Alignment::coverage_of`] restricts both
+    /// sums to some of the paragraphs.
+    pub origin_words: Vec<(usize, usize)>,
 }
 
 impl Alignment {
+    /// Share of the words of the origin paragraphs `story` marks that the copy carries, 0..=1
+    /// (0 when they hold no words). With every paragraph marked this is `coverage`.
+    pub fn coverage_of(&self, story: &[bool]) -> f64 {
+        let (total, carried) = self
+            .origin_words
+            .iter()
+            .zip(story)
+            .filter(|(_, &s)| s)
+            .fold((0, 0), |(t, c), (&(w, k), _)| (t + w, c + k));
+        ratio(carried, total)
+    }
+
     /// How many origin paragraphs the copy carries.
     pub fn carried_count(&self) -> usize {
         self.carried.iter().filter(|c| **c).count()
@@ -251,12 +267,16 @@ impl Aligner {
             .into_iter()
             .map(|v| sorted_set(v.into_iter()))
             .collect();
-        let origin_total: usize = ow.iter().map(Vec::len).sum();
-        let origin_carried: usize = ow
+        let origin_words: Vec<(usize, usize)> = ow
             .iter()
             .zip(&carried_words)
-            .map(|(w, set)| w.iter().filter(|x| set.binary_search(x).is_ok()).count())
-            .sum();
+            .map(|(w, set)| {
+                let kept = w.iter().filter(|x| set.binary_search(x).is_ok()).count();
+                (w.len(), kept)
+            })
+            .collect();
+        let origin_total: usize = origin_words.iter().map(|p| p.0).sum();
+        let origin_carried: usize = origin_words.iter().map(|p| p.1).sum();
         let copy_total: usize = cw.iter().map(Vec::len).sum();
         let copy_added: usize = cw
             .iter()
@@ -275,6 +295,7 @@ impl Aligner {
             coverage: ratio(origin_carried, origin_total),
             added: ratio(copy_added, copy_total),
             in_order,
+            origin_words,
         }
     }
 }

@@ -32,6 +32,7 @@
 pub mod align;
 pub mod arc;
 pub mod atomic_write;
+pub mod attribution;
 pub mod chrome;
 pub mod cluster;
 pub mod document;

@@ -856,7 +856,9 @@ fn is_title_case(raw: &str) -> bool {
     words >= 3 && caps * 10 >= words * 8
 }
 
-fn ends_like_sentence(raw: &str) -> bool {
+/// Does a raw line end like a sentence (`.`, `!`, `?`, `:`, the ideographic and fullwidth
+/// marks, or a closing quote or bracket after one)? The [`Line::sentence_end`] feature.
+pub fn ends_like_sentence(raw: &str) -> bool {
     let t = raw
         .trim_end()
         .trim_end_matches(['"', '\'', '\u{201D}', '\u{2019}', ')']);

@@ -89,8 +89,10 @@ pub fn report(r: &ScanResult, read: ReadCounts, config: &ReportConfig) -> Report
     // Only story members are shown paragraph by paragraph: a singleton's paragraphs would be a
     // second copy of its text held for nothing (a million tiny documents held the corpus twice).
     let mut paragraphs: Vec<Vec<String>> = vec![Vec::new(); r.docs.len()];
+    let mut lines: Vec<Vec<u32>> = vec![Vec::new(); r.docs.len()];
     for &d in r.clusters.iter().flatten() {
         paragraphs[d as usize] = r.paragraphs(d as usize);
+        lines[d as usize] = r.content_lines[d as usize].clone();
     }
     let clusters: Vec<Vec<usize>> = r
         .clusters
@@ -102,6 +104,7 @@ pub fn report(r: &ScanResult, read: ReadCounts, config: &ReportConfig) -> Report
     let input = ReportInput {
         docs: &r.docs,
         paragraphs: &paragraphs,
+        lines: &lines,
         clusters: &clusters,
         similarity: &similarity,
         parameters: parameters(r),

@@ -87,9 +87,10 @@ mod machine;
 mod text;
 
 use crate::align::{self, Row};
+use crate::attribution::{self, Pages};
 use crate::document::Document;
 use crate::verify::Similarity;
-use crate::wire::{self, Agency};
+use crate::wire::Agency;
 use crate::Error;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -110,10 +111,14 @@ pub struct ReportInput<'a> {
     /// All scanned documents in canonical order (index = doc index).
     pub docs: &'a [Document],
     /// Per document (same index): its content paragraphs with site chrome and headline lists
-    /// removed, in page order: trimmed lines of the document's text (wire marks are looked
-    /// for in the text, which therefore holds every paragraph's marks). Only members of
+    /// removed, in page order: trimmed lines of the document's text. Attribution
+    /// ([`crate::attribution`]) reads these, never the raw text, so chrome carries no credit. Only members of
     /// `clusters` are read: other documents' entries may be empty.
     pub paragraphs: &'a [Vec<String>],
+    /// Per document (same index): the line number in `text.lines()` of each of its
+    /// `paragraphs` (same length). Tells which paragraphs are adjacent on the page, with only
+    /// blank lines between them, and which are parted by chrome: see [`story_paragraphs`].
+    pub lines: &'a [Vec<u32>],
     /// Clusters of 2+ doc indices, each sorted ascending, in output order (cluster number =
     /// position).
     pub clusters: &'a [Vec<usize>],
@@ -186,36 +191,7 @@ pub fn render(report: &Report, format: Format, w: &mut dyn Write) -> io::Result<
     }
 }
 
-/// Why a member was chosen as a story's origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OriginReason {
-    /// It alone has the earliest `published`.
-    EarliestPublished,
-    /// Among the earliest or undated, it is on a wire agency's own site.
-    WireSite,
-    /// Among those left, the others are contained in it the most.
-    ContainsOthers,
-    /// Nothing told the candidates apart; the lowest document index.
-    FirstListed,
-}
-
-impl OriginReason {
-    /// The reason as `json` spells it: `earliest_published`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OriginReason::EarliestPublished => "earliest_published",
-            OriginReason::WireSite => "wire_site",
-            OriginReason::ContainsOthers => "contains_others",
-            OriginReason::FirstListed => "first_listed",
-        }
-    }
-
-    /// The reason for people: `earliest published`, ...
-    pub fn label(self) -> String {
-        self.as_str().replace('_', " ")
-    }
-}
+pub use crate::attribution::OriginReason;
 
 /// A member's role in its story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -425,103 +401,63 @@ fn site_of(doc: &Document) -> Option<String> {
     doc.site_or_domain()
 }
 
+/// Which of the origin's content `paragraphs` are its *story*, the text a copy's coverage is
+/// measured against: every paragraph some copy carries (`carried`), and a paragraph no copy
+/// carries when it reads as running text (it ends like a sentence,
+/// [`crate::normalize::ends_like_sentence`]) and stands in one block with a carried paragraph
+/// on the origin's page (`lines`: each paragraph's line number in `text`; a block is a run of
+/// content paragraphs with only blank lines between them, so learned chrome parts blocks).
+///
+/// Why: a site seen on one page (an agency's own site, often the origin) never has its
+/// navigation, share bar or footer learned as chrome, so its content paragraphs are its page,
+/// not its story, and a verbatim copy would be said to cut them. What the copies take from the
+/// origin marks where the story is. What none takes is a cut only if it is story-shaped: a
+/// sentence in the running text (a cut ending, a cut middle), not a menu, a share bar or a
+/// section label (no sentence end), nor a footer that chrome the scan did learn (a "Related"
+/// list) parts from the story. Both tests are structure, not counts or word lists, so the rule
+/// holds for one copy or a thousand; the sentence marks are the normalizer's own.
+/// Limits: an unlearned footer sentence touching the story counts as story; a cut subheading
+/// (no sentence end), or a cut beyond a learned in-story chrome line (an "Advertisement" line),
+/// that no copy carries does not. When no copy carries anything, or `lines` does not fit,
+/// every paragraph is story.
+pub fn story_paragraphs(
+    paragraphs: &[String],
+    carried: &[bool],
+    lines: &[u32],
+    text: &str,
+) -> Vec<bool> {
+    let n = paragraphs.len();
+    if lines.len() != n || carried.len() != n || !carried.iter().any(|&c| c) {
+        return vec![true; n];
+    }
+    let raw: Vec<&str> = text.lines().collect();
+    // block[i]: the block number of paragraph i.
+    let mut block = Vec::with_capacity(n);
+    let mut blocks = 0usize;
+    for (i, &l) in lines.iter().enumerate() {
+        if i > 0 {
+            let prev = lines[i - 1] as usize;
+            let parted = raw
+                .get(prev + 1..l as usize)
+                .is_none_or(|between| between.iter().any(|b| !b.trim().is_empty()));
+            blocks += usize::from(parted);
+        }
+        block.push(blocks);
+    }
+    let mut story_block = vec![false; blocks + 1];
+    for (&b, &c) in block.iter().zip(carried) {
+        story_block[b] |= c;
+    }
+    paragraphs
+        .iter()
+        .zip(carried)
+        .zip(&block)
+        .map(|((p, &c), &b)| c || (story_block[b] && crate::normalize::ends_like_sentence(p)))
+        .collect()
+}
+
 fn paragraphs_of<'a>(input: &'a ReportInput<'_>, doc: usize) -> &'a [String] {
     input.paragraphs.get(doc).map_or(&[], Vec::as_slice)
-}
-
-/// Choose a story's origin among `members` (doc indices). See the module doc.
-fn choose_origin(input: &ReportInput<'_>, members: &[usize]) -> (usize, OriginReason) {
-    let docs = input.docs;
-    // A bare date spans its day: it ties with any time on that day.
-    let span = |d: usize| docs[d].published.as_ref().map(|p| p.span());
-    let on_wire_site =
-        |d: usize| site_of(&docs[d]).is_some_and(|s| wire::agency_of_site(&s).is_some());
-    let earliest_end = members.iter().filter_map(|&d| span(d).map(|s| s.1)).min();
-    let mut cands: Vec<usize> = match earliest_end {
-        Some(t) => members
-            .iter()
-            .copied()
-            .filter(|&d| match span(d) {
-                Some((lo, _)) => lo <= t,
-                None => on_wire_site(d),
-            })
-            .collect(),
-        None => members.to_vec(),
-    };
-    if cands.len() == 1 {
-        return (cands[0], OriginReason::EarliestPublished);
-    }
-    let wired: Vec<usize> = cands.iter().copied().filter(|&d| on_wire_site(d)).collect();
-    if wired.len() == 1 {
-        return (wired[0], OriginReason::WireSite);
-    }
-    if !wired.is_empty() {
-        cands = wired;
-    }
-    // How much of the other members each candidate contains.
-    let mut scored: Vec<(f64, usize)> = cands
-        .iter()
-        .map(|&c| {
-            let s: f64 = members
-                .iter()
-                .filter(|&&m| m != c)
-                .map(|&m| (input.similarity)(m, c).containment_a)
-                .sum();
-            (s, c)
-        })
-        .collect();
-    // Highest score first; lowest index among equals.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let decisive = scored.len() < 2 || scored[0].0 - scored[1].0 > 1e-9;
-    let reason = if decisive {
-        OriginReason::ContainsOthers
-    } else {
-        OriginReason::FirstListed
-    };
-    (scored[0].1, reason)
-}
-
-/// The story's wire: detected on the origin, else the agency most members point to.
-fn story_wire(
-    input: &ReportInput<'_>,
-    origin: usize,
-    members: &[usize],
-) -> Option<&'static Agency> {
-    // The whole text holds every paragraph (paragraphs are trimmed lines of it, and marks do
-    // not span lines), so it is the only text scanned.
-    let detect = |d: usize| {
-        let doc = &input.docs[d];
-        wire::detect(site_of(doc).as_deref(), &[doc.text.as_str()])
-    };
-    if let Some(a) = detect(origin) {
-        return Some(a);
-    }
-    // Votes keyed by table position, so ties go to the agency listed first.
-    let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
-    for &m in members {
-        if let Some(a) = detect(m) {
-            if let Some(pos) = wire::AGENCIES.iter().position(|x| std::ptr::eq(x, a)) {
-                *votes.entry(pos).or_default() += 1;
-            }
-        }
-    }
-    let mut best: Option<(usize, usize)> = None;
-    for (pos, n) in votes {
-        if best.is_none_or(|(_, b)| n > b) {
-            best = Some((pos, n));
-        }
-    }
-    best.map(|(pos, _)| &wire::AGENCIES[pos])
-}
-
-/// Does document `d` keep the wire's credit?
-fn keeps_credit(input: &ReportInput<'_>, d: usize, agency: &Agency) -> bool {
-    let doc = &input.docs[d];
-    if site_of(doc).and_then(|s| wire::agency_of_site(&s)) == Some(agency) {
-        return true;
-    }
-    // Paragraphs are lines of the text, so the text alone is scanned.
-    wire::credits(agency, &doc.text)
 }
 
 impl Report {
@@ -617,8 +553,13 @@ impl Report {
 
 fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs: i64) -> Story {
     let docs = input.docs;
-    let (origin, reason) = choose_origin(input, members);
-    let agency = story_wire(input, origin, members);
+    let pages = Pages {
+        docs,
+        kept: input.paragraphs,
+        similarity: input.similarity,
+    };
+    let (origin, reason) = attribution::choose_origin(&pages, members);
+    let agency: Option<&'static Agency> = attribution::story_wire(&pages, origin, members);
     let origin_doc = &docs[origin];
     let origin_pars = paragraphs_of(input, origin);
     let aligner = align::Aligner::new(origin_pars, align::AlignConfig::default());
@@ -631,9 +572,28 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
     });
     order.insert(0, origin);
 
+    // Every copy is aligned first: the origin's story is known only once all copies are.
+    let alignments: Vec<Option<align::Alignment>> = order
+        .iter()
+        .map(|&d| (d != origin).then(|| aligner.align(paragraphs_of(input, d))))
+        .collect();
+    let mut carried = vec![false; origin_pars.len()];
+    for a in alignments.iter().flatten() {
+        for (c, &k) in carried.iter_mut().zip(&a.carried) {
+            *c |= k;
+        }
+    }
+    let story = story_paragraphs(
+        origin_pars,
+        &carried,
+        input.lines.get(origin).map_or(&[], Vec::as_slice),
+        &origin_doc.text,
+    );
+
     let out_members: Vec<Member> = order
         .iter()
-        .map(|&d| {
+        .zip(alignments)
+        .map(|(&d, alignment)| {
             let doc = &docs[d];
             let pars = paragraphs_of(input, d);
             let is_origin = d == origin;
@@ -646,22 +606,22 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
                 (Some(o), Some(u)) => Some(u.unix - o.unix),
                 _ => None,
             };
-            let (coverage, added, in_order, rows, jaccard, similarity) = if is_origin {
-                (1.0, 0.0, true, Vec::new(), 1.0, 1.0)
-            } else {
-                let a = aligner.align(pars);
-                let s = (input.similarity)(d, origin);
-                (
-                    a.coverage,
-                    a.added,
-                    a.in_order,
-                    a.rows,
-                    s.jaccard,
-                    s.overlap(),
-                )
+            let (coverage, added, in_order, rows, jaccard, similarity) = match alignment {
+                None => (1.0, 0.0, true, Vec::new(), 1.0, 1.0),
+                Some(a) => {
+                    let s = (input.similarity)(d, origin);
+                    let coverage = a.coverage_of(&story);
+                    // The side-by-side view shows as cut only what was story.
+                    let rows = a
+                        .rows
+                        .into_iter()
+                        .filter(|r| !matches!(r, Row::Cut(o) if !story.get(*o).copied().unwrap_or(true)))
+                        .collect();
+                    (coverage, a.added, a.in_order, rows, s.jaccard, s.overlap())
+                }
             };
             let credited = match agency {
-                Some(a) if !is_origin => Some(keeps_credit(input, d, a)),
+                Some(a) if !is_origin => Some(attribution::keeps_credit(&pages, d, a)),
                 _ => None,
             };
             Member {
@@ -874,16 +834,32 @@ mod tests {
         }
     }
 
-    /// Similarity from word sets of the paragraphs: enough to order containment.
+    /// Similarity from word sets of the paragraphs: enough to order containment. Every line
+    /// of a document is a content paragraph.
     fn build(docs: &[Document], clusters: &[Vec<usize>], stale: u32) -> Report {
         let paragraphs: Vec<Vec<String>> = docs
             .iter()
             .map(|d| d.text.lines().map(String::from).collect())
             .collect();
-        let sets: Vec<Vec<u64>> = docs
+        let lines: Vec<Vec<u32>> = paragraphs
             .iter()
-            .map(|d| {
-                let mut v: Vec<u64> = align::words(&d.text)
+            .map(|p| (0..p.len() as u32).collect())
+            .collect();
+        build_with(docs, &paragraphs, &lines, clusters, stale)
+    }
+
+    /// [`build`] with the content paragraphs and their line numbers given.
+    fn build_with(
+        docs: &[Document],
+        paragraphs: &[Vec<String>],
+        lines: &[Vec<u32>],
+        clusters: &[Vec<usize>],
+        stale: u32,
+    ) -> Report {
+        let sets: Vec<Vec<u64>> = paragraphs
+            .iter()
+            .map(|p| {
+                let mut v: Vec<u64> = align::words(&p.join("\n"))
                     .iter()
                     .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
                     .collect();
@@ -895,7 +871,8 @@ mod tests {
         let sim = |a: usize, b: usize| crate::verify::similarity(&sets[a], &sets[b]);
         let input = ReportInput {
             docs,
-            paragraphs: &paragraphs,
+            paragraphs,
+            lines,
             clusters,
             similarity: &sim,
             parameters: Value::Null,
@@ -907,6 +884,137 @@ mod tests {
                 stale_after_days: stale,
             },
         )
+    }
+
+    /// Content paragraphs of `text` (every non-blank line but `chrome`) and their line numbers.
+    fn content(text: &str, chrome: &[&str]) -> (Vec<String>, Vec<u32>) {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !chrome.contains(l))
+            .map(|(i, l)| (l.to_string(), i as u32))
+            .unzip()
+    }
+
+    /// An origin on a site seen once: its navigation, share bar and footer are content
+    /// paragraphs; the first two touch the story, the footer is parted from it by chrome the
+    /// scan did learn (a related list).
+    const ORIGIN_PAGE: &str = "AP News  Home  World  Business  Sports\nShare  Tweet  Email\nMANILA (AP) — Typhoon Lorna crossed the northern tip of Luzon on Tuesday, tearing roofs off hundreds of homes.\n\nThe weather bureau said the storm packed sustained winds of 150 kilometers per hour.\nRescue teams had reached most flooded districts by midday, the governor said.\nRelated\nCopyright 2024 AP News Media. All rights reserved.";
+    const LEARNED: [&str; 1] = ["Related"];
+
+    fn coverages(copies: &[&str]) -> Vec<f64> {
+        let mut docs = vec![doc(
+            "origin",
+            "https://apnews.com/a",
+            Some("2024-09-03T06:00:00Z"),
+            ORIGIN_PAGE,
+        )];
+        for (i, c) in copies.iter().enumerate() {
+            docs.push(doc(
+                &format!("copy{i}"),
+                &format!("https://site{i}.example/a"),
+                Some("2024-09-03T09:00:00Z"),
+                c,
+            ));
+        }
+        let (paragraphs, lines): (Vec<_>, Vec<_>) =
+            docs.iter().map(|d| content(&d.text, &LEARNED)).unzip();
+        let r = build_with(&docs, &paragraphs, &lines, &[(0..docs.len()).collect()], 30);
+        assert_eq!(r.clusters[0].origin.id.as_str(), "origin");
+        r.clusters[0].members[1..]
+            .iter()
+            .map(|m| m.coverage)
+            .collect()
+    }
+
+    #[test]
+    fn a_verbatim_copy_covers_the_whole_story() {
+        let story: Vec<&str> = ORIGIN_PAGE.lines().skip(2).take(4).collect();
+        let verbatim = story.join("\n");
+        assert_eq!(coverages(&[&verbatim]), vec![1.0]);
+        // The side-by-side view does not show the origin's navigation as cut.
+        let pars = [
+            "The weather bureau said the storm packed sustained winds of 150 kilometers per hour.",
+            "Rescue teams had reached most flooded districts by midday, the governor said.",
+        ];
+        let cut = pars.join("\n");
+        let c = coverages(&[&cut]);
+        assert!(
+            c[0] < 0.7 && c[0] > 0.3,
+            "a genuine cut stays below 100 %: {c:?}"
+        );
+        // The cut's missing first paragraph is story (one block with what the copy carries),
+        // also when another copy carries everything.
+        let c = coverages(&[&verbatim, &cut]);
+        assert_eq!(c[0], 1.0);
+        assert!(c[1] < 0.7, "{c:?}");
+    }
+
+    #[test]
+    fn a_credit_in_chrome_is_not_a_kept_credit() {
+        // The copy's only "(AP)" is in a footer line the scan learned as chrome: it is not one
+        // of the copy's content paragraphs, so the credit was stripped.
+        let origin = format!("WASHINGTON (AP) — {BODY}");
+        let copy = format!("{BODY}\nMore from our partners: Storm warning issued (AP)");
+        let docs = [
+            doc(
+                "a",
+                "https://apnews.com/x",
+                Some("2024-01-02T08:00:00Z"),
+                &origin,
+            ),
+            doc(
+                "b",
+                "https://blog.example/x",
+                Some("2024-01-02T09:00:00Z"),
+                &copy,
+            ),
+        ];
+        let chrome = ["More from our partners: Storm warning issued (AP)"];
+        let (paragraphs, lines): (Vec<_>, Vec<_>) =
+            docs.iter().map(|d| content(&d.text, &chrome)).unzip();
+        let r = build_with(&docs, &paragraphs, &lines, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].wire.map(|a| a.code), Some("AP"));
+        assert_eq!(r.clusters[0].members[1].credited, Some(false));
+        // The same line as content is a kept credit.
+        let r = build(&docs, &[vec![0, 1]], 30);
+        assert_eq!(r.clusters[0].members[1].credited, Some(true));
+    }
+
+    #[test]
+    fn story_paragraphs_follow_the_blocks_of_the_page() {
+        let text = "Home  World\nShare\nOne.\n\nTwo.\nThree:\nRelated\nAll rights reserved.";
+        let pars: Vec<String> = [
+            "Home  World",
+            "One.",
+            "Two.",
+            "Three:",
+            "All rights reserved.",
+        ]
+        .map(String::from)
+        .to_vec();
+        // "Share" and "Related" are learned chrome: not paragraphs.
+        let lines = [0, 2, 4, 5, 7];
+        assert_eq!(
+            story_paragraphs(&pars, &[false, true, false, false, false], &lines, text),
+            vec![false, true, true, true, false]
+        );
+        // The menu touching the story is no sentence: not story even with "Share" unlearned.
+        let lines = [0, 1, 2, 3, 7];
+        let text = "Home  World\nOne.\nTwo.\nThree:\nRelated\n\nAll rights reserved.";
+        assert_eq!(
+            story_paragraphs(&pars, &[false, false, true, false, false], &lines, text),
+            vec![false, true, true, true, false]
+        );
+        assert_eq!(
+            story_paragraphs(&pars, &[false; 5], &lines, text),
+            vec![true; 5],
+            "nothing carried: all of it"
+        );
+        assert_eq!(
+            story_paragraphs(&pars, &[true, false], &lines, text),
+            vec![true; 5],
+            "lines that do not fit: all of it"
+        );
     }
 
     const BODY: &str = "Officials said the bridge will close for repairs next month.\nTraffic will be diverted through the old town for six weeks.";
