@@ -1,6 +1,6 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
 //!
-//! The pipeline: documents ([`source`]) -> normalized units ([`normalize`]) -> site chrome
+//! The pipeline: documents ([`input`]) -> normalized units ([`normalize`]) -> site chrome
 //! learned and removed ([`chrome`]) -> shingles ([`shingle`], xxh3) -> MinHash signatures
 //! ([`minhash`]) -> LSH candidates ([`lsh`]) -> exact verification ([`verify`]) -> guarded
 //! clustering ([`cluster`]) -> the syndication report ([`report`]). [`pipeline::scan`] runs it
@@ -30,7 +30,6 @@
 #![warn(missing_docs)]
 
 pub mod align;
-pub mod arc;
 pub mod atomic_write;
 pub mod chrome;
 pub mod cluster;
@@ -38,7 +37,7 @@ pub mod document;
 pub mod error;
 pub mod eval;
 pub mod figures;
-pub mod html;
+pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -46,11 +45,13 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod shingle;
-pub mod source;
 pub mod store;
 pub mod verify;
-pub mod warc;
 pub mod wire;
 
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};
+
+// The old path of the input readers, kept crate-private for modules not yet moved over to
+// `crate::input` (output.rs); remove once nothing in the crate names `crate::source`.
+use input as source;

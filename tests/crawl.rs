@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use wirecopy::{warc, Document};
+use wirecopy::{input::warc, Document};
 
 fn ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")

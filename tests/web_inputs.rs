@@ -1,6 +1,6 @@
 //! Folders of `.html` files and single pages, through the library's public entry points.
 
-use wirecopy::html::{self, Format};
+use wirecopy::input::html::{self, Format};
 use wirecopy::DocId;
 
 const STORY: &str = "<html><head><title>Ferry service resumes</title>\
@@ -240,13 +240,13 @@ fn only_cluster_ids(stdout: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Any input from bytes through `source::read_stream`: the format is sniffed (here an ARC file
+/// Any input from bytes through `input::read_stream`: the format is sniffed (here an ARC file
 /// gzipped one member per record, and a plain WARC), and each document comes with its origin.
 #[test]
 fn read_stream_sniffs_arc_and_warc_from_bytes() {
     use std::io::Write;
     use std::path::Path;
-    use wirecopy::source::{read_stream, ReadCounts, ReadOptions, Sink};
+    use wirecopy::input::{read_stream, ReadCounts, ReadOptions, Sink};
 
     fn gz(b: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -256,7 +256,7 @@ fn read_stream_sniffs_arc_and_warc_from_bytes() {
     fn read(bytes: Vec<u8>) -> (Vec<(String, u64)>, Vec<String>, ReadCounts) {
         let mut docs = Vec::new();
         let mut errs = Vec::new();
-        let mut on_doc = |d: wirecopy::Document, o: wirecopy::source::Origin| {
+        let mut on_doc = |d: wirecopy::Document, o: wirecopy::input::Origin| {
             docs.push((d.id.to_string(), o.line))
         };
         let mut on_skip = |e: wirecopy::Error| errs.push(e.to_string());

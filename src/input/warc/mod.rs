@@ -4,7 +4,7 @@
 //!
 //! Records of type `response` (an HTTP response: status line and headers are parsed, chunked
 //! transfer and gzip/deflate content encodings undone) and `resource` become documents when their
-//! payload is HTML, through [`crate::html::extract`]; WET `conversion` records are text already.
+//! payload is HTML, through [`crate::input::html::extract`]; WET `conversion` records are text already.
 //! A document's `id` is the record's `WARC-Record-ID` and its `url` the `WARC-Target-URI`, both
 //! without the angle brackets WARC/1.0 writers put around them.
 //!
@@ -19,13 +19,13 @@
 //!   resynchronises at the next record (a bogus length must not swallow the rest of the file).
 //! - Memory is bounded by the record size limit (`--max-record-size`): no header line, header,
 //!   block or decoded HTTP body larger than it is held; such a record is reported and skipped.
-//! - The same reader reads ARC files (`Dialect::Arc`, see [`crate::arc`]).
+//! - The same reader reads ARC files (`Dialect::Arc`, see [`crate::input::arc`]).
 //! - Records that are not HTML (images, scripts, redirects, errors) are counted, not reported.
 //! - Documents come out in file order whatever the parallelism of extraction.
 
 use crate::document::{DocId, Document};
 use crate::error::Error;
-use crate::html;
+use crate::input::html;
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
@@ -270,7 +270,7 @@ impl<R: Read> Stream<R> {
 }
 
 /// The two archive formats this reader knows: WARC, and ARC v1/v2 (its predecessor, used by
-/// older Internet Archive and Common Crawl crawls; see [`crate::arc`]).
+/// older Internet Archive and Common Crawl crawls; see [`crate::input::arc`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     /// WARC/1.0 and 1.1: a `WARC/` version line, named header fields, a block.
@@ -317,7 +317,7 @@ impl<R: Read> WarcReader<R> {
             inner,
             path,
             Dialect::Warc,
-            crate::source::DEFAULT_MAX_RECORD_SIZE,
+            crate::input::DEFAULT_MAX_RECORD_SIZE,
         )
     }
 
@@ -425,7 +425,7 @@ impl<R: Read> WarcReader<R> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         let max = self.max_record;
-        let r = crate::source::read_line_capped(&mut Buffered(self), &mut line, max);
+        let r = crate::input::read_line_capped(&mut Buffered(self), &mut line, max);
         self.line = line;
         r
     }
@@ -455,7 +455,7 @@ impl<R: Read> WarcReader<R> {
     fn is_record_start(&self, l: &[u8]) -> bool {
         match self.dialect {
             Dialect::Warc => l.starts_with(b"WARC/"),
-            Dialect::Arc => crate::arc::parse_header(l).is_some(),
+            Dialect::Arc => crate::input::arc::parse_header(l).is_some(),
         }
     }
 
@@ -530,7 +530,7 @@ impl<R: Read> WarcReader<R> {
                     .map_err(|_| "bad Content-Length")?
             }
             Dialect::Arc => {
-                let h = crate::arc::parse_header(trim_eol(&self.line))
+                let h = crate::input::arc::parse_header(trim_eol(&self.line))
                     .ok_or("malformed ARC header line")?;
                 let len = h.length;
                 rec.headers = h.into_headers();
@@ -1048,7 +1048,7 @@ pub fn read_warc_from<R: Read>(
         inner,
         path,
         Dialect::Warc,
-        crate::source::DEFAULT_MAX_RECORD_SIZE,
+        crate::input::DEFAULT_MAX_RECORD_SIZE,
         &mut |d, _| on_doc(d),
         on_skip,
     )
