@@ -120,7 +120,7 @@ pub fn parse_http_head(block: &[u8]) -> Result<HttpHead, String> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// Undo chunked transfer coding; `None` when the body is not actually chunked.
@@ -128,7 +128,7 @@ fn dechunk(b: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     loop {
-        let nl = find(&b[i..], b"\n")? + i;
+        let nl = memchr::memchr(b'\n', &b[i..])? + i;
         let size_txt = std::str::from_utf8(&b[i..nl]).ok()?.trim();
         let size_txt = size_txt.split(';').next()?.trim();
         let size = usize::from_str_radix(size_txt, 16).ok()?;
