@@ -20,6 +20,10 @@
 //! writes the `{key: text}` object that `score.py OUT` scores, to check the two agree, and
 //! `--tsv OUT` the per-page scores.
 
+// The scorer is shared with tests/extraction_quality.rs.
+#[path = "../tests/scoring/mod.rs"]
+mod scoring;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -127,7 +131,7 @@ fn main() -> anyhow::Result<()> {
             let t0 = Instant::now();
             let text = f(source, &url);
             time += t0.elapsed();
-            let (p, r, f1) = wirecopy::input::html::token_scores(truth, &text);
+            let (p, r, f1) = scoring::token_scores(truth, &text);
             out.push_str(&format!("{page}\t{name}\t{p:.3}\t{r:.3}\t{f1:.3}\n"));
             sum = (sum.0 + p, sum.1 + r, sum.2 + f1);
         }

@@ -3,6 +3,7 @@
 //! data the test says so and passes, except with `CI=true`, where it fails.
 
 mod common;
+mod scoring;
 
 use rayon::prelude::*;
 
@@ -32,7 +33,7 @@ fn readability_pages_f1_at_least_0_95() {
             let got = wirecopy::input::html::extract(&src, Some("http://fakehost/test/"), None)
                 .map(|e| e.text)
                 .unwrap_or_default();
-            wirecopy::input::html::token_scores(&truth, &got).2
+            scoring::token_scores(&truth, &got).2
         })
         .collect();
     let mean = f1s.iter().sum::<f64>() / f1s.len() as f64;

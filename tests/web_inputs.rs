@@ -19,20 +19,17 @@ fn folder_of_pages_in_path_order_with_bad_pages_skipped() {
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
     std::fs::write(tmp.path().join("sub/b.html"), STORY).unwrap();
     std::fs::write(tmp.path().join("a.htm"), STORY.replace("Monday", "Tuesday")).unwrap();
-    std::fs::write(tmp.path().join("broken.html"), b"\0\x01\x02\x03binary").unwrap();
-    std::fs::write(tmp.path().join("notes.txt"), "not a page").unwrap();
-    let mut docs = Vec::new();
+    std::fs::write(tmp.path().join("broken.html"), b"<\0\x01\x02\x03binary").unwrap();
     let mut skips = Vec::new();
-    let n = html::read_html_dir(tmp.path(), &mut |d| docs.push(d), &mut |e| {
-        skips.push(e.to_string())
-    })
+    let (docs, counts) = wirecopy::input::read_documents(
+        &[tmp.path().to_path_buf()],
+        &wirecopy::input::ReadOptions::default(),
+        &mut |e| skips.push(e.to_string()),
+    )
     .unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(counts.documents, 2);
     assert_eq!(docs[0].id, DocId::Str("a.htm".into()));
-    assert_eq!(
-        docs[1].id,
-        DocId::Str(format!("sub{}b.html", std::path::MAIN_SEPARATOR))
-    );
+    assert_eq!(docs[1].id, DocId::Str("sub/b.html".into()));
     assert_eq!(
         docs[1].url.as_deref(),
         Some("https://www.coastnews.example.co.uk/ferry")
