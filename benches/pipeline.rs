@@ -7,11 +7,11 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::PathBuf;
+use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::{MinHasher, SignatureParams};
 use wirecopy::normalize::{units, UnspacedScripts};
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
 use wirecopy::shingle::{into_set, shingles_into, ShingleKind};
-use wirecopy::source::{parse_record, FieldMap};
 use wirecopy::Document;
 
 fn dev_docs(set: &str) -> Option<Vec<Document>> {

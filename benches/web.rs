@@ -155,8 +155,9 @@ fn bench_real(c: &mut Criterion, pages: &[String]) {
     });
     g.bench_function("read_records_gz", |b| {
         b.iter(|| {
-            let reader = wirecopy::warc::WarcReader::new(&warc[..], Path::new("bench.warc.gz"))
-                .expect("in-memory input");
+            let reader =
+                wirecopy::input::warc::WarcReader::new(&warc[..], Path::new("bench.warc.gz"))
+                    .expect("in-memory input");
             let mut n = 0;
             for r in reader {
                 r.expect("generated records are well formed");
@@ -172,7 +173,7 @@ fn bench_real(c: &mut Criterion, pages: &[String]) {
         b.iter(|| {
             let n = pages
                 .iter()
-                .filter(|p| wirecopy::html::extract(p.as_bytes(), None, None).is_ok())
+                .filter(|p| wirecopy::input::html::extract(p.as_bytes(), None, None).is_ok())
                 .count();
             assert_eq!(n, pages.len());
             n
@@ -203,8 +204,9 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(warc.len() as u64));
     g.bench_function("read_records_gz", |b| {
         b.iter(|| {
-            let reader = wirecopy::warc::WarcReader::new(&warc[..], Path::new("bench.warc.gz"))
-                .expect("in-memory input");
+            let reader =
+                wirecopy::input::warc::WarcReader::new(&warc[..], Path::new("bench.warc.gz"))
+                    .expect("in-memory input");
             let mut n = 0;
             let mut bytes = 0;
             for r in reader {
@@ -225,9 +227,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0;
             for p in &pages {
-                let e =
-                    wirecopy::html::extract(p.as_bytes(), Some("http://news.example.com/"), None)
-                        .expect("generated pages have text");
+                let e = wirecopy::input::html::extract(
+                    p.as_bytes(),
+                    Some("http://news.example.com/"),
+                    None,
+                )
+                .expect("generated pages have text");
                 assert!(!e.text.contains("Copyright"));
                 n += e.text.lines().count();
             }

@@ -20,19 +20,23 @@
 //! writes the `{key: text}` object that `score.py OUT` scores, to check the two agree, and
 //! `--tsv OUT` the per-page scores.
 
+// The scorer is shared with tests/extraction_quality.rs.
+#[path = "../tests/scoring/mod.rs"]
+mod scoring;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 type Extractor = fn(&[u8], &str) -> String;
 
 fn wirecopy(html: &[u8], url: &str) -> String {
-    wirecopy::html::extract(html, Some(url), None)
+    wirecopy::input::html::extract(html, Some(url), None)
         .map(|e| e.text)
         .unwrap_or_default()
 }
 
 fn whole_page(html: &[u8], _url: &str) -> String {
-    wirecopy::html::text_of_html(&String::from_utf8_lossy(html))
+    wirecopy::input::html::text_of_html(&String::from_utf8_lossy(html))
 }
 
 fn dom_smoothie_raw(html: &[u8], url: &str) -> String {
@@ -127,7 +131,7 @@ fn main() -> anyhow::Result<()> {
             let t0 = Instant::now();
             let text = f(source, &url);
             time += t0.elapsed();
-            let (p, r, f1) = wirecopy::html::token_scores(truth, &text);
+            let (p, r, f1) = scoring::token_scores(truth, &text);
             out.push_str(&format!("{page}\t{name}\t{p:.3}\t{r:.3}\t{f1:.3}\n"));
             sum = (sum.0 + p, sum.1 + r, sum.2 + f1);
         }
@@ -161,7 +165,7 @@ fn load(dir: &Path) -> anyhow::Result<Vec<(String, Vec<u8>, String)>> {
         if !(src.is_file() && exp.is_file()) {
             continue;
         }
-        let truth = wirecopy::html::text_of_html(&std::fs::read_to_string(&exp)?);
+        let truth = wirecopy::input::html::text_of_html(&std::fs::read_to_string(&exp)?);
         let name = p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -5,10 +5,10 @@
 //! is the reference; this is for quick checks.
 
 use std::time::Instant;
+use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::{MinHasher, SignatureParams};
 use wirecopy::normalize::{units, UnspacedScripts};
 use wirecopy::shingle::{into_set, shingles_into, ShingleKind};
-use wirecopy::source::{parse_record, FieldMap};
 
 fn main() {
     let path = std::env::args()

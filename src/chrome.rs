@@ -12,9 +12,9 @@
 //! Shingles that appear on more pages than [`ChromeConfig::shingle_max_df`] allows carry no
 //! evidence (templated briefs, datelines, boilerplate sentences) and are removed from every set.
 //!
-//! Invariant: statistics are plain counts keyed by xxh3 hashes, so they can be persisted,
-//! merged from shards and updated as documents arrive; the verdict for a line depends only on the
-//! counts and the configuration.
+//! Invariant: statistics are plain counts keyed by xxh3 hashes, so they can be persisted (the
+//! store saves them with an index); the verdict for a line depends only on the counts and the
+//! configuration. Nothing merges statistics from shards or updates them as documents arrive yet.
 
 use crate::normalize::{Line, Units};
 use rayon::prelude::*;
@@ -92,7 +92,7 @@ impl ChromeConfig {
     }
 }
 
-/// Line counts over a corpus: sorted `(key, pages)` arrays, mergeable and persistable.
+/// Line counts over a corpus: sorted `(key, pages)` arrays, persisted by the store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineStats {
     /// Total pages counted.

@@ -1,6 +1,6 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
 //!
-//! The pipeline: documents ([`source`]) -> normalized units ([`normalize`]) -> site chrome
+//! The pipeline: documents ([`input`]) -> normalized units ([`normalize`]) -> site chrome
 //! learned and removed ([`chrome`]) -> shingles ([`shingle`], xxh3) -> MinHash signatures
 //! ([`minhash`]) -> LSH candidates ([`lsh`]) -> exact verification ([`verify`]) -> guarded
 //! clustering ([`cluster`]) -> the syndication report ([`report`]). [`pipeline::scan`] runs it
@@ -30,7 +30,6 @@
 #![warn(missing_docs)]
 
 pub mod align;
-pub mod arc;
 pub mod atomic_write;
 pub mod attribution;
 pub mod chrome;
@@ -39,7 +38,7 @@ pub mod document;
 pub mod error;
 pub mod eval;
 pub mod figures;
-pub mod html;
+pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -47,10 +46,8 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod shingle;
-pub mod source;
 pub mod store;
 pub mod verify;
-pub mod warc;
 pub mod wire;
 
 pub use document::{DocId, Document, Published};

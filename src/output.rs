@@ -4,9 +4,9 @@
 //! the clusters, exact similarity on demand, and the parameters and counts the machine formats
 //! echo. The report module ([`crate::report`]) owns the formats and their specification.
 
+use crate::input::ReadCounts;
 use crate::pipeline::ScanResult;
 use crate::report::{Report, ReportConfig, ReportInput};
-use crate::source::ReadCounts;
 use serde::Serialize;
 
 /// Counts of a scan, echoed by the machine formats.

@@ -4,8 +4,8 @@
 //! and lines, learn chrome from line statistics, shingle the content, drop shingles too common to
 //! be evidence, sign with MinHash, generate LSH candidates, verify them exactly and cluster. Each
 //! stage is a pure function of the previous stage's output and runs in parallel with rayon where
-//! it pays; the stage boundaries (units, statistics, sets, signatures, candidates, edges) are the
-//! points where a sharded or incremental run can persist and resume.
+//! it pays. A scan runs start to end in one process: no stage is sharded or resumed (what it
+//! learned can be saved with [`crate::store`], but nothing resumes from a saved index yet).
 //!
 //! Invariant: documents are put in a canonical order (id, then text hash) first, and nothing
 //! after that depends on input order or thread count.

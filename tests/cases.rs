@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
-use wirecopy::source::{parse_record, FieldMap};
 use wirecopy::Document;
 
 struct Case {

@@ -7,8 +7,8 @@ mod common;
 
 use std::collections::BTreeMap;
 use wirecopy::eval::{id_key, score, Scores};
+use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
-use wirecopy::source::{parse_record, FieldMap};
 
 type Labels = BTreeMap<String, String>;
 

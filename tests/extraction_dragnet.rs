@@ -63,7 +63,7 @@ fn dragnet_f1_floor() {
             flate2::read::MultiGzDecoder::new(f)
                 .read_to_end(&mut html)
                 .expect("gzip page");
-            let text = wirecopy::html::extract(&html, Some("http://example.com/"), None)
+            let text = wirecopy::input::html::extract(&html, Some("http://example.com/"), None)
                 .map(|e| e.text)
                 .unwrap_or_default();
             counts(truth[*k]["articleBody"].as_str().unwrap_or_default(), &text)

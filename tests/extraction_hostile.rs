@@ -3,10 +3,10 @@
 //! nesting bounds), never time. Every case runs on rayon workers, whose stacks are 2 MiB, as
 //! extraction does in a scan.
 
-use wirecopy::html::{extract, Bounded, MAX_DEPTH};
+use wirecopy::input::html::{extract, Bounded, MAX_DEPTH};
 
 /// Extract on a rayon worker of a fresh two-thread pool (default worker stacks).
-fn extract_on_worker(html: String) -> Result<wirecopy::html::Extracted, wirecopy::Error> {
+fn extract_on_worker(html: String) -> Result<wirecopy::input::html::Extracted, wirecopy::Error> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()

@@ -3,6 +3,7 @@
 //! data the test says so and passes, except with `CI=true`, where it fails.
 
 mod common;
+mod scoring;
 
 use rayon::prelude::*;
 
@@ -28,11 +29,11 @@ fn readability_pages_f1_at_least_0_95() {
         .map(|p| {
             let src = std::fs::read(p.join("source.html")).expect("readable page");
             let exp = std::fs::read_to_string(p.join("expected.html")).expect("readable page");
-            let truth = wirecopy::html::text_of_html(&exp);
-            let got = wirecopy::html::extract(&src, Some("http://fakehost/test/"), None)
+            let truth = wirecopy::input::html::text_of_html(&exp);
+            let got = wirecopy::input::html::extract(&src, Some("http://fakehost/test/"), None)
                 .map(|e| e.text)
                 .unwrap_or_default();
-            wirecopy::html::token_scores(&truth, &got).2
+            scoring::token_scores(&truth, &got).2
         })
         .collect();
     let mean = f1s.iter().sum::<f64>() / f1s.len() as f64;

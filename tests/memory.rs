@@ -9,9 +9,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use wirecopy::input::ReadCounts;
 use wirecopy::pipeline::{self, Quiet, ScanConfig};
 use wirecopy::report::{self, Format, ReportConfig};
-use wirecopy::source::ReadCounts;
 use wirecopy::Document;
 
 struct Counting;

@@ -5,9 +5,9 @@ mod common;
 
 use assert_cmd::Command;
 use wirecopy::chrome;
+use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::SignatureParams;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
-use wirecopy::source::{parse_record, FieldMap};
 use wirecopy::store::{save, Index, FORMAT_VERSION, MAGIC};
 use wirecopy::{Document, Error};
 

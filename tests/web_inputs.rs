@@ -1,6 +1,6 @@
 //! Folders of `.html` files and single pages, through the library's public entry points.
 
-use wirecopy::html::{self, Format};
+use wirecopy::input::html::{self, Format};
 use wirecopy::DocId;
 
 const STORY: &str = "<html><head><title>Ferry service resumes</title>\
@@ -19,20 +19,17 @@ fn folder_of_pages_in_path_order_with_bad_pages_skipped() {
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
     std::fs::write(tmp.path().join("sub/b.html"), STORY).unwrap();
     std::fs::write(tmp.path().join("a.htm"), STORY.replace("Monday", "Tuesday")).unwrap();
-    std::fs::write(tmp.path().join("broken.html"), b"\0\x01\x02\x03binary").unwrap();
-    std::fs::write(tmp.path().join("notes.txt"), "not a page").unwrap();
-    let mut docs = Vec::new();
+    std::fs::write(tmp.path().join("broken.html"), b"<\0\x01\x02\x03binary").unwrap();
     let mut skips = Vec::new();
-    let n = html::read_html_dir(tmp.path(), &mut |d| docs.push(d), &mut |e| {
-        skips.push(e.to_string())
-    })
+    let (docs, counts) = wirecopy::input::read_documents(
+        &[tmp.path().to_path_buf()],
+        &wirecopy::input::ReadOptions::default(),
+        &mut |e| skips.push(e.to_string()),
+    )
     .unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(counts.documents, 2);
     assert_eq!(docs[0].id, DocId::Str("a.htm".into()));
-    assert_eq!(
-        docs[1].id,
-        DocId::Str(format!("sub{}b.html", std::path::MAIN_SEPARATOR))
-    );
+    assert_eq!(docs[1].id, DocId::Str("sub/b.html".into()));
     assert_eq!(
         docs[1].url.as_deref(),
         Some("https://www.coastnews.example.co.uk/ferry")
@@ -240,13 +237,13 @@ fn only_cluster_ids(stdout: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Any input from bytes through `source::read_stream`: the format is sniffed (here an ARC file
+/// Any input from bytes through `input::read_stream`: the format is sniffed (here an ARC file
 /// gzipped one member per record, and a plain WARC), and each document comes with its origin.
 #[test]
 fn read_stream_sniffs_arc_and_warc_from_bytes() {
     use std::io::Write;
     use std::path::Path;
-    use wirecopy::source::{read_stream, ReadCounts, ReadOptions, Sink};
+    use wirecopy::input::{read_stream, ReadCounts, ReadOptions, Sink};
 
     fn gz(b: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -256,7 +253,7 @@ fn read_stream_sniffs_arc_and_warc_from_bytes() {
     fn read(bytes: Vec<u8>) -> (Vec<(String, u64)>, Vec<String>, ReadCounts) {
         let mut docs = Vec::new();
         let mut errs = Vec::new();
-        let mut on_doc = |d: wirecopy::Document, o: wirecopy::source::Origin| {
+        let mut on_doc = |d: wirecopy::Document, o: wirecopy::input::Origin| {
             docs.push((d.id.to_string(), o.line))
         };
         let mut on_skip = |e: wirecopy::Error| errs.push(e.to_string());

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wirecopy::warc::Dialect;
+use wirecopy::input::warc::Dialect;
 
 #[path = "common.rs"]
 mod common;

@@ -37,11 +37,11 @@ pub fn pack(data: &[u8], marker: &[u8]) -> Vec<u8> {
 /// Read `data`, packed by [`pack`], as a `dialect` archive with a small record size limit (so
 /// that the over-limit paths are reached), checking that the counts agree with what was handed
 /// out.
-pub fn read(data: &[u8], dialect: wirecopy::warc::Dialect, marker: &[u8]) {
+pub fn read(data: &[u8], dialect: wirecopy::input::warc::Dialect, marker: &[u8]) {
     let bytes = pack(data, marker);
     let mut docs = 0u64;
     let mut skips = 0u64;
-    let r = wirecopy::warc::read_archive(
+    let r = wirecopy::input::warc::read_archive(
         &bytes[..],
         std::path::Path::new("fuzz"),
         dialect,

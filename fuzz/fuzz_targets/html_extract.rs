@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let ct = CONTENT_TYPES[usize::from(pick) % CONTENT_TYPES.len()];
     let url = (pick & 0x80 != 0).then_some("https://www.example.co.uk/news/a?x=1");
-    if let Ok(e) = wirecopy::html::extract(page, url, ct) {
+    if let Ok(e) = wirecopy::input::html::extract(page, url, ct) {
         assert!(!e.text.is_empty());
         assert!(e.text.lines().all(|l| !l.trim().is_empty()), "{:?}", e.text);
         assert!(encoding_rs::Encoding::for_label(e.encoding.as_bytes()).is_some());

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
-use wirecopy::source::{read_stream, ReadCounts, ReadOptions, Sink};
+use wirecopy::input::{read_stream, ReadCounts, ReadOptions, Sink};
 
 fuzz_target!(|data: &[u8]| {
     // A small limit, so that the over-limit paths are reached by small inputs.

@@ -1,6 +1,6 @@
 //! cli/extract.rs: `wirecopy extract`, what does wirecopy see in one web page?
 //!
-//! Extraction and rendering are the library's ([`wirecopy::html`]); this module reads the page
+//! Extraction and rendering are the library's ([`wirecopy::input::html`]); this module reads the page
 //! (a file or stdin) and prints the result.
 
 use super::exit::Exit;
@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use wirecopy::html;
+use wirecopy::input::html;
 
 /// Arguments of `wirecopy extract`.
 #[derive(Args)]

@@ -1,7 +1,7 @@
 //! cli/scan.rs: `wirecopy scan`, which documents of these inputs are copies of one another?
 //!
 //! Turns the flags into a [`ScanConfig`] (every check before the first input byte is read),
-//! reads the inputs through [`wirecopy::source`] (bad records are reported on stderr with file
+//! reads the inputs through [`wirecopy::input`] (bad records are reported on stderr with file
 //! and line, counted and skipped), runs [`pipeline::scan`], optionally saves the index, and
 //! renders the report to stdout or `-o FILE`.
 
@@ -18,11 +18,11 @@ use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use wirecopy::chrome::ChromeConfig;
 use wirecopy::cluster::ClusterConfig;
+use wirecopy::input::{self, FieldMap, ReadCounts, ReadOptions};
 use wirecopy::lsh::Banding;
 use wirecopy::pipeline::{self, ScanConfig};
 use wirecopy::report::{self, Format, ReportConfig};
 use wirecopy::shingle::ShingleKind;
-use wirecopy::source::{self, FieldMap, ReadCounts, ReadOptions};
 use wirecopy::{output, Document};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,7 +62,7 @@ pub struct ScanArgs {
     save_index: Option<PathBuf>,
     /// Largest JSONL line, WARC/ARC record, decoded HTTP body or file held in memory, in bytes;
     /// larger ones are reported and skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = source::DEFAULT_MAX_RECORD_SIZE,
+    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
           value_parser = clap::value_parser!(u64).range(1..))]
     max_record_size: u64,
     #[command(flatten)]
@@ -179,7 +179,7 @@ fn read_all(inputs: &[PathBuf], options: &ReadOptions) -> Result<(Vec<Document>,
         wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
         _ => eprintln!("warning: skipped {e}"),
     };
-    Ok(source::read_documents(inputs, options, &mut on_problem)?)
+    Ok(input::read_documents(inputs, options, &mut on_problem)?)
 }
 
 /// Run `wirecopy scan`.

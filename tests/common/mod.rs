@@ -100,9 +100,9 @@ pub fn to_jsonl(docs: &[serde_json::Value]) -> String {
 
 // ---- The issue 5 acceptance case ----
 
+use wirecopy::input::ReadCounts;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
 use wirecopy::report::{Report, ReportConfig};
-use wirecopy::source::ReadCounts;
 use wirecopy::{DocId, Document, Published};
 
 pub const STORY: [&str; 6] = [

@@ -1,4 +1,4 @@
-//! source.rs: where do documents come from?
+//! input: where do documents come from?
 //!
 //! Readers for JSON Lines (plain, `.gz`, `.zst`), WARC and ARC files (plain or gzip), HTML pages,
 //! folders (walked recursively: `.txt` files become one document each with the path relative to
@@ -23,6 +23,10 @@
 //! - [`read_documents`] keeps one document per id whatever the input order: among documents
 //!   sharing an id, the one with the smallest (text hash, text, url, site, title, published,
 //!   file, line); the others are reported with both locations and counted as skipped.
+
+pub mod arc;
+pub mod html;
+pub mod warc;
 
 use crate::document::{DocId, Document, Published};
 use crate::error::{Error, Result};
@@ -410,13 +414,13 @@ pub fn read_stream(
                 _ => stream,
             };
             let dialect = if format == Format::Warc {
-                crate::warc::Dialect::Warc
+                crate::input::warc::Dialect::Warc
             } else {
-                crate::warc::Dialect::Arc
+                crate::input::warc::Dialect::Arc
             };
             let mut docs = Vec::new();
             let mut problems = Vec::new();
-            let r = crate::warc::read_archive(
+            let r = crate::input::warc::read_archive(
                 stream,
                 path,
                 dialect,
@@ -449,7 +453,7 @@ pub fn read_stream(
                 ),
                 Ok(_) => {
                     let id = shown.to_string_lossy().replace('\\', "/");
-                    match crate::html::document_from_html(DocId::Str(id), &bytes, None) {
+                    match crate::input::html::document_from_html(DocId::Str(id), &bytes, None) {
                         Ok(d) => sink.doc(d, &arc_path, 0),
                         Err(e) => sink.skip(path, 0, e.to_string()),
                     }
@@ -864,7 +868,7 @@ fn html_record(
     let html = get_str(obj, "html")?
         .ok_or_else(|| format!("missing field \"{}\" (or \"html\")", fields.text))?;
     let url = get_optional(obj, &fields.url, dropped);
-    let mut doc = crate::html::document_from_html(id, html.as_bytes(), url.as_deref())
+    let mut doc = crate::input::html::document_from_html(id, html.as_bytes(), url.as_deref())
         .map_err(|e| e.to_string())?;
     if let Some(site) = get_optional(obj, &fields.site, dropped) {
         doc.site = Some(site);

@@ -1,4 +1,4 @@
-//! arc.rs: what is an ARC record? The header line of the ARC format (version 1, and version 2
+//! input/arc: what is an ARC record? The header line of the ARC format (version 1, and version 2
 //! which adds fields), the format the Internet Archive and early Common Crawl crawls were written
 //! in before WARC.
 //!
@@ -7,7 +7,7 @@
 //! `Archive-length` bytes (for HTTP fetches, the whole response with its headers), and a
 //! newline. Files are plain or gzip with one member per record (`.arc.gz`). The streaming, the
 //! resynchronisation after broken records and the HTTP layer are the WARC reader's
-//! ([`crate::warc::Dialect::Arc`]); this module only turns a header line into the WARC fields
+//! ([`crate::input::warc::Dialect::Arc`]); this module only turns a header line into the WARC fields
 //! that reader understands.
 //!
 //! Invariant: an ARC record has no identifier of its own; its document id is
@@ -18,7 +18,7 @@ use std::path::Path;
 
 use crate::document::Document;
 use crate::error::Error;
-use crate::warc::{Dialect, WarcCounts};
+use crate::input::warc::{Dialect, WarcCounts};
 
 /// The fields of an ARC record header line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl ArcHeader {
 }
 
 /// Read the pages of an ARC stream (plain or gzip) as documents, in file order; see
-/// [`crate::warc::read_archive`].
+/// [`crate::input::warc::read_archive`].
 pub fn read_arc_from<R: Read>(
     inner: R,
     path: &Path,
@@ -102,7 +102,7 @@ pub fn read_arc_from<R: Read>(
     on_doc: &mut dyn FnMut(Document, u64),
     on_skip: &mut dyn FnMut(Error),
 ) -> Result<WarcCounts, Error> {
-    crate::warc::read_archive(inner, path, Dialect::Arc, max_record, on_doc, on_skip)
+    crate::input::warc::read_archive(inner, path, Dialect::Arc, max_record, on_doc, on_skip)
 }
 
 #[cfg(test)]

@@ -268,7 +268,7 @@ fn parse(html: &str) -> (Dom, Bounded) {
 }
 
 /// All the text of an HTML document, one block per line, nothing removed but scripts and
-/// styles: the reference side of extraction scoring, and a baseline extractor.
+/// styles: the reference side of extraction scoring (tests/scoring), and a baseline extractor.
 pub fn text_of_html(html: &str) -> String {
     let (dom, _) = parse(html);
     lines_of(&dom.root(), false)
@@ -322,108 +322,6 @@ pub fn extract_file(path: &Path, url: Option<&str>) -> Result<Extracted, Error> 
         std::fs::read(path).map_err(io)?
     };
     extract(&bytes, url, None)
-}
-
-/// Read every `.html` / `.htm` file under `dir` (recursively) as documents, in path order; a
-/// document's id is its path relative to `dir`. Unusable pages go to `on_skip`. Returns the
-/// number of documents. Extraction runs on the rayon pool.
-pub fn read_html_dir(
-    dir: &Path,
-    on_doc: &mut dyn FnMut(Document),
-    on_skip: &mut dyn FnMut(Error),
-) -> Result<u64, Error> {
-    use rayon::prelude::*;
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let rd = std::fs::read_dir(&d).map_err(|source| Error::Io {
-            path: d.clone(),
-            source,
-        })?;
-        for entry in rd {
-            let p = entry
-                .map_err(|source| Error::Io {
-                    path: d.clone(),
-                    source,
-                })?
-                .path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
-            {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    let mut n = 0;
-    for chunk in files.chunks(256) {
-        let docs: Vec<Result<Document, Error>> = chunk
-            .par_iter()
-            .map(|p| {
-                let id = p
-                    .strip_prefix(dir)
-                    .unwrap_or(p)
-                    .to_string_lossy()
-                    .into_owned();
-                read_html_file(p, id)
-            })
-            .collect();
-        for d in docs {
-            match d {
-                Ok(d) => {
-                    n += 1;
-                    on_doc(d);
-                }
-                Err(e) => on_skip(e),
-            }
-        }
-    }
-    Ok(n)
-}
-
-/// Token-level precision, recall and F1 of an extraction against a reference text, as the Zyte
-/// article-extraction benchmark scores them: word tokens (`\w+`), counted as multisets. Two
-/// empty texts agree perfectly.
-pub fn token_scores(reference: &str, predicted: &str) -> (f64, f64, f64) {
-    fn tokens(text: &str) -> std::collections::HashMap<&str, u32> {
-        let mut m = std::collections::HashMap::new();
-        for t in text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|t| !t.is_empty())
-        {
-            *m.entry(t).or_insert(0) += 1;
-        }
-        m
-    }
-    let (t, p) = (tokens(reference), tokens(predicted));
-    let nt: u32 = t.values().sum();
-    let np: u32 = p.values().sum();
-    if nt == 0 && np == 0 {
-        return (1.0, 1.0, 1.0);
-    }
-    let tp: u32 = p
-        .iter()
-        .map(|(k, c)| (*c).min(t.get(k).copied().unwrap_or(0)))
-        .sum();
-    let prec = if np == 0 {
-        0.0
-    } else {
-        f64::from(tp) / f64::from(np)
-    };
-    let rec = if nt == 0 {
-        0.0
-    } else {
-        f64::from(tp) / f64::from(nt)
-    };
-    let f1 = if prec + rec == 0.0 {
-        0.0
-    } else {
-        2.0 * prec * rec / (prec + rec)
-    };
-    (prec, rec, f1)
 }
 
 /// A payload is binary when its first KiB has NUL bytes or many control characters. UTF-16
@@ -543,7 +441,7 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 fn nonempty(s: &str) -> Option<String> {
@@ -687,14 +585,6 @@ mod tests {
              <article><h1>Rates up again</h1>{body}</article>\
              <footer>Copyright Daily News</footer></body></html>"
         )
-    }
-
-    #[test]
-    fn token_scores_count_multisets() {
-        assert_eq!(token_scores("", ""), (1.0, 1.0, 1.0));
-        assert_eq!(token_scores("a b", ""), (0.0, 0.0, 0.0));
-        let (p, r, f) = token_scores("the cat sat on the mat", "the cat, the dog");
-        assert!((p - 0.75).abs() < 1e-9 && (r - 0.5).abs() < 1e-9 && (f - 0.6).abs() < 1e-9);
     }
 
     #[test]
