@@ -38,6 +38,8 @@ pub mod document;
 pub mod error;
 pub mod eval;
 pub mod figures;
+pub mod fingerprint;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;

@@ -15,9 +15,13 @@ use crate::cluster::{self, ClusterConfig, Edge};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::figures::{self, FigureConfig};
+use crate::fingerprint::{
+    content_mask_of, content_rows, content_sequence, Chunker, Fingerprinter, Page, CHUNK_BANDS,
+    CHUNK_PERM, CHUNK_ROWS,
+};
 use crate::lsh::{self, Banding, LshConfig};
 use crate::minhash::{MinHasher, SignatureParams};
-use crate::normalize::{self, Units, UnspacedScripts};
+use crate::normalize::{Units, UnspacedScripts};
 use crate::shingle::{self, ShingleKind};
 use crate::verify::{self, Similarity};
 use rayon::prelude::*;
@@ -183,6 +187,10 @@ pub struct ScanResult {
     /// pages counts once), before stop shingles were removed: sorted `(shingle, groups)`. With `line_stats` this is what an incremental index needs to
     /// treat new pages as the scan did.
     pub shingle_df: Vec<(u64, u32)>,
+    /// Per document, its window sketches (see [`Chunker`]), `CHUNK_PERM` values per window.
+    pub windows: Vec<Vec<u32>>,
+    /// Per document, the sorted figures of its content lines (see [`figures`]).
+    pub figures: Vec<Vec<u64>>,
     /// Candidate pairs the LSH index produced.
     pub candidates: usize,
     /// Verified pairs.
@@ -218,20 +226,6 @@ impl ScanResult {
     }
 }
 
-/// Content shingles of one page in page order (with repeats): k-grams over the units of its
-/// content lines (for character shingles the units are characters, see `char_units_of`).
-fn content_sequence(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
-    let mut stream: Vec<u64> = Vec::with_capacity(u.units.len());
-    for (line, &k) in u.lines.iter().zip(keep) {
-        if k {
-            stream.extend_from_slice(&u.units[line.start as usize..line.end as usize]);
-        }
-    }
-    let mut out = Vec::with_capacity(stream.len());
-    shingle::shingles_into(&stream, kind.size(), &mut out);
-    out
-}
-
 /// Content shingle set of one page.
 fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
     shingle::into_set(content_sequence(u, keep, kind))
@@ -245,27 +239,25 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     let n = docs.len();
 
     obs.stage("normalizing", n as u64);
-    let units: Vec<Units> = docs
+    let fingerprinter = Fingerprinter::new(cfg)?;
+    let normalized: Vec<Page> = docs
         .par_iter()
         .map(|d| {
-            let u = match cfg.shingle {
-                ShingleKind::Word(_) => normalize::units(&d.text, cfg.unspaced),
-                ShingleKind::Char(_) => char_units_of(&d.text),
-            };
+            let p = fingerprinter.page(d);
             obs.advance(1);
-            u
+            p
         })
         .collect();
-    let sites: Vec<u64> = docs
-        .iter()
-        .map(|d| chrome::site_hash(d.site_or_domain().as_deref()))
-        .collect();
+    let mut sites: Vec<u64> = Vec::with_capacity(n);
+    let mut units: Vec<Units> = Vec::with_capacity(n);
+    let mut fig_lines: Vec<Vec<(u32, u64)>> = Vec::with_capacity(n);
+    for p in normalized {
+        sites.push(p.site);
+        units.push(p.units);
+        fig_lines.push(p.figure_lines);
+    }
 
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
-    let fig_lines: Vec<Vec<(u32, u64)>> = docs
-        .par_iter()
-        .map(|d| figures::figures_by_line(&d.text))
-        .collect();
 
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
@@ -283,29 +275,19 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .par_iter()
         .zip(&sites)
         .map(|(u, &site)| {
-            let t: Vec<bool> = u
-                .lines
-                .iter()
-                .map(|l| line_stats.is_template(&chrome_cfg, site, l.hash))
-                .collect();
-            chrome::content_mask(&u.lines, &t, &cfg.chrome)
+            content_mask_of(u, site, &cfg.chrome, |site, line| {
+                line_stats.is_template(&chrome_cfg, site, line)
+            })
         })
         .collect();
     let content_lines: Vec<Vec<u32>> = units
         .iter()
         .zip(&masks)
-        .map(|(u, m)| {
-            u.lines
-                .iter()
-                .zip(m)
-                .filter(|(_, &k)| k)
-                .map(|(l, _)| l.raw)
-                .collect()
-        })
+        .map(|(u, m)| content_rows(u, m))
         .collect();
 
     obs.stage("shingling", n as u64);
-    let chunker = Chunker::new(cfg)?;
+    let chunker = fingerprinter.chunker();
     let (mut sets, chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
         .par_iter()
         .zip(&masks)
@@ -323,8 +305,7 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     sets.par_iter_mut()
         .for_each(|s| chrome::remove_sorted(s, &stop));
     let figs = figures_of(&fig_lines, &content_lines);
-    let extra = chunker.candidates(&chunk_sigs, &sets, cfg)?;
-    drop(chunk_sigs);
+    let extra = window_candidates(chunker, &chunk_sigs, &sets, cfg)?;
     let m = match_sets(&sets, &figs, cfg, &banding, &extra, obs)?;
     let (signatures, near_empty, candidates, edges, clusters) = (
         m.signatures,
@@ -345,6 +326,8 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         line_stats,
         stop_shingles: stop.len(),
         shingle_df: df,
+        windows: chunk_sigs,
+        figures: figs,
         candidates,
         edges,
         clusters,
@@ -360,107 +343,40 @@ fn figures_of(by_line: &[Vec<(u32, u64)>], content_lines: &[Vec<u32>]) -> Vec<Ve
         .collect()
 }
 
-/// Sketches of overlapping windows of a page's shingle sequence, so that a short excerpt of a
-/// long story (its lead, a cut, a passage from the middle: a size ratio of 0.05-0.3, whose
-/// Jaccard with the story is far below any whole-document LSH threshold) becomes a candidate:
-/// some window of the excerpt nearly equals a window of the story.
-///
-/// Every page is cut into windows of [`ScanConfig::chunk_window`] shingles at a stride of half a
-/// window, each signed with [`CHUNK_PERM`] MinHash permutations and banded
-/// [`CHUNK_BANDS`] x [`CHUNK_ROWS`]; two pages sharing a band of any windows are a candidate pair,
-/// verified exactly like any other. Any window of one page overlaps a window of another by at
-/// least three quarters of a window when the text is shared, a Jaccard of 0.6 at which the
-/// banding proposes the pair with probability 0.97.
-struct Chunker {
-    window: usize,
-    hasher: Option<MinHasher>,
-}
-
-/// MinHash permutations per window sketch.
-pub const CHUNK_PERM: usize = 16;
-/// Bands of the window sketches.
-pub const CHUNK_BANDS: usize = 8;
-/// Rows per band of the window sketches.
-pub const CHUNK_ROWS: usize = 2;
-
-impl Chunker {
-    fn new(cfg: &ScanConfig) -> Result<Chunker> {
-        let hasher = if cfg.chunk_window == 0 {
-            None
-        } else {
-            // Another seed than the document signatures', so that the two are independent.
-            Some(MinHasher::new(SignatureParams::new(
-                cfg.shingle,
-                CHUNK_PERM,
-                cfg.seed ^ 0x5bd1_e995,
-            ))?)
-        };
-        Ok(Chunker {
-            window: cfg.chunk_window,
-            hasher,
-        })
+/// Document pairs whose window sketches (see [`Chunker`]) collide in some band; pages below
+/// `min_shingles` take no part.
+fn window_candidates(
+    chunker: &Chunker,
+    sigs: &[Vec<u32>],
+    sets: &[Vec<u64>],
+    cfg: &ScanConfig,
+) -> Result<Vec<(u32, u32)>> {
+    if !chunker.enabled() {
+        return Ok(Vec::new());
     }
-
-    /// Flat window signatures of one shingle sequence, `CHUNK_PERM` values per window.
-    fn sign(&self, seq: &[u64]) -> Vec<u32> {
-        let Some(h) = &self.hasher else {
-            return Vec::new();
-        };
-        let stride = (self.window / 2).max(1);
-        let mut out = Vec::new();
-        let mut start = 0;
-        loop {
-            let end = (start + self.window).min(seq.len());
-            let mut w = seq[start..end].to_vec();
-            w.sort_unstable();
-            w.dedup();
-            let at = out.len();
-            out.resize(at + CHUNK_PERM, 0);
-            h.sign_into(&w, &mut out[at..]);
-            if end == seq.len() {
-                break;
-            }
-            start += stride;
+    let mut flat: Vec<u32> = Vec::new();
+    let mut owner: Vec<u32> = Vec::new();
+    for (d, (s, set)) in sigs.iter().zip(sets).enumerate() {
+        if set.len() < cfg.min_shingles.max(1) {
+            continue;
         }
-        out
+        flat.extend_from_slice(s);
+        owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
     }
-
-    /// Document pairs whose windows collide in some band; pages below `min_shingles` take no
-    /// part.
-    fn candidates(
-        &self,
-        sigs: &[Vec<u32>],
-        sets: &[Vec<u64>],
-        cfg: &ScanConfig,
-    ) -> Result<Vec<(u32, u32)>> {
-        if self.hasher.is_none() {
-            return Ok(Vec::new());
-        }
-        let mut flat: Vec<u32> = Vec::new();
-        let mut owner: Vec<u32> = Vec::new();
-        for (d, (s, set)) in sigs.iter().zip(sets).enumerate() {
-            if set.len() < cfg.min_shingles.max(1) {
-                continue;
-            }
-            flat.extend_from_slice(s);
-            owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
-        }
-        let lsh_cfg = LshConfig {
-            banding: Banding {
-                bands: CHUNK_BANDS,
-                rows: CHUNK_ROWS,
-            },
-            max_run_pairs: cfg.max_run_pairs,
-        };
-        let out = lsh::candidates_of_owners(
-            &flat,
-            CHUNK_PERM,
-            &vec![true; owner.len()],
-            Some(&owner),
-            &lsh_cfg,
-        )?;
-        Ok(out)
-    }
+    let lsh_cfg = LshConfig {
+        banding: Banding {
+            bands: CHUNK_BANDS,
+            rows: CHUNK_ROWS,
+        },
+        max_run_pairs: cfg.max_run_pairs,
+    };
+    lsh::candidates_of_owners(
+        &flat,
+        CHUNK_PERM,
+        &vec![true; owner.len()],
+        Some(&owner),
+        &lsh_cfg,
+    )
 }
 
 /// What matching a corpus's shingle sets gives.
@@ -577,22 +493,11 @@ fn provisional_groups(
             let sp = site_pages
                 .binary_search_by_key(&site, |&(k, _)| k)
                 .map_or(0, |i| site_pages[i].1);
-            let t: Vec<bool> = u
-                .lines
-                .iter()
-                .map(|l| {
-                    let c = stats.site_count(site, l.hash);
-                    c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
-                })
-                .collect();
-            let m = chrome::content_mask(&u.lines, &t, &cfg.chrome);
-            let raw: Vec<u32> = u
-                .lines
-                .iter()
-                .zip(&m)
-                .filter(|(_, &k)| k)
-                .map(|(l, _)| l.raw)
-                .collect();
+            let m = content_mask_of(u, site, &cfg.chrome, |site, line| {
+                let c = stats.site_count(site, line);
+                c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
+            });
+            let raw = content_rows(u, &m);
             (content_shingles(u, &m, cfg.shingle), raw)
         })
         .unzip();
@@ -605,27 +510,6 @@ fn provisional_groups(
         }
     }
     Ok(groups)
-}
-
-/// Units for character shingles: every character of the normalized words, words joined by one
-/// space, kept line by line so that chrome learning works the same.
-fn char_units_of(text: &str) -> Units {
-    let word_units = normalize::units(text, UnspacedScripts::Words);
-    let mut out = Units::default();
-    for (raw_index, raw) in text.lines().enumerate() {
-        let words = normalize::words(raw);
-        if words.is_empty() {
-            continue;
-        }
-        let start = out.units.len() as u32;
-        shingle::char_units(&words, &mut out.units);
-        let end = out.units.len() as u32;
-        // Reuse the word path's line features and hash for the same raw line.
-        if let Some(l) = word_units.lines.iter().find(|l| l.raw == raw_index as u32) {
-            out.lines.push(normalize::Line { start, end, ..*l });
-        }
-    }
-    out
 }
 
 /// Similarity of every pair of documents, computed the slow, obvious way: for tests that check

@@ -82,7 +82,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"WIRECOPY";
 /// The layout version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Written as a little-endian u32: a byte-swapped reading reveals a big-endian writer.
 const ENDIAN_MARK: u32 = 0x0102_0304;
 const HEADER_LEN: usize = 32;
@@ -114,11 +114,29 @@ pub enum SectionKind {
     SetOffsets,
     /// The shingle sets, concatenated.
     SetHashes,
+    /// CSR offsets of the texts.
+    TextOffsets,
+    /// The documents' texts, UTF-8, concatenated.
+    TextBytes,
+    /// CSR offsets of the content line numbers.
+    ContentOffsets,
+    /// Raw line numbers of each document's content lines, concatenated.
+    ContentRows,
+    /// CSR offsets of the content figures.
+    FigureOffsets,
+    /// Sorted figures of each document's content, concatenated.
+    FigureHashes,
+    /// CSR offsets of the window sketches.
+    WindowOffsets,
+    /// Window sketches, concatenated.
+    WindowValues,
+    /// Verified pairs, `a << 32 | b` with `a < b`, strictly increasing.
+    Edges,
 }
 
 impl SectionKind {
     /// Every kind, in file order.
-    pub const ALL: [SectionKind; 11] = [
+    pub const ALL: [SectionKind; 20] = [
         SectionKind::Meta,
         SectionKind::Signatures,
         SectionKind::NearEmpty,
@@ -130,6 +148,15 @@ impl SectionKind {
         SectionKind::DfCounts,
         SectionKind::SetOffsets,
         SectionKind::SetHashes,
+        SectionKind::TextOffsets,
+        SectionKind::TextBytes,
+        SectionKind::ContentOffsets,
+        SectionKind::ContentRows,
+        SectionKind::FigureOffsets,
+        SectionKind::FigureHashes,
+        SectionKind::WindowOffsets,
+        SectionKind::WindowValues,
+        SectionKind::Edges,
     ];
 
     /// The kind number stored in the section table.
@@ -151,14 +178,25 @@ impl SectionKind {
             SectionKind::DfCounts => "df_counts",
             SectionKind::SetOffsets => "set_offsets",
             SectionKind::SetHashes => "set_hashes",
+            SectionKind::TextOffsets => "text_offsets",
+            SectionKind::TextBytes => "text_bytes",
+            SectionKind::ContentOffsets => "content_offsets",
+            SectionKind::ContentRows => "content_rows",
+            SectionKind::FigureOffsets => "figure_offsets",
+            SectionKind::FigureHashes => "figure_hashes",
+            SectionKind::WindowOffsets => "window_offsets",
+            SectionKind::WindowValues => "window_values",
+            SectionKind::Edges => "edges",
         }
     }
 
     /// Bytes per element.
     pub fn width(self) -> usize {
         match self {
-            SectionKind::Meta | SectionKind::NearEmpty => 1,
+            SectionKind::Meta | SectionKind::NearEmpty | SectionKind::TextBytes => 1,
             SectionKind::Signatures
+            | SectionKind::ContentRows
+            | SectionKind::WindowValues
             | SectionKind::LineGlobalCounts
             | SectionKind::LineSiteCounts
             | SectionKind::DfCounts => 4,
@@ -166,7 +204,13 @@ impl SectionKind {
             | SectionKind::LineSiteKeys
             | SectionKind::DfKeys
             | SectionKind::SetOffsets
-            | SectionKind::SetHashes => 8,
+            | SectionKind::SetHashes
+            | SectionKind::TextOffsets
+            | SectionKind::ContentOffsets
+            | SectionKind::FigureOffsets
+            | SectionKind::FigureHashes
+            | SectionKind::WindowOffsets
+            | SectionKind::Edges => 8,
         }
     }
 }
@@ -566,23 +610,66 @@ fn write_sections<W: Write + Seek>(
     let (k, c) = split(&result.shingle_df);
     w.section(SectionKind::DfKeys, [bytemuck::cast_slice::<u64, u8>(&k)])?;
     w.section(SectionKind::DfCounts, [bytemuck::cast_slice::<u32, u8>(&c)])?;
-    let mut offsets = Vec::with_capacity(result.sets.len() + 1);
+    csr(
+        w,
+        SectionKind::SetOffsets,
+        SectionKind::SetHashes,
+        &result.sets,
+    )?;
+    let texts: Vec<&[u8]> = result.docs.iter().map(|d| d.text.as_bytes()).collect();
+    csr(w, SectionKind::TextOffsets, SectionKind::TextBytes, &texts)?;
+    csr(
+        w,
+        SectionKind::ContentOffsets,
+        SectionKind::ContentRows,
+        &result.content_lines,
+    )?;
+    csr(
+        w,
+        SectionKind::FigureOffsets,
+        SectionKind::FigureHashes,
+        &result.figures,
+    )?;
+    csr(
+        w,
+        SectionKind::WindowOffsets,
+        SectionKind::WindowValues,
+        &result.windows,
+    )?;
+    let mut edges: Vec<u64> = result
+        .edges
+        .iter()
+        .map(|e| u64::from(e.a.min(e.b)) << 32 | u64::from(e.a.max(e.b)))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    w.section(
+        SectionKind::Edges,
+        [bytemuck::cast_slice::<u64, u8>(&edges)],
+    )
+}
+
+/// Write `lists` as an offsets section (`lists.len() + 1` element offsets from 0) and a values
+/// section (the lists concatenated).
+fn csr<W: Write + Seek, T: Pod, L: AsRef<[T]>>(
+    w: &mut SectionWriter<W>,
+    offsets_kind: SectionKind,
+    values_kind: SectionKind,
+    lists: &[L],
+) -> io::Result<()> {
+    let mut offsets = Vec::with_capacity(lists.len() + 1);
     let mut at = 0u64;
     offsets.push(at);
-    for s in &result.sets {
-        at += s.len() as u64;
+    for l in lists {
+        at += l.as_ref().len() as u64;
         offsets.push(at);
     }
+    w.section(offsets_kind, [bytemuck::cast_slice::<u64, u8>(&offsets)])?;
     w.section(
-        SectionKind::SetOffsets,
-        [bytemuck::cast_slice::<u64, u8>(&offsets)],
-    )?;
-    w.section(
-        SectionKind::SetHashes,
-        result
-            .sets
+        values_kind,
+        lists
             .iter()
-            .map(|s| bytemuck::cast_slice::<u64, u8>(s)),
+            .map(|l| bytemuck::cast_slice::<T, u8>(l.as_ref())),
     )
 }
 
@@ -877,19 +964,14 @@ impl Layout {
                 )));
             }
         }
-        let offsets: &[u64] = view(bytes, self, SectionKind::SetOffsets, path)?;
-        let hashes: &[u64] = view(bytes, self, SectionKind::SetHashes, path)?;
-        if offsets.len() != n + 1
-            || offsets.first() != Some(&0)
-            || offsets.last() != Some(&(hashes.len() as u64))
-            || offsets.windows(2).any(|w| w[0] > w[1])
-        {
-            return Err(corrupt(format!(
-                "set offsets must be {} non-decreasing values from 0 to {}",
-                n + 1,
-                hashes.len()
-            )));
-        }
+        let (offsets, hashes) = csr_view::<u64>(
+            bytes,
+            self,
+            SectionKind::SetOffsets,
+            SectionKind::SetHashes,
+            n,
+            path,
+        )?;
         for (i, w) in offsets.windows(2).enumerate() {
             // In range: the offsets are non-decreasing and end at hashes.len().
             let set = &hashes[w[0] as usize..w[1] as usize];
@@ -899,8 +981,101 @@ impl Layout {
                 )));
             }
         }
+        let (offsets, text) = csr_view::<u8>(
+            bytes,
+            self,
+            SectionKind::TextOffsets,
+            SectionKind::TextBytes,
+            n,
+            path,
+        )?;
+        for (i, w) in offsets.windows(2).enumerate() {
+            if std::str::from_utf8(&text[w[0] as usize..w[1] as usize]).is_err() {
+                return Err(corrupt(format!("text of document {i} is not UTF-8")));
+            }
+        }
+        csr_view::<u32>(
+            bytes,
+            self,
+            SectionKind::ContentOffsets,
+            SectionKind::ContentRows,
+            n,
+            path,
+        )?;
+        let (offsets, figures) = csr_view::<u64>(
+            bytes,
+            self,
+            SectionKind::FigureOffsets,
+            SectionKind::FigureHashes,
+            n,
+            path,
+        )?;
+        for (i, w) in offsets.windows(2).enumerate() {
+            if !strictly_increasing(&figures[w[0] as usize..w[1] as usize]) {
+                return Err(corrupt(format!(
+                    "figures of document {i} are not strictly increasing"
+                )));
+            }
+        }
+        let (offsets, _) = csr_view::<u32>(
+            bytes,
+            self,
+            SectionKind::WindowOffsets,
+            SectionKind::WindowValues,
+            n,
+            path,
+        )?;
+        if offsets
+            .windows(2)
+            .any(|w| (w[1] - w[0]) % crate::fingerprint::CHUNK_PERM as u64 != 0)
+        {
+            return Err(corrupt(format!(
+                "window sketches must be whole windows of {} values",
+                crate::fingerprint::CHUNK_PERM
+            )));
+        }
+        let edges: &[u64] = view(bytes, self, SectionKind::Edges, path)?;
+        if !strictly_increasing(edges)
+            || edges
+                .iter()
+                .any(|&e| (e >> 32) >= (e & 0xffff_ffff) || (e & 0xffff_ffff) >= n as u64)
+        {
+            return Err(corrupt(format!(
+                "edges must be strictly increasing pairs a < b < {n}"
+            )));
+        }
         Ok(())
     }
+}
+
+/// The offsets and values of a CSR pair of sections, checked: `n + 1` non-decreasing offsets
+/// from 0 to the number of values.
+fn csr_view<'a, T: Pod>(
+    bytes: &'a [u8],
+    layout: &Layout,
+    offsets_kind: SectionKind,
+    values_kind: SectionKind,
+    n: usize,
+    path: &Path,
+) -> Result<(&'a [u64], &'a [T])> {
+    let offsets: &[u64] = view(bytes, layout, offsets_kind, path)?;
+    let values: &[T] = view(bytes, layout, values_kind, path)?;
+    if offsets.len() != n + 1
+        || offsets.first() != Some(&0)
+        || offsets.last() != Some(&(values.len() as u64))
+        || offsets.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} must be {} non-decreasing values from 0 to {}",
+                offsets_kind.name(),
+                n + 1,
+                values.len()
+            ),
+        });
+    }
+    Ok((offsets, values))
 }
 
 /// A section's bytes viewed as `T`s, or an error when the bytes are misaligned or of the wrong
@@ -1067,6 +1242,12 @@ impl Index {
         &self.path
     }
 
+    /// xxh3-64 of the section table, as stored in the header: it changes with any content, so
+    /// it names this exact file (a live index's log is bound to its segment by it).
+    pub fn table_checksum(&self) -> u64 {
+        u64_at(&self.mmap, 24)
+    }
+
     /// The file's size in bytes.
     pub fn file_len(&self) -> usize {
         self.mmap.len()
@@ -1199,6 +1380,55 @@ impl Index {
     /// Total number of stored shingles over all sets.
     pub fn total_shingles(&self) -> usize {
         self.slice::<u64>(SectionKind::SetHashes).len()
+    }
+
+    /// Entry `i` of a CSR pair of sections.
+    fn list<T: Pod>(&self, offsets: SectionKind, values: SectionKind, i: usize) -> Option<&[T]> {
+        let o: &[u64] = self.slice(offsets);
+        let (&a, &b) = (o.get(i)?, o.get(i + 1)?);
+        self.slice(values)
+            .get(usize::try_from(a).ok()?..usize::try_from(b).ok()?)
+    }
+
+    /// The text of document `i` (checked UTF-8 when the file was opened).
+    pub fn text(&self, i: usize) -> Option<&str> {
+        let b: &[u8] = self.list(SectionKind::TextOffsets, SectionKind::TextBytes, i)?;
+        std::str::from_utf8(b).ok()
+    }
+
+    /// The raw line numbers of document `i`'s content lines.
+    pub fn content_rows(&self, i: usize) -> Option<&[u32]> {
+        self.list(SectionKind::ContentOffsets, SectionKind::ContentRows, i)
+    }
+
+    /// The sorted figures of document `i`'s content.
+    pub fn figures(&self, i: usize) -> Option<&[u64]> {
+        self.list(SectionKind::FigureOffsets, SectionKind::FigureHashes, i)
+    }
+
+    /// The window sketches of document `i`.
+    pub fn windows(&self, i: usize) -> Option<&[u32]> {
+        self.list(SectionKind::WindowOffsets, SectionKind::WindowValues, i)
+    }
+
+    /// The verified pairs of the scan, `(a, b)` with `a < b`, in increasing order.
+    pub fn edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.slice::<u64>(SectionKind::Edges)
+            .iter()
+            .map(|&e| ((e >> 32) as u32, e as u32))
+    }
+
+    /// Document `i` as read: identity, metadata and text.
+    pub fn document(&self, i: usize) -> Option<crate::Document> {
+        let d = self.layout.docs.get(i)?;
+        Some(crate::Document {
+            id: d.doc_id(),
+            url: d.url.clone(),
+            site: d.site.clone(),
+            title: d.title.clone(),
+            published: d.published(),
+            text: self.text(i)?.to_string(),
+        })
     }
 }
 

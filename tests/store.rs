@@ -185,8 +185,9 @@ fn cli_saves_and_checks_an_index() {
 
 // ---- Compatibility: an index written by an earlier build (tests/fixtures/README.md) ----
 
-/// The format version the fixture was written with; it never changes with the code.
-const FIXTURE_VERSION: u32 = 2;
+/// The fixtures and the format versions they were written with; these never change with the
+/// code (a new format version adds a fixture).
+const FIXTURES: [(u32, &str); 2] = [(2, "index-v2.idx"), (3, "index-v3.idx")];
 
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -202,8 +203,15 @@ fn fixture_docs() -> Vec<Document> {
 }
 
 #[test]
-fn the_version_2_fixture_opens_or_is_refused_by_version() {
-    let path = fixture("index-v2.idx");
+fn every_fixture_opens_or_is_refused_by_version() {
+    for (version, name) in FIXTURES {
+        check_fixture(version, name);
+    }
+}
+
+#[allow(non_snake_case)] // FIXTURE_VERSION reads as the constant it was.
+fn check_fixture(FIXTURE_VERSION: u32, name: &str) {
+    let path = fixture(name);
     match Index::open(&path) {
         Ok(ix) => {
             assert_eq!(
@@ -242,8 +250,11 @@ fn the_version_2_fixture_opens_or_is_refused_by_version() {
             assert_ne!(FORMAT_VERSION, FIXTURE_VERSION, "this build wrote it: {e}");
             assert!(matches!(e, Error::UnsupportedIndex { .. }), "{e}");
             let msg = e.to_string();
-            assert!(msg.contains("index-v2.idx"), "{msg}");
-            assert!(msg.contains("format version 2"), "{msg}");
+            assert!(msg.contains(name), "{msg}");
+            assert!(
+                msg.contains(&format!("format version {FIXTURE_VERSION}")),
+                "{msg}"
+            );
         }
     }
 }
