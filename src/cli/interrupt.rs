@@ -5,6 +5,18 @@
 //! conventional 128 + signal number (130, 143). Without it, `exit` by signal leaves a hidden
 //! temporary file, as large as the output, beside it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by commands whose every acknowledged result is already durable (`stream`): a signal then
+/// ends the run normally, with status 0.
+static DURABLE: AtomicBool = AtomicBool::new(false);
+
+/// From now on a SIGINT or SIGTERM exits with 0: everything acknowledged is on disk, and a
+/// record being appended when the signal came was never acknowledged (reopening cuts it off).
+pub fn signals_end_normally() {
+    DURABLE.store(true, Ordering::SeqCst);
+}
+
 /// Start the watcher thread; without a handler the default (terminate) applies.
 pub fn remove_temporaries_on_signal() {
     use signal_hook::consts::{SIGINT, SIGTERM};
@@ -14,6 +26,9 @@ pub fn remove_temporaries_on_signal() {
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             wirecopy::atomic_write::remove_temporary_files();
+            if DURABLE.load(Ordering::SeqCst) {
+                std::process::exit(0);
+            }
             std::process::exit(128 + sig);
         }
     });

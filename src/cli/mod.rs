@@ -14,6 +14,7 @@ mod args;
 mod eval;
 mod exit;
 mod extract;
+mod index;
 mod index_info;
 mod interrupt;
 mod output;
@@ -45,6 +46,17 @@ enum Command {
     /// (exit 1 when it is damaged).
     #[command(after_help = EXIT_CODES)]
     IndexInfo(index_info::IndexInfoArgs),
+    /// Build and maintain a live index directory (see `query` and `stream`).
+    #[command(subcommand)]
+    Index(index::IndexCommand),
+    /// Say for each input document whether it copies documents of an index, adding nothing: one
+    /// JSON line per document, in input order.
+    #[command(after_help = EXIT_CODES)]
+    Query(index::QueryArgs),
+    /// Read JSONL or WARC on stdin, add each document to an index and print its decision as a
+    /// JSON line as soon as the add is durable; SIGINT/SIGTERM or the end of input exit 0.
+    #[command(after_help = EXIT_CODES)]
+    Stream(index::StreamArgs),
 }
 
 /// Run the command line of this process and exit with its [`Exit`] code.
@@ -80,6 +92,9 @@ fn run(command: Command) -> anyhow::Result<Exit> {
         Command::Eval(a) => eval::run(a),
         Command::Extract(a) => extract::run(a),
         Command::IndexInfo(a) => index_info::run(a),
+        Command::Index(c) => index::run(c),
+        Command::Query(a) => index::query(a),
+        Command::Stream(a) => index::stream(a),
     }
 }
 

@@ -72,7 +72,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Args)]
-struct FieldArgs {
+pub(super) struct FieldArgs {
     /// JSONL field holding the document id.
     #[arg(long, default_value = "id")]
     id_field: String,
@@ -94,7 +94,7 @@ struct FieldArgs {
 }
 
 #[derive(Args)]
-struct ParamArgs {
+pub(super) struct ParamArgs {
     /// Shingle kind.
     #[arg(long, value_enum, default_value = "word")]
     shingle: ShingleArg,
@@ -139,8 +139,25 @@ struct ParamArgs {
     guard_factor: f64,
 }
 
+impl FieldArgs {
+    /// Read options for these field names and record size limit.
+    pub(super) fn options(&self, max_record_size: u64) -> ReadOptions {
+        ReadOptions {
+            fields: FieldMap {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+                url: self.url_field.clone(),
+                site: self.site_field.clone(),
+                title: self.title_field.clone(),
+                published: self.published_field.clone(),
+            },
+            max_record_size,
+        }
+    }
+}
+
 /// The scan configuration the flags ask for.
-fn config(p: &ParamArgs) -> ScanConfig {
+pub(super) fn config(p: &ParamArgs) -> ScanConfig {
     let d = ScanConfig::default();
     let shingle = match (p.shingle, p.shingle_size) {
         (ShingleArg::Word, Some(k)) => ShingleKind::Word(k),
@@ -174,7 +191,10 @@ fn config(p: &ParamArgs) -> ScanConfig {
     }
 }
 
-fn read_all(inputs: &[PathBuf], options: &ReadOptions) -> Result<(Vec<Document>, ReadCounts)> {
+pub(super) fn read_all(
+    inputs: &[PathBuf],
+    options: &ReadOptions,
+) -> Result<(Vec<Document>, ReadCounts)> {
     let mut on_problem = |e: wirecopy::Error| match e {
         wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
         _ => eprintln!("warning: skipped {e}"),
@@ -200,18 +220,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         .num_threads(threads)
         .build_global()
         .context("starting worker threads")?;
-    let f = &a.fields;
-    let options = ReadOptions {
-        fields: FieldMap {
-            id: f.id_field.clone(),
-            text: f.text_field.clone(),
-            url: f.url_field.clone(),
-            site: f.site_field.clone(),
-            title: f.title_field.clone(),
-            published: f.published_field.clone(),
-        },
-        max_record_size: a.max_record_size,
-    };
+    let options = a.fields.options(a.max_record_size);
     let (docs, read) = read_all(&a.inputs, &options)?;
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
     let mut result = pipeline::scan(docs, &cfg, &bars)?;

@@ -22,7 +22,7 @@
 //!    Segment pages keep their fingerprints until the next compaction.
 //!
 //! The decision returned is the one made in step 2, exactly what [`Index::query`] gives for the
-//! page before the add. The stories read off the index ([`Index::stories`]) cluster all verified
+//! page before the add. The stories read off the index ([`Index::story_ids`]) cluster all verified
 //! pairs, re-checked ones included, with the batch scan's guarded clustering.
 //!
 //! Invariant: the state after a sequence of adds and removals depends only on that sequence (no
@@ -516,12 +516,22 @@ impl Index {
         threshold: f64,
         containment: f64,
     ) -> Vec<(u32, Similarity)> {
+        let candidates = self.candidates(fp, exclude);
+        self.verify(fp, candidates, threshold, containment)
+    }
+
+    fn verify(
+        &self,
+        fp: &Fingerprint,
+        candidates: Vec<u32>,
+        threshold: f64,
+        containment: f64,
+    ) -> Vec<(u32, Similarity)> {
         if fp.near_empty {
             return Vec::new();
         }
         let cfg = self.config();
-        let mut out: Vec<(u32, Similarity)> = self
-            .candidates(fp, exclude)
+        let mut out: Vec<(u32, Similarity)> = candidates
             .into_iter()
             .filter_map(|d| {
                 let other = &self.entries[d as usize].fp;
@@ -612,6 +622,22 @@ impl Index {
         self.decision(doc, &fp, &found)
     }
 
+    /// [`Index::query`] by a linear scan: every live page is verified, no LSH. The oracle the LSH
+    /// path is tested against; it costs one exact comparison per stored page.
+    pub fn query_linear(&self, doc: &Document) -> Decision {
+        let cfg = self.config();
+        let page = self.fp.page(doc);
+        let fp = self.fp.fingerprint(&page, &Current(self));
+        let all: Vec<u32> = (0..self.entries.len() as u32)
+            .filter(|&d| {
+                let e = &self.entries[d as usize];
+                e.live && !e.fp.near_empty
+            })
+            .collect();
+        let found = self.verify(&fp, all, cfg.threshold, cfg.containment);
+        self.decision(doc, &fp, &found)
+    }
+
     /// Add `doc` (replacing a document with the same id) and say what it is. In a directory
     /// index the add is durable once [`Index::sync`] returns.
     pub fn add(&mut self, doc: Document) -> Result<Decision> {
@@ -648,7 +674,7 @@ impl Index {
         let fp = self.fp.fingerprint(&page, &Current(self));
         let cfg = *self.config();
         let found = self.matches_of(&fp, None, cfg.threshold, cfg.containment);
-        let decision = self.decision(&doc, &fp, &found);
+        let mut decision = self.decision(&doc, &fp, &found);
 
         let d = self.entries.len() as u32;
         let group = found
@@ -689,6 +715,11 @@ impl Index {
             .map(|(&h, _)| h)
             .collect();
         self.recheck_lines(&flipped);
+        if decision.decision == DecisionKind::New {
+            // It founds its own story.
+            decision.story = Some(decision.id.clone());
+            decision.origin = Some(self.doc_ref(d));
+        }
         decision
     }
 

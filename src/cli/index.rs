@@ -1,0 +1,372 @@
+//! cli/index.rs: `wirecopy index ...`, `wirecopy query` and `wirecopy stream`, the live index on
+//! the command line.
+//!
+//! `index build` scans inputs into a new directory index; `index add` adds documents and prints
+//! a decision per document; `index stats`, `index remove`, `index expire` and `index compact`
+//! maintain it; `query` judges documents without adding them; `stream` reads JSONL or WARC on
+//! stdin and answers each document on stdout as soon as it is added and durable.
+//!
+//! Invariant: a decision line is printed only after the add it reports is durable (synced), so
+//! a consumer that saw a line can rely on the document surviving a crash.
+
+use super::exit::Exit;
+use super::scan::{config, read_all, FieldArgs, ParamArgs};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wirecopy::index::{Decision, Index};
+use wirecopy::input::{self, Sink};
+use wirecopy::pipeline::{self, ScanConfig};
+use wirecopy::Document;
+
+/// `wirecopy index` subcommands.
+#[derive(Subcommand)]
+pub enum IndexCommand {
+    /// Scan inputs (as `scan` reads them, with the same parameters) into a new index directory.
+    Build(BuildArgs),
+    /// Add documents to an index; prints one JSON decision per document (stdout).
+    Add(AddArgs),
+    /// Print an index's counts as JSON.
+    Stats(DirArgs),
+    /// Remove documents by id.
+    Remove(RemoveArgs),
+    /// Remove documents published before a date.
+    Expire(ExpireArgs),
+    /// Fold the added documents into a new segment (chrome learned again from everything).
+    Compact(DirArgs),
+}
+
+/// Arguments of `index build`.
+#[derive(Args)]
+pub struct BuildArgs {
+    /// Inputs, as for `scan`.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The index directory to create.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Largest record held in memory, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_record_size: u64,
+    #[command(flatten)]
+    fields: FieldArgs,
+    #[command(flatten)]
+    params: ParamArgs,
+}
+
+/// Arguments naming an index directory and inputs.
+#[derive(Args)]
+pub struct AddArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Inputs, as for `scan`.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Largest record held in memory, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_record_size: u64,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+/// Arguments of `query`.
+#[derive(Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    docs: AddArgs,
+    /// Tighten the Jaccard threshold (values below the index's are raised to it).
+    #[arg(long, value_parser = super::args::parse_unit)]
+    threshold: Option<f64>,
+    /// Tighten the containment threshold (values below the index's are raised to it).
+    #[arg(long, value_parser = super::args::parse_unit)]
+    containment: Option<f64>,
+}
+
+/// Arguments naming an index directory.
+#[derive(Args)]
+pub struct DirArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+}
+
+/// Arguments of `index remove`.
+#[derive(Args)]
+pub struct RemoveArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Ids of the documents to remove.
+    #[arg(required = true)]
+    ids: Vec<String>,
+}
+
+/// Arguments of `index expire`.
+#[derive(Args)]
+pub struct ExpireArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Remove documents published before this date or time (RFC 3339 or YYYY-MM-DD);
+    /// undated documents stay.
+    #[arg(long, value_name = "DATE")]
+    before: String,
+}
+
+/// Arguments of `stream`.
+#[derive(Args)]
+pub struct StreamArgs {
+    /// The index directory (created with default parameters when it does not exist).
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Keep only documents published (else added) within this window of the newest one, e.g.
+    /// `7d`, `36h`: memory stays bounded on an endless stream.
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    window: Option<i64>,
+    /// Largest record held in memory, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_record_size: u64,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+/// `7d`, `36h`, `90m`, `3600s` in seconds.
+fn parse_window(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| "expected a number and a unit: 7d, 36h, 90m or 3600s".to_string())?;
+    let mult = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err("the unit must be d, h, m or s".into()),
+    };
+    if n <= 0 {
+        return Err("must be positive".into());
+    }
+    n.checked_mul(mult).ok_or_else(|| "too long".to_string())
+}
+
+fn open(dir: &Path) -> Result<Index> {
+    Index::open(dir).with_context(|| format!("opening the index {}", dir.display()))
+}
+
+fn print_decision(out: &mut impl Write, d: &Decision) -> Result<()> {
+    serde_json::to_writer(&mut *out, d)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+fn read(inputs: &[PathBuf], fields: &FieldArgs, max: u64) -> Result<(Vec<Document>, bool)> {
+    let (docs, read) = read_all(inputs, &fields.options(max))?;
+    Ok((docs, read.skipped > 0))
+}
+
+/// Run an `index` subcommand.
+pub fn run(cmd: IndexCommand) -> Result<Exit> {
+    match cmd {
+        IndexCommand::Build(a) => {
+            let cfg = config(&a.params);
+            cfg.validate()?;
+            if a.index.join("CURRENT").exists() {
+                bail!("{} already holds an index", a.index.display());
+            }
+            let (docs, skipped) = read(&a.inputs, &a.fields, a.max_record_size)?;
+            let result = pipeline::scan(docs, &cfg, &pipeline::Quiet)?;
+            let ix = Index::create(&a.index, &result)
+                .with_context(|| format!("creating the index {}", a.index.display()))?;
+            eprintln!(
+                "wirecopy: index {} holds {} documents",
+                a.index.display(),
+                ix.len()
+            );
+            Ok(exit(skipped))
+        }
+        IndexCommand::Add(a) => {
+            let mut ix = open(&a.index)?;
+            let (docs, skipped) = read(&a.inputs, &a.fields, a.max_record_size)?;
+            let mut decisions = Vec::with_capacity(docs.len());
+            for d in docs {
+                decisions.push(ix.add(d)?);
+            }
+            ix.sync()?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            for d in &decisions {
+                print_decision(&mut out, d)?;
+            }
+            out.flush()?;
+            Ok(exit(skipped))
+        }
+        IndexCommand::Stats(a) => {
+            let ix = open(&a.index)?;
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &ix.stats())?;
+            writeln!(out)?;
+            Ok(Exit::Ok)
+        }
+        IndexCommand::Remove(a) => {
+            let mut ix = open(&a.index)?;
+            let mut missing = 0;
+            for id in &a.ids {
+                if !ix.remove(id)? {
+                    eprintln!("warning: no document with id {id}");
+                    missing += 1;
+                }
+            }
+            ix.sync()?;
+            Ok(exit(missing > 0))
+        }
+        IndexCommand::Expire(a) => {
+            let Some(t) = wirecopy::Published::parse(&a.before) else {
+                bail!("--before {}: expected RFC 3339 or YYYY-MM-DD", a.before);
+            };
+            let mut ix = open(&a.index)?;
+            let n = ix.expire_before(t.unix)?;
+            ix.sync()?;
+            eprintln!("wirecopy: removed {n} documents published before {}", t.raw);
+            Ok(Exit::Ok)
+        }
+        IndexCommand::Compact(a) => {
+            let mut ix = open(&a.index)?;
+            ix.compact()?;
+            eprintln!(
+                "wirecopy: index {} compacted, {} documents",
+                a.index.display(),
+                ix.len()
+            );
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn exit(skipped: bool) -> Exit {
+    if skipped {
+        Exit::Skipped
+    } else {
+        Exit::Ok
+    }
+}
+
+/// Run `wirecopy query`: one decision per input document, in input order, nothing added.
+pub fn query(a: QueryArgs) -> Result<Exit> {
+    let ix = open(&a.docs.index)?;
+    let cfg = *ix.config();
+    let (t, c) = (
+        a.threshold.unwrap_or(cfg.threshold),
+        a.containment.unwrap_or(cfg.containment),
+    );
+    let options = a.docs.fields.options(a.docs.max_record_size);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut failed: Option<anyhow::Error> = None;
+    let mut on_doc = |d: Document, _| {
+        if failed.is_none() {
+            if let Err(e) = print_decision(&mut out, &ix.query_with(&d, t, c)) {
+                failed = Some(e);
+            }
+        }
+    };
+    let mut on_skip = |e: wirecopy::Error| eprintln!("warning: skipped {e}");
+    let mut sink = Sink {
+        on_doc: &mut on_doc,
+        on_skip: &mut on_skip,
+        counts: Default::default(),
+    };
+    input::read_inputs(&a.docs.inputs, &options, &mut sink)?;
+    let skipped = sink.counts.skipped > 0;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    out.flush()?;
+    Ok(exit(skipped))
+}
+
+/// Run `wirecopy stream`.
+pub fn stream(a: StreamArgs) -> Result<Exit> {
+    let mut ix = if a.index.join("CURRENT").exists() {
+        open(&a.index)?
+    } else {
+        let result = pipeline::scan(Vec::new(), &ScanConfig::default(), &pipeline::Quiet)?;
+        Index::create(&a.index, &result)
+            .with_context(|| format!("creating the index {}", a.index.display()))?
+    };
+    super::interrupt::signals_end_normally();
+    let options = a.fields.options(a.max_record_size);
+    let mut out = io::stdout().lock();
+    let mut failed: Option<anyhow::Error> = None;
+    let mut newest: i64 = i64::MIN;
+    let mut arrival: i64 = 0;
+    let window = a.window;
+    let mut on_doc = |d: Document, _| {
+        if failed.is_some() {
+            return;
+        }
+        arrival += 1;
+        let t = d.published.as_ref().map_or(arrival, |p| p.unix);
+        let step = (|| -> Result<()> {
+            let decision = ix.add(d)?;
+            ix.sync()?;
+            print_decision(&mut out, &decision)?;
+            out.flush()?;
+            if let Some(w) = window {
+                if t > newest {
+                    newest = t;
+                    ix.expire_before(newest - w)?;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = step {
+            failed = Some(e);
+        }
+    };
+    let mut on_skip = |e: wirecopy::Error| eprintln!("warning: skipped {e}");
+    let mut sink = Sink {
+        on_doc: &mut on_doc,
+        on_skip: &mut on_skip,
+        counts: Default::default(),
+    };
+    let path: Arc<Path> = Arc::from(Path::new("-"));
+    let mut r = BufReader::new(io::stdin().lock());
+    let head = r.fill_buf().context("reading stdin")?.to_vec();
+    if head.starts_with(b"WARC/") || head.starts_with(&[0x1f, 0x8b]) {
+        let on_doc = &mut *sink.on_doc;
+        let c = input::warc::read_archive(
+            r,
+            &path,
+            input::warc::Dialect::Warc,
+            a.max_record_size,
+            &mut |d, at| {
+                on_doc(
+                    d,
+                    input::Origin {
+                        path: path.clone(),
+                        line: at,
+                    },
+                )
+            },
+            &mut |e| eprintln!("warning: skipped {e}"),
+        );
+        c?;
+    } else {
+        input::read_jsonl(Box::new(r), &path, &options, &mut sink);
+    }
+    let skipped = sink.counts.skipped > 0;
+    if let Some(e) = failed {
+        if super::output::is_broken_pipe(&e) {
+            ix.sync()?;
+            return Ok(Exit::Ok);
+        }
+        return Err(e);
+    }
+    ix.sync()?;
+    Ok(exit(skipped))
+}
