@@ -90,8 +90,9 @@ impl Signature {
     }
 }
 
-/// Share of equal positions of two equally long value slices (0 for empty slices).
-pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
+/// Share of equal positions of two equally long value slices (0 for empty slices). Private:
+/// only [`Signature::jaccard`], which checks the parameters (and so the lengths) first, calls it.
+fn estimate(a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() {
         return 0.0;
     }

@@ -90,10 +90,11 @@ fn signature_estimates_track_verified_jaccard() {
     assert!(!r.edges.is_empty());
     for e in &r.edges {
         let (a, b) = (e.a as usize, e.b as usize);
-        let est = wirecopy::minhash::estimate(
-            &r.signatures[a * n..(a + 1) * n],
-            &r.signatures[b * n..(b + 1) * n],
-        );
+        let sig = |i: usize| wirecopy::minhash::Signature {
+            params: r.config.signature_params(),
+            values: r.signatures[i * n..(i + 1) * n].to_vec(),
+        };
+        let est = sig(a).jaccard(&sig(b)).expect("same parameters");
         let sd = (e.sim.jaccard * (1.0 - e.sim.jaccard) / n as f64).sqrt();
         assert!(
             (est - e.sim.jaccard).abs() <= 5.0 * sd + 0.03,
