@@ -4,7 +4,11 @@
 //! learned and removed ([`chrome`]) -> shingles ([`shingle`], xxh3) -> MinHash signatures
 //! ([`minhash`]) -> LSH candidates ([`lsh`]) -> exact verification ([`verify`]) -> guarded
 //! clustering ([`cluster`]) -> the syndication report ([`report`]). [`pipeline::scan`] runs it
-//! all on documents in memory.
+//! all on documents in memory; a live [`Index`] ([`index`]) judges pages one at a time as a
+//! crawler fetches them, through the same per-page path ([`fingerprint`]).
+//!
+//! The binary's dependencies (clap, indicatif, anyhow) sit behind the default `cli` feature: a
+//! program that only links the library can use `default-features = false`.
 //!
 //! ```
 //! use wirecopy::pipeline::{scan, Quiet, ScanConfig};
@@ -52,5 +56,10 @@ pub mod store;
 pub mod verify;
 pub mod wire;
 
+// The curated facade: what a crawler or a batch job needs, at the crate root.
 pub use document::{DocId, Document, Published};
 pub use error::{Error, Result};
+pub use fingerprint::{Fingerprint, Fingerprinter};
+pub use index::{Decision, DecisionKind, DocRef, Index, IndexOptions, Match};
+pub use minhash::{Signature, SignatureParams};
+pub use pipeline::{scan, ScanConfig, ScanResult};

@@ -113,6 +113,7 @@ pub struct MinHasher {
 /// SplitMix64 (Steele, Lea and Flood): the next value of a tiny, fixed, seedable generator. The
 /// permutation constants come from it, so it is part of the signature spec; tests and benches
 /// use it for reproducible random data.
+#[doc(hidden)]
 pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;

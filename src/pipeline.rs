@@ -514,6 +514,7 @@ fn provisional_groups(
 
 /// Similarity of every pair of documents, computed the slow, obvious way: for tests that check
 /// the fast path against brute force.
+#[doc(hidden)]
 pub fn brute_force_pairs(result: &ScanResult) -> Vec<(u32, u32)> {
     let n = result.docs.len();
     let mut out = Vec::new();

@@ -259,3 +259,39 @@ fn kill_9_never_loses_an_acknowledged_add() {
     }
     assert!(!acknowledged.is_empty());
 }
+
+#[test]
+fn the_demo_corpus_added_page_by_page_gives_the_batch_stories() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let docs = docs_of(&std::fs::read_to_string(root.join("wire.jsonl")).expect("corpus"));
+    let batch = scan(docs.clone(), &ScanConfig::default(), &Quiet).expect("scan");
+    let mut batch_ids: Vec<Vec<String>> = batch
+        .clusters
+        .iter()
+        .map(|c| {
+            let mut ids: Vec<String> = c
+                .iter()
+                .map(|&i| batch.docs[i as usize].id.to_string())
+                .collect();
+            ids.sort();
+            ids
+        })
+        .collect();
+    batch_ids.sort();
+    let mut ix = Index::in_memory(&ScanConfig::default()).expect("index");
+    for d in in_published_order(docs) {
+        ix.add(d).expect("add");
+    }
+    let mut online: Vec<Vec<String>> = ix
+        .story_ids()
+        .iter()
+        .map(|c| {
+            let mut ids: Vec<String> = c.iter().map(|i| i.to_string()).collect();
+            ids.sort();
+            ids
+        })
+        .collect();
+    online.sort();
+    assert!(!online.is_empty());
+    assert_eq!(online, batch_ids);
+}

@@ -147,7 +147,8 @@ impl Default for ReportConfig {
 
 /// An output format of the report. The one list of formats: `wirecopy scan --format` takes its
 /// values and their help (the variants' doc comments) from here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// Terminal tables.
     Text,

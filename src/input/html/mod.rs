@@ -59,14 +59,18 @@ pub struct Extracted {
 }
 
 /// How `wirecopy extract` prints a page (`--format` takes its values from here).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// The main text, one paragraph per line.
     #[default]
     Text,
     /// One JSON object `{"url","title","published","byline","site","text"}`; absent values are
     /// `null`, `published` is the page's own spelling.
-    #[value(help = "{\"url\",\"title\",\"published\",\"byline\",\"site\",\"text\"}")]
+    #[cfg_attr(
+        feature = "cli",
+        value(help = "{\"url\",\"title\",\"published\",\"byline\",\"site\",\"text\"}")
+    )]
     Json,
 }
 
