@@ -42,9 +42,9 @@ use crate::lsh::Banding;
 use crate::minhash::Signature;
 use crate::pipeline::{self, ScanConfig, ScanResult};
 use crate::verify::{self, Similarity};
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use stats::LiveCounts;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -326,13 +326,13 @@ impl Index {
             per_site: LiveCounts::default(),
             shingles: LiveCounts::default(),
             new_groups: 0,
-            line_docs: HashMap::new(),
-            members: HashMap::new(),
-            bands: vec![HashMap::new(); banding.bands],
-            windows: vec![HashMap::new(); CHUNK_BANDS],
-            edges: HashMap::new(),
+            line_docs: HashMap::default(),
+            members: HashMap::default(),
+            bands: vec![HashMap::default(); banding.bands],
+            windows: vec![HashMap::default(); CHUNK_BANDS],
+            edges: HashMap::default(),
             adj: vec![Vec::new(); n],
-            by_id: HashMap::new(),
+            by_id: HashMap::default(),
             storage: None,
         };
         for (i, e) in ix.entries.iter().enumerate() {

@@ -12,7 +12,7 @@
 //! a story copied onto any number of pages never makes its own text look like chrome.
 
 use crate::chrome::LineStats;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Add two sorted `(key, count)` tables: the counts of keys in both are summed (saturating).
 pub fn merge(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
