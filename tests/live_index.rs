@@ -295,3 +295,57 @@ fn the_demo_corpus_added_page_by_page_gives_the_batch_stories() {
     assert!(!online.is_empty());
     assert_eq!(online, batch_ids);
 }
+
+#[test]
+fn stream_reads_warc_on_stdin_and_finds_the_copy() {
+    let story = "<p>The island ferry resumed its normal timetable on Monday after three days of \
+        cancellations caused by high winds, the operator said.</p><p>Passengers who missed \
+        sailings can use their tickets until the end of the month, and the harbour office will \
+        stay open late on Tuesday to handle refunds for those who cannot travel.</p>";
+    let other = "<p>The city orchestra named a new music director after an eighteen-month \
+        search that drew candidates from four continents.</p><p>Her first concert with the \
+        ensemble is planned for October in the renovated opera house by the river.</p>";
+    let pages = [
+        ("https://ferry.example.org/news/1", story),
+        ("https://island-times.example.com/ferry-back", story),
+        ("https://music.example.net/director", other),
+    ];
+    let mut warc = String::new();
+    for (i, (url, body)) in pages.iter().enumerate() {
+        let html = format!("<html><head><title>Page {i}</title></head><body><article>{body}</article></body></html>");
+        let http = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n{html}",
+            html.len()
+        );
+        warc.push_str(&format!(
+            "WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\n\
+             WARC-Record-ID: <urn:uuid:r{i}>\r\nContent-Type: application/http; msgtype=response\r\n\
+             Content-Length: {}\r\n\r\n{http}\r\n\r\n",
+            http.len()
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_wirecopy"))
+        .args(["stream", "--index"])
+        .arg(dir.path().join("ix"))
+        .write_stdin(warc)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| l["decision"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["new", "copy", "new"]);
+    assert_eq!(lines[1]["matches"][0]["url"], pages[0].0);
+    assert_eq!(lines[1]["origin"]["url"], pages[0].0);
+}
