@@ -244,7 +244,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         };
         eprintln!(
             "wirecopy: {} documents, {} clusters ({} documents), {} skipped{non_html}",
-            c.documents, c.clusters, c.clustered_documents, c.skipped
+            c.documents, c.clusters, report.counts.clustered_documents, c.skipped
         );
     }
     Ok(if read.skipped > 0 {
