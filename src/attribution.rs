@@ -60,11 +60,6 @@ impl OriginReason {
             OriginReason::FirstListed => "first_listed",
         }
     }
-
-    /// The reason for people: `earliest published`, ...
-    pub fn label(self) -> String {
-        self.as_str().replace('_', " ")
-    }
 }
 
 fn site_of(doc: &Document) -> Option<String> {

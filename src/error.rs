@@ -1,7 +1,52 @@
 //! The library's one error type. Every variant carries the values involved so that a message can
 //! be acted on without a debugger; messages are lowercase and have no trailing period.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in an input a record is: what a reader can say about it. A JSON Lines record has a
+/// line; a WARC or ARC record has a byte offset (it may span many lines, and a gzip file has
+/// no lines at all); an HTML page, a text file or a folder entry is a whole file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// A 1-based line (JSON Lines).
+    Line(u64),
+    /// The byte offset of a record (WARC, ARC): in the file as stored, so of the record's gzip
+    /// member in a gzip file with one member per record, where a tool can seek to it; in the
+    /// decompressed stream otherwise.
+    ByteOffset(u64),
+    /// The whole file.
+    WholeFile,
+}
+
+impl Location {
+    /// The location in `path`, for messages: `x.jsonl line 51`, `x.warc at byte 1234`,
+    /// `page.html`.
+    pub fn in_file(self, path: &Path) -> InFile<'_> {
+        InFile {
+            path,
+            location: self,
+        }
+    }
+}
+
+/// A [`Location`] in a named file, displayed for messages (see [`Location::in_file`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InFile<'a> {
+    path: &'a Path,
+    location: Location,
+}
+
+impl fmt::Display for InFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        match self.location {
+            Location::Line(n) => write!(f, "{path} line {n}"),
+            Location::ByteOffset(n) => write!(f, "{path} at byte {n}"),
+            Location::WholeFile => write!(f, "{path}"),
+        }
+    }
+}
 
 /// Everything the library can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -48,24 +93,24 @@ pub enum Error {
         message: String,
     },
     /// A record of an input could not be used; the reader skips it and goes on.
-    #[error("{path}:{line}: {message}")]
+    #[error("reading {}: {message}", .location.in_file(path))]
     BadRecord {
-        /// The input file (`-` for stdin).
+        /// The input file or folder entry (`-` for stdin).
         path: PathBuf,
-        /// 1-based line (JSONL) or record number of the bad record.
-        line: u64,
+        /// Where in it the bad record is.
+        location: Location,
         /// What is wrong with it.
         message: String,
     },
     /// A problem with an input that loses no record: an unusable optional field dropped from a
     /// document that is kept, a symlink loop in a folder. Reported, counted as a warning, and
     /// not a reason for exit code 2.
-    #[error("{path}:{line}: {message}")]
+    #[error("reading {}: {message}", .location.in_file(path))]
     Warning {
         /// The input file or folder entry (`-` for stdin).
         path: PathBuf,
-        /// 1-based line (JSONL), byte offset (WARC, ARC), or 0 for a whole file.
-        line: u64,
+        /// Where in it the problem is.
+        location: Location,
         /// What was dropped or passed over, and why.
         message: String,
     },
@@ -127,3 +172,38 @@ pub enum Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_named_by_the_location_their_format_has() {
+        let bad = |path: &str, location| {
+            Error::BadRecord {
+                path: path.into(),
+                location,
+                message: "what is wrong".into(),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            bad("corpus/wire.jsonl", Location::Line(51)),
+            "reading corpus/wire.jsonl line 51: what is wrong"
+        );
+        assert_eq!(
+            bad("crawl.warc.gz", Location::ByteOffset(1234)),
+            "reading crawl.warc.gz at byte 1234: what is wrong"
+        );
+        assert_eq!(
+            bad("page.html", Location::WholeFile),
+            "reading page.html: what is wrong"
+        );
+        let warning = Error::Warning {
+            path: "-".into(),
+            location: Location::Line(2),
+            message: "field dropped".into(),
+        };
+        assert_eq!(warning.to_string(), "reading - line 2: field dropped");
+    }
+}

@@ -9,7 +9,7 @@
 //! JSON, a missing id, an id labelled twice or put in two clusters) is an error naming the file
 //! and line, and for a repeated id the line of its first occurrence too.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -125,8 +125,12 @@ fn json_lines(
     path: &Path,
     mut each: impl FnMut(u64, serde_json::Value) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    let at =
-        |n: u64, msg: &dyn std::fmt::Display| Error::Eval(format!("{}:{n}: {msg}", path.display()));
+    let at = |n: u64, msg: &dyn std::fmt::Display| {
+        Error::Eval(format!(
+            "reading {}: {msg}",
+            Location::Line(n).in_file(path)
+        ))
+    };
     for (i, line) in r.split(b'\n').enumerate() {
         let n = i as u64 + 1;
         let line = line.map_err(|e| at(n, &e))?;
@@ -273,7 +277,7 @@ mod tests {
         let e = read_truth(&truth[..], Path::new("t.jsonl")).expect_err("twice");
         assert_eq!(
             e.to_string(),
-            "evaluation input: t.jsonl:4: document 1 is labelled twice (first on line 1): ids must be unique"
+            "evaluation input: reading t.jsonl line 4: document 1 is labelled twice (first on line 1): ids must be unique"
         );
         let ok = read_truth(&truth[..truth.len() - 27], Path::new("t.jsonl")).expect("bom");
         assert_eq!(ok.len(), 2);
@@ -281,12 +285,13 @@ mod tests {
         let e = read_clusters(&clusters[..], Path::new("c.jsonl")).expect_err("two clusters");
         assert!(
             e.to_string()
-                .contains("c.jsonl:2: document 6 is also in the cluster on line 1"),
+                .contains("reading c.jsonl line 2: document 6 is also in the cluster on line 1"),
             "{e}"
         );
         let e = read_clusters(&b"{\"members\": 3}"[..], Path::new("c.jsonl")).expect_err("bad");
         assert!(
-            e.to_string().contains("c.jsonl:1: missing \"members\""),
+            e.to_string()
+                .contains("reading c.jsonl line 1: missing \"members\""),
             "{e}"
         );
         // Ids beyond u64 keep their digits.

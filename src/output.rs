@@ -6,37 +6,15 @@
 
 use crate::input::ReadCounts;
 use crate::pipeline::ScanResult;
-use crate::report::{Report, ReportConfig, ReportInput};
-use serde::Serialize;
+use crate::report::{Report, ReportConfig, ReportInput, ScanCounts, ScanParameters};
 
-/// Counts of a scan, echoed by the machine formats.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Counts {
-    /// Documents read.
-    pub documents: u64,
-    /// Records skipped while reading.
-    pub skipped: u64,
-    /// WARC records skipped because they are not HTML pages.
-    pub non_html_skipped: u64,
-    /// Documents too short to match (fewer than `min_shingles` content shingles).
-    pub near_empty: usize,
-    /// Candidate pairs from the LSH index.
-    pub candidates: usize,
-    /// Verified pairs.
-    pub verified_pairs: usize,
-    /// Clusters of two or more documents.
-    pub clusters: usize,
-    /// Documents in such clusters.
-    pub clustered_documents: usize,
-}
-
-fn round(x: f64) -> f64 {
+fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// Counts of a scan.
-pub fn counts(r: &ScanResult, read: ReadCounts) -> Counts {
-    Counts {
+/// Counts of a scan, as the report echoes them.
+pub fn counts(r: &ScanResult, read: ReadCounts) -> ScanCounts {
+    ScanCounts {
         documents: read.documents,
         skipped: read.skipped,
         non_html_skipped: read.non_html,
@@ -44,25 +22,24 @@ pub fn counts(r: &ScanResult, read: ReadCounts) -> Counts {
         candidates: r.candidates,
         verified_pairs: r.edges.len(),
         clusters: r.clusters.len(),
-        clustered_documents: r.clusters.iter().map(Vec::len).sum(),
     }
 }
 
-/// The parameters of a scan as JSON.
-pub fn parameters(r: &ScanResult) -> serde_json::Value {
-    serde_json::json!({
-        "signature": r.config.signature_params(),
-        "threshold": r.config.threshold,
-        "containment": r.config.containment,
-        "lsh_threshold": round(r.config.lsh_threshold()),
-        "bands": r.banding.bands,
-        "rows": r.banding.rows,
-        "min_shingles": r.config.min_shingles,
-        "chrome": r.config.chrome,
-        "cluster": r.config.cluster,
-        "figures": r.config.figures,
-        "chunk_window": r.config.chunk_window,
-    })
+/// The parameters of a scan, as the report echoes them.
+pub fn parameters(r: &ScanResult) -> ScanParameters {
+    ScanParameters {
+        signature: r.config.signature_params(),
+        threshold: r.config.threshold,
+        containment: r.config.containment,
+        lsh_threshold: round4(r.config.lsh_threshold()),
+        bands: r.banding.bands,
+        rows: r.banding.rows,
+        min_shingles: r.config.min_shingles,
+        chrome: r.config.chrome,
+        cluster: r.config.cluster,
+        figures: r.config.figures,
+        chunk_window: r.config.chunk_window,
+    }
 }
 
 /// Release what the report does not read, before it is built: the MinHash signatures
@@ -100,15 +77,14 @@ pub fn report(r: &ScanResult, read: ReadCounts, config: &ReportConfig) -> Report
         .map(|c| c.iter().map(|&d| d as usize).collect())
         .collect();
     let similarity = |a: usize, b: usize| r.similarity(a, b);
-    let counts = serde_json::to_value(counts(r, read)).unwrap_or_default();
     let input = ReportInput {
         docs: &r.docs,
         paragraphs: &paragraphs,
         lines: &lines,
         clusters: &clusters,
         similarity: &similarity,
-        parameters: parameters(r),
-        counts,
+        parameters: Some(parameters(r)),
+        counts: Some(counts(r, read)),
     };
     Report::build(&input, config)
 }

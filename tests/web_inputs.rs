@@ -243,6 +243,7 @@ fn only_cluster_ids(stdout: &[u8]) -> Vec<String> {
 fn read_stream_sniffs_arc_and_warc_from_bytes() {
     use std::io::Write;
     use std::path::Path;
+    use wirecopy::error::Location;
     use wirecopy::input::{read_stream, ReadCounts, ReadOptions, Sink};
 
     fn gz(b: &[u8]) -> Vec<u8> {
@@ -250,11 +251,11 @@ fn read_stream_sniffs_arc_and_warc_from_bytes() {
         e.write_all(b).unwrap();
         e.finish().unwrap()
     }
-    fn read(bytes: Vec<u8>) -> (Vec<(String, u64)>, Vec<String>, ReadCounts) {
+    fn read(bytes: Vec<u8>) -> (Vec<(String, Location)>, Vec<String>, ReadCounts) {
         let mut docs = Vec::new();
         let mut errs = Vec::new();
         let mut on_doc = |d: wirecopy::Document, o: wirecopy::input::Origin| {
-            docs.push((d.id.to_string(), o.line))
+            docs.push((d.id.to_string(), o.location))
         };
         let mut on_skip = |e: wirecopy::Error| errs.push(e.to_string());
         let mut sink = Sink {
@@ -311,7 +312,7 @@ fn read_stream_sniffs_arc_and_warc_from_bytes() {
         docs,
         [(
             "http://www.coastnews.example.co.uk/f@19961104142103".to_string(),
-            second_at
+            Location::ByteOffset(second_at)
         )]
     );
 
@@ -328,13 +329,13 @@ fn read_stream_sniffs_arc_and_warc_from_bytes() {
     .concat();
     let (docs, errs, _) = read(warc);
     assert!(errs.is_empty(), "{errs:?}");
-    assert_eq!(docs, [("urn:uuid:1".to_string(), 0)]);
+    assert_eq!(docs, [("urn:uuid:1".to_string(), Location::ByteOffset(0))]);
 
     let (docs, errs, counts) = read(b"\x00\x01binary".to_vec());
     assert!(docs.is_empty());
     assert_eq!(counts.skipped, 1);
     assert!(
-        errs[0].starts_with("in:0: unknown input format"),
+        errs[0].starts_with("reading in: unknown input format"),
         "{errs:?}"
     );
 }

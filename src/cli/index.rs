@@ -349,7 +349,7 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
                     d,
                     input::Origin {
                         path: path.clone(),
-                        line: at,
+                        location: wirecopy::error::Location::ByteOffset(at),
                     },
                 )
             },

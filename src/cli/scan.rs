@@ -1,8 +1,9 @@
 //! cli/scan.rs: `wirecopy scan`, which documents of these inputs are copies of one another?
 //!
 //! Turns the flags into a [`ScanConfig`] (every check before the first input byte is read),
-//! reads the inputs through [`wirecopy::input`] (bad records are reported on stderr with file
-//! and line, counted and skipped), runs [`pipeline::scan`], optionally saves the index, and
+//! reads the inputs through [`wirecopy::input`] (bad records are reported on stderr as
+//! `skipped: reading FILE line N: ...`, or `at byte N` for WARC and ARC records, counted and
+//! skipped), runs [`pipeline::scan`], optionally saves the index, and
 //! renders the report to stdout or `-o FILE`.
 
 use super::args::{
@@ -197,7 +198,7 @@ pub(super) fn read_all(
 ) -> Result<(Vec<Document>, ReadCounts)> {
     let mut on_problem = |e: wirecopy::Error| match e {
         wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
-        _ => eprintln!("warning: skipped {e}"),
+        _ => eprintln!("skipped: {e}"),
     };
     Ok(input::read_documents(inputs, options, &mut on_problem)?)
 }
@@ -253,7 +254,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         };
         eprintln!(
             "wirecopy: {} documents, {} clusters ({} documents), {} skipped{non_html}",
-            c.documents, c.clusters, c.clustered_documents, c.skipped
+            c.documents, c.clusters, report.counts.clustered_documents, c.skipped
         );
     }
     Ok(if read.skipped > 0 {

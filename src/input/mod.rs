@@ -13,8 +13,9 @@
 //! - A record that cannot be used (malformed JSON, invalid UTF-8, a missing or mistyped id or
 //!   text, an empty text, a text that is mostly replacement or control characters, a line or
 //!   record over the record size limit, a truncated compressed stream) is reported to the
-//!   caller's `on_skip` as [`Error::BadRecord`] naming file and line (byte offset for WARC and
-//!   ARC), counted, and skipped; reading goes on with the next record (or, for a broken
+//!   caller's `on_skip` as [`Error::BadRecord`] naming the file and the record's [`Location`]
+//!   (line for JSON Lines, byte offset for WARC and ARC, the whole file for a page, a text file
+//!   or an input that cannot be read), counted, and skipped; reading goes on with the next record (or, for a broken
 //!   compressed stream, the next input).
 //! - An optional field that cannot be used (`published` that is not a real date, a `title` that
 //!   is not a string) is dropped from a document that is kept, and reported as
@@ -29,7 +30,7 @@ pub mod html;
 pub mod warc;
 
 use crate::document::{DocId, Document, Published};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -105,19 +106,20 @@ pub struct ReadCounts {
     pub duplicates: u64,
 }
 
-/// Where a document was read: the input file and its 1-based line (JSON Lines), byte offset
-/// (WARC, ARC: of the record's gzip member in gzip files), or 0 (a whole file).
+/// Where a document was read: the input file and the record's place in it (1-based line for
+/// JSON Lines, byte offset for WARC and ARC, the whole file for a page or a text file).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Origin {
     /// The input file (`-` for stdin).
     pub path: Arc<Path>,
-    /// Line, byte offset or 0.
-    pub line: u64,
+    /// Where in it.
+    pub location: Location,
 }
 
 impl std::fmt::Display for Origin {
+    /// `x.jsonl line 3`, `x.warc at byte 1234`, `page.html`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.path.display(), self.line)
+        write!(f, "{}", self.location.in_file(&self.path))
     }
 }
 
@@ -132,10 +134,11 @@ pub struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    /// A document read at `path:line`, unless its text is unreadable (then it is skipped).
-    fn doc(&mut self, d: Document, path: &Arc<Path>, line: u64) {
+    /// A document read at `location` in `path`, unless its text is unreadable (then it is
+    /// skipped).
+    fn doc(&mut self, d: Document, path: &Arc<Path>, location: Location) {
         if let Some(why) = crate::document::unreadable(&d.text) {
-            self.skip(path, line, format!("id {}: {why}", d.id));
+            self.skip(path, location, format!("id {}: {why}", d.id));
             return;
         }
         self.counts.documents += 1;
@@ -143,25 +146,25 @@ impl Sink<'_> {
             d,
             Origin {
                 path: path.clone(),
-                line,
+                location,
             },
         );
     }
 
-    fn skip(&mut self, path: &Path, line: u64, message: impl Into<String>) {
+    fn skip(&mut self, path: &Path, location: Location, message: impl Into<String>) {
         self.counts.skipped += 1;
         (self.on_skip)(Error::BadRecord {
             path: path.to_path_buf(),
-            line,
+            location,
             message: message.into(),
         });
     }
 
-    fn warn(&mut self, path: &Path, line: u64, message: impl Into<String>) {
+    fn warn(&mut self, path: &Path, location: Location, message: impl Into<String>) {
         self.counts.warnings += 1;
         (self.on_skip)(Error::Warning {
             path: path.to_path_buf(),
-            line,
+            location,
             message: message.into(),
         });
     }
@@ -200,12 +203,12 @@ pub fn read_documents(
         counts.duplicates += 1;
         on_problem(Error::BadRecord {
             path: dropped.path.to_path_buf(),
-            line: dropped.line,
+            location: dropped.location,
             message: if dropped == kept {
                 format!("duplicate id {id}: the same record as {kept} (an input given twice?)")
             } else {
                 format!(
-                    "duplicate id {id}: the document at {kept} is kept (ids must be unique; of \
+                    "duplicate id {id}: the document in {kept} is kept (ids must be unique; of \
                      documents sharing one, the one with the smallest text hash is kept)"
                 )
             },
@@ -433,7 +436,7 @@ pub fn read_stream(
                 sink.report(e);
             }
             for (d, at) in docs {
-                sink.doc(d, &arc_path, at);
+                sink.doc(d, &arc_path, Location::ByteOffset(at));
             }
             let c = r?;
             sink.counts.non_html += c.skipped_non_html;
@@ -445,24 +448,28 @@ pub fn read_stream(
                 .take(max.saturating_add(1))
                 .read_to_end(&mut bytes);
             match got {
-                Err(e) => sink.skip(path, 0, format!("truncated or corrupt input: {e}")),
+                Err(e) => sink.skip(
+                    path,
+                    Location::WholeFile,
+                    format!("truncated or corrupt input: {e}"),
+                ),
                 Ok(n) if n as u64 > max => sink.skip(
                     path,
-                    0,
+                    Location::WholeFile,
                     format!("page over the record size limit of {max} bytes (--max-record-size)"),
                 ),
                 Ok(_) => {
                     let id = shown.to_string_lossy().replace('\\', "/");
                     match crate::input::html::document_from_html(DocId::Str(id), &bytes, None) {
-                        Ok(d) => sink.doc(d, &arc_path, 0),
-                        Err(e) => sink.skip(path, 0, e.to_string()),
+                        Ok(d) => sink.doc(d, &arc_path, Location::WholeFile),
+                        Err(e) => sink.skip(path, Location::WholeFile, e.to_string()),
                     }
                 }
             }
         }
         Format::Unknown => sink.skip(
             path,
-            0,
+            Location::WholeFile,
             format!(
                 "unknown input format (starts with {:?}): expected JSON Lines, WARC, ARC or HTML",
                 String::from_utf8_lossy(&head[..head.len().min(16)])
@@ -545,7 +552,7 @@ pub fn walk_files(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Walk {
                 } else {
                     w.skipped.push(Error::BadRecord {
                         path: e.into_path(),
-                        line: 0,
+                        location: Location::WholeFile,
                         message: "not a regular file (FIFO, socket or device): not read".into(),
                     });
                 }
@@ -558,7 +565,7 @@ pub fn walk_files(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Walk {
                 if let Some(ancestor) = e.loop_ancestor() {
                     w.loops.push(Error::Warning {
                         path,
-                        line: 0,
+                        location: Location::WholeFile,
                         message: format!(
                             "symlink loop back to {}: not followed",
                             ancestor.display()
@@ -571,7 +578,7 @@ pub fn walk_files(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Walk {
                     };
                     w.skipped.push(Error::BadRecord {
                         path,
-                        line: 0,
+                        location: Location::WholeFile,
                         message,
                     });
                 }
@@ -596,7 +603,11 @@ fn read_dir(root: &Path, options: &ReadOptions, sink: &mut Sink<'_>) -> Result<(
         let r = read_file(&p, &rel, options, sink);
         if let Err(Error::Io { path, source }) = r {
             // One unreadable file does not end the scan of a folder.
-            sink.skip(&path, 0, format!("cannot be read: {source}"));
+            sink.skip(
+                &path,
+                Location::WholeFile,
+                format!("cannot be read: {source}"),
+            );
         } else {
             r?;
         }
@@ -614,7 +625,7 @@ fn read_txt(path: &Path, id: String, max: u64, sink: &mut Sink<'_>) -> Result<()
     if bytes.len() as u64 > max {
         sink.skip(
             path,
-            0,
+            Location::WholeFile,
             format!("file over the record size limit of {max} bytes (--max-record-size)"),
         );
         return Ok(());
@@ -622,16 +633,18 @@ fn read_txt(path: &Path, id: String, max: u64, sink: &mut Sink<'_>) -> Result<()
     match String::from_utf8(bytes) {
         Err(e) => sink.skip(
             path,
-            0,
+            Location::WholeFile,
             format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         ),
-        Ok(text) if text.trim().is_empty() => sink.skip(path, 0, "empty document"),
+        Ok(text) if text.trim().is_empty() => {
+            sink.skip(path, Location::WholeFile, "empty document")
+        }
         Ok(text) => {
             let text = text
                 .strip_prefix('\u{feff}')
                 .map(str::to_string)
                 .unwrap_or(text);
-            sink.doc(Document::new(id, text), &at, 0)
+            sink.doc(Document::new(id, text), &at, Location::WholeFile)
         }
     }
     Ok(())
@@ -699,7 +712,7 @@ pub fn read_jsonl(
                 line_no += 1;
                 sink.skip(
                     path,
-                    line_no,
+                    Location::Line(line_no),
                     format!(
                         "line of {n} bytes is over the record size limit of {max} bytes (--max-record-size)"
                     ),
@@ -709,7 +722,7 @@ pub fn read_jsonl(
             Err(e) => {
                 sink.skip(
                     path,
-                    line_no + 1,
+                    Location::Line(line_no + 1),
                     format!("truncated or corrupt input, rest of file skipped: {e}"),
                 );
                 break;
@@ -721,7 +734,7 @@ pub fn read_jsonl(
             bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         }
         let Ok(line) = std::str::from_utf8(bytes) else {
-            sink.skip(path, line_no, "invalid UTF-8");
+            sink.skip(path, Location::Line(line_no), "invalid UTF-8");
             continue;
         };
         let line = line.trim();
@@ -731,11 +744,11 @@ pub fn read_jsonl(
         match parse_record_lenient(line, &options.fields) {
             Ok((doc, dropped)) => {
                 for msg in dropped {
-                    sink.warn(path, line_no, msg);
+                    sink.warn(path, Location::Line(line_no), msg);
                 }
-                sink.doc(doc, &at, line_no);
+                sink.doc(doc, &at, Location::Line(line_no));
             }
-            Err(msg) => sink.skip(path, line_no, msg),
+            Err(msg) => sink.skip(path, Location::Line(line_no), msg),
         }
     }
 }
@@ -920,13 +933,13 @@ mod tests {
         );
         assert_eq!(errs.len(), 4, "{errs:?}");
         assert!(
-            errs[0].starts_with("t.jsonl:2: malformed JSON"),
+            errs[0].starts_with("reading t.jsonl line 2: malformed JSON"),
             "{}",
             errs[0]
         );
-        assert!(errs[1].contains(":3: missing field \"id\""));
-        assert!(errs[2].contains(":4: invalid UTF-8"));
-        assert!(errs[3].contains(":5: empty document"));
+        assert!(errs[1].starts_with("reading t.jsonl line 3: missing field \"id\""));
+        assert_eq!(errs[2], "reading t.jsonl line 4: invalid UTF-8");
+        assert!(errs[3].starts_with("reading t.jsonl line 5: empty document"));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! side, cut paragraphs and added paragraphs stand alone, moved paragraphs are labelled. In
 //! reports of more than `OPEN_VIEWS_UP_TO` (10) stories the views start folded.
 
-use super::{credit_label, human_delay, percent, Member, Report, Role, Story};
+use super::format::{credit_label, human_delay, percent, reason_label};
+use super::{Member, Report, Role, Story};
 use crate::align::{diff_words, Row, WordOp};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -380,7 +381,7 @@ fn story_section(story: &Story, open: bool) -> String {
         || "no wire detected".to_string(),
         |a| format!("wire <b>{}</b> ({})", esc(a.code), esc(a.name)),
     );
-    let reason = story.origin.reason.label();
+    let reason = reason_label(story.origin.reason);
     let mut s = format!(
         r#"<section class="story" id="story-{id}"><h2>Story {id}: {title}</h2><p class="muted">{size} members · {wire} · origin <b>{origin}</b> on {site} ({reason}) · similarity min {min:.2}, median {med:.2}</p>"#,
         id = story.id,
@@ -420,7 +421,7 @@ pub fn render_html(report: &Report, w: &mut dyn Write) -> io::Result<()> {
 "#,
         csp = csp(),
         schema = report.schema_version,
-        stale = report.stale_after_days,
+        stale = report.parameters.stale_after_days,
         c1 = card("stories", report.clusters.len()),
         c2 = card("copies", copies.len()),
         c3 = card(

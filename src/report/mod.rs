@@ -21,10 +21,20 @@
 //! # Fields (all formats)
 //!
 //! Top level (`json`): `schema_version` (currently 1; bumped on any incompatible change),
-//! `parameters` (the scan's parameters as given, plus `stale_after_days`), `counts` (the scan's
-//! counts as given, plus `stories`, `clustered_documents`, `singletons`, `copies`,
-//! `stale_copies`, `stripped_copies` where the scan did not set them), `clusters` (the stories)
-//! and `sites`.
+//! `parameters`, `counts`, `clusters` (the stories) and `sites`.
+//!
+//! `parameters` ([`Parameters`]): when the report comes from a scan, the scan's
+//! ([`ScanParameters`]: `signature` {`shingle` {`kind`, `size`}, `num_perm`, `seed`,
+//! `normalizer_version`}, `threshold`, `containment`, `lsh_threshold` (the one used, rounded),
+//! `bands`, `rows`, `min_shingles`, `chrome` ([`crate::chrome::ChromeConfig`]'s fields),
+//! `cluster` ([`crate::cluster::ClusterConfig`]'s), `figures`
+//! ([`crate::figures::FigureConfig`]'s), `chunk_window`); always `stale_after_days`.
+//!
+//! `counts` ([`Counts`]): when the report comes from a scan, the scan's ([`ScanCounts`]:
+//! `documents` read, records `skipped`, `non_html_skipped` WARC records, `near_empty`
+//! documents, LSH `candidates`, `verified_pairs`, `clusters`); always the report's own:
+//! `clustered_documents` (members of stories), `stories`, `singletons`, `copies`,
+//! `stale_copies`, `stripped_copies`.
 //!
 //! Story (`clusters[]`; one line of `jsonl`, where `id` is spelled `cluster` and each line also
 //! carries `schema_version`):
@@ -82,19 +92,23 @@
 //! Scores are rounded to 4 decimals. Invariant: the output depends only on the input; no hash
 //! map order reaches it, so the same input gives byte-identical output.
 
+mod format;
 mod html;
 mod machine;
 mod text;
 
 use crate::align::{self, Row};
 use crate::attribution::{self, Pages};
+use crate::chrome::ChromeConfig;
+use crate::cluster::ClusterConfig;
 use crate::document::Document;
+use crate::figures::FigureConfig;
+use crate::minhash::SignatureParams;
 use crate::verify::Similarity;
 use crate::wire::Agency;
 use crate::Error;
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -124,10 +138,90 @@ pub struct ReportInput<'a> {
     pub clusters: &'a [Vec<usize>],
     /// Exact similarity of two documents' shingle sets (a, b are doc indices).
     pub similarity: &'a (dyn Fn(usize, usize) -> Similarity + Sync),
-    /// Scan parameters and counts to echo in the machine formats.
-    pub parameters: serde_json::Value,
-    /// Scan counts to echo in the machine formats.
-    pub counts: serde_json::Value,
+    /// The scan's parameters, echoed by the machine formats; `None` when the clusters do not
+    /// come from a scan.
+    pub parameters: Option<ScanParameters>,
+    /// The scan's counts, echoed by the machine formats; `None` when the clusters do not come
+    /// from a scan.
+    pub counts: Option<ScanCounts>,
+}
+
+/// The parameters of the scan a report comes from, in the order the machine formats write
+/// them. Field meanings: see [`crate::pipeline::ScanConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScanParameters {
+    /// What made the signatures: shingling, permutations, seed, normalizer version.
+    pub signature: SignatureParams,
+    /// Similarity threshold of a verified pair.
+    pub threshold: f64,
+    /// Containment threshold of a verified pair.
+    pub containment: f64,
+    /// The LSH threshold the banding was chosen for, rounded to 4 decimals.
+    pub lsh_threshold: f64,
+    /// LSH bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// Content shingles a document needs to be matched at all.
+    pub min_shingles: usize,
+    /// Chrome learning settings.
+    pub chrome: ChromeConfig,
+    /// Clustering settings.
+    pub cluster: ClusterConfig,
+    /// Figure veto settings.
+    pub figures: FigureConfig,
+    /// Content shingles per sketched window (excerpt matching).
+    pub chunk_window: usize,
+}
+
+/// The counts of the scan a report comes from, in the order the machine formats write them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ScanCounts {
+    /// Documents read.
+    pub documents: u64,
+    /// Records skipped while reading.
+    pub skipped: u64,
+    /// WARC records skipped because they are not HTML pages.
+    pub non_html_skipped: u64,
+    /// Documents too short to match (fewer than `min_shingles` content shingles).
+    pub near_empty: usize,
+    /// Candidate pairs from the LSH index.
+    pub candidates: usize,
+    /// Verified pairs.
+    pub verified_pairs: usize,
+    /// Clusters of two or more documents.
+    pub clusters: usize,
+}
+
+/// `parameters` of the machine formats: the scan's, then the report's own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Parameters {
+    /// The scan's parameters, when the report comes from a scan.
+    #[serde(flatten)]
+    pub scan: Option<ScanParameters>,
+    /// A copy dated more than this many days after its origin is a stale re-post
+    /// ([`ReportConfig::stale_after_days`]).
+    pub stale_after_days: u32,
+}
+
+/// `counts` of the machine formats: the scan's, then the report's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// The scan's counts, when the report comes from a scan.
+    #[serde(flatten)]
+    pub scan: Option<ScanCounts>,
+    /// Documents in stories (members of clusters of two or more).
+    pub clustered_documents: usize,
+    /// Stories.
+    pub stories: usize,
+    /// Documents in no story.
+    pub singletons: usize,
+    /// Members that are copies (not origins).
+    pub copies: usize,
+    /// Stale re-posts.
+    pub stale_copies: usize,
+    /// Copies with the wire's credit stripped.
+    pub stripped_copies: usize,
 }
 
 /// Report settings.
@@ -329,10 +423,10 @@ pub struct Single {
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// Scan parameters plus `stale_after_days`.
-    pub parameters: Value,
-    /// Scan counts plus the report's own.
-    pub counts: Value,
+    /// The scan's parameters plus the report's.
+    pub parameters: Parameters,
+    /// The scan's counts plus the report's own.
+    pub counts: Counts,
     /// Stories in cluster order.
     pub clusters: Vec<Story>,
     /// Per-site figures.
@@ -340,9 +434,6 @@ pub struct Report {
     /// Documents in no story, in document order.
     #[serde(skip)]
     pub singles: Vec<Single>,
-    /// The stale threshold used.
-    #[serde(skip)]
-    pub stale_after_days: u32,
 }
 
 /// Pairwise similarity statistics use all pairs of at most this many members: an evenly spaced
@@ -504,50 +595,30 @@ impl Report {
             .collect::<Vec<_>>();
         let sites = site_stats(&stories);
 
-        let mut parameters = input.parameters.clone();
-        if parameters.is_null() {
-            parameters = Value::Object(Default::default());
-        }
-        if let Value::Object(m) = &mut parameters {
-            m.entry("stale_after_days")
-                .or_insert(Value::from(config.stale_after_days));
-        }
-        let mut counts = input.counts.clone();
-        if counts.is_null() {
-            counts = Value::Object(Default::default());
-        }
-        if let Value::Object(m) = &mut counts {
-            let copies: Vec<&Member> = stories
-                .iter()
-                .flat_map(|s| &s.members)
-                .filter(|m| m.role == Role::Copy)
-                .collect();
-            let own = [
-                ("stories", stories.len()),
-                (
-                    "clustered_documents",
-                    stories.iter().map(|s| s.size).sum::<usize>(),
-                ),
-                ("singletons", singles.len()),
-                ("copies", copies.len()),
-                ("stale_copies", copies.iter().filter(|m| m.stale).count()),
-                (
-                    "stripped_copies",
-                    copies.iter().filter(|m| m.credited == Some(false)).count(),
-                ),
-            ];
-            for (k, v) in own {
-                m.entry(k).or_insert(Value::from(v));
-            }
-        }
+        let copies: Vec<&Member> = stories
+            .iter()
+            .flat_map(|s| &s.members)
+            .filter(|m| m.role == Role::Copy)
+            .collect();
+        let counts = Counts {
+            scan: input.counts,
+            clustered_documents: stories.iter().map(|s| s.size).sum(),
+            stories: stories.len(),
+            singletons: singles.len(),
+            copies: copies.len(),
+            stale_copies: copies.iter().filter(|m| m.stale).count(),
+            stripped_copies: copies.iter().filter(|m| m.credited == Some(false)).count(),
+        };
         Report {
             schema_version: SCHEMA_VERSION,
-            parameters,
+            parameters: Parameters {
+                scan: input.parameters,
+                stale_after_days: config.stale_after_days,
+            },
             counts,
             clusters: stories,
             sites,
             singles,
-            stale_after_days: config.stale_after_days,
         }
     }
 }
@@ -746,55 +817,16 @@ fn site_stats(stories: &[Story]) -> Vec<SiteStats> {
     out
 }
 
-/// A duration in seconds for people: `45s`, `12m`, `5h 3m`, `152d 4h`.
-pub fn human_delay(secs: i64) -> String {
-    let sign = if secs < 0 { "-" } else { "" };
-    let s = secs.unsigned_abs();
-    let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
-    let body = if d > 0 {
-        if h > 0 {
-            format!("{d}d {h}h")
-        } else {
-            format!("{d}d")
-        }
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else if m > 0 {
-        format!("{m}m")
-    } else {
-        format!("{s}s")
-    };
-    format!("{sign}{body}")
-}
-
-/// A share for people: `0.5556` -> `56%`.
-pub fn percent(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
-/// `credited` for people: `kept`, `stripped` or `-`.
-pub fn credit_label(c: Option<bool>) -> &'static str {
-    match c {
-        Some(true) => "kept",
-        Some(false) => "stripped",
-        None => "-",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn medians_and_delays() {
+    fn medians() {
         assert_eq!(median_i64(&mut []), None);
         assert_eq!(median_i64(&mut [5, 1, 3]), Some(3));
         assert_eq!(median_i64(&mut [1, 4]), Some(2));
         assert!((median_f64(&mut [0.2, 0.8]) - 0.5).abs() < 1e-12);
-        assert_eq!(human_delay(45), "45s");
-        assert_eq!(human_delay(5 * 3600 + 180), "5h 3m");
-        assert_eq!(human_delay(152 * 86_400 + 4 * 3600), "152d 4h");
-        assert_eq!(human_delay(-120), "-2m");
     }
 
     #[test]
@@ -805,12 +837,17 @@ mod tests {
             OriginReason::ContainsOthers,
             OriginReason::FirstListed,
         ] {
-            assert_eq!(serde_json::to_value(r).ok(), Some(Value::from(r.as_str())));
+            assert_eq!(
+                serde_json::to_value(r).ok(),
+                Some(serde_json::Value::from(r.as_str()))
+            );
         }
         for r in [Role::Origin, Role::Copy] {
-            assert_eq!(serde_json::to_value(r).ok(), Some(Value::from(r.as_str())));
+            assert_eq!(
+                serde_json::to_value(r).ok(),
+                Some(serde_json::Value::from(r.as_str()))
+            );
         }
-        assert_eq!(percent(0.5556), "56%");
     }
 
     #[test]
@@ -876,8 +913,8 @@ mod tests {
             lines,
             clusters,
             similarity: &sim,
-            parameters: Value::Null,
-            counts: Value::Null,
+            parameters: None,
+            counts: None,
         };
         Report::build(
             &input,
@@ -1083,7 +1120,22 @@ mod tests {
         let r = build(&docs, &[vec![0, 7], vec![]], 30);
         assert!(r.clusters.is_empty());
         assert_eq!(r.singles.len(), 1);
-        assert_eq!(r.counts["singletons"], 1);
+        assert_eq!(r.counts.singletons, 1);
+    }
+
+    #[test]
+    fn a_report_without_a_scan_echoes_only_its_own_parameters_and_counts() {
+        let docs = [
+            doc("a", "https://a.example/x", Some("2024-01-01"), BODY),
+            doc("b", "https://b.example/x", Some("2024-03-01"), BODY),
+            doc("c", "https://c.example/x", None, "Something else entirely."),
+        ];
+        let r = build(&docs, &[vec![0, 1]], 30);
+        let json = serde_json::to_string(&(&r.parameters, &r.counts)).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"[{"stale_after_days":30},{"clustered_documents":2,"stories":1,"singletons":1,"copies":1,"stale_copies":1,"stripped_copies":0}]"#
+        );
     }
 
     #[test]

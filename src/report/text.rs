@@ -5,7 +5,8 @@
 //! terminal) and the bidirectional-override marks (which reorder what is shown) are printed
 //! as Rust-style escapes, `\u{1b}`; a literal backslash stays as it is.
 
-use super::{credit_label, human_delay, percent, Report};
+use super::format::{credit_label, human_delay, percent, reason_label};
+use super::Report;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -72,7 +73,7 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         },
         docs,
         report.singles.len(),
-        report.stale_after_days,
+        report.parameters.stale_after_days,
     )?;
     for story in &report.clusters {
         writeln!(w)?;
@@ -95,7 +96,7 @@ pub fn render_text(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             w,
             "  origin {} ({})",
             clean(&story.origin.id.to_string()),
-            story.origin.reason.label()
+            reason_label(story.origin.reason)
         )?;
         let mut rows = vec![[
             "ROLE",

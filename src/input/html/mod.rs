@@ -306,7 +306,7 @@ pub fn read_html_file(path: &Path, id: String) -> Result<Document, Error> {
     })?;
     document_from_html(DocId::Str(id), &bytes, None).map_err(|e| Error::BadRecord {
         path: path.to_path_buf(),
-        line: 0,
+        location: crate::error::Location::WholeFile,
         message: e.to_string(),
     })
 }

@@ -3,7 +3,7 @@
 //! header fields and a block no larger than the record size limit, with resynchronisation at the
 //! next gzip member or `WARC/` line after a broken record.
 
-use crate::error::Error;
+use crate::error::{Error, Location};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -334,7 +334,7 @@ impl<R: Read> WarcReader<R> {
     fn bad(&self, offset: u64, message: String) -> Error {
         Error::BadRecord {
             path: self.path.clone(),
-            line: offset,
+            location: Location::ByteOffset(offset),
             message,
         }
     }
@@ -519,7 +519,7 @@ impl<R: Read> WarcReader<R> {
             self.unread(&block[i..]);
             let next = self.offset_of_record(start + i as u64);
             return Err(format!(
-                "Content-Length {len} runs into the next record (at offset {next})"
+                "Content-Length {len} runs into the next record (at byte {next})"
             ));
         }
         if got < len {
@@ -648,13 +648,11 @@ impl<R: Read> Iterator for WarcReader<R> {
                 // Report the gap first; the record at hand is read on the next call (its
                 // header line is still in `self.line`).
                 self.pending = Some(start);
-                return Some(Err(
-                    self.bad(at, format!("offset {at}: data outside any record"))
-                ));
+                return Some(Err(self.bad(at, "data outside any record".into())));
             }
             return Some(self.record_at(start));
         }
-        garbage_at.map(|at| Err(self.bad(at, format!("offset {at}: data outside any record"))))
+        garbage_at.map(|at| Err(self.bad(at, "data outside any record".into())))
     }
 }
 
@@ -673,7 +671,7 @@ impl<R: Read> WarcReader<R> {
                 self.back_at = 0;
             }
             self.quiet = true;
-            self.bad(offset, format!("offset {offset}: broken record: {msg}"))
+            self.bad(offset, format!("broken record: {msg}"))
         })
     }
 
@@ -692,7 +690,7 @@ impl<R: Read> WarcReader<R> {
             self.stream.discard_buffer();
             self.quiet = true;
             let at = self.offset_of_record(start);
-            return Err(self.bad(at, format!("offset {at}: broken gzip member: {e}")));
+            return Err(self.bad(at, format!("broken gzip member: {e}")));
         }
         self.done = true;
         Err(Error::Io {

@@ -10,8 +10,9 @@
 //!
 //! Invariants:
 //! - A broken record (truncated or corrupt gzip member, missing `Content-Length`, unusable
-//!   payload) is reported through `on_skip` as [`Error::BadRecord`] whose `line` is the byte
-//!   offset of the record in the file (of its gzip member, for compressed files), counted, and
+//!   payload) is reported through `on_skip` as [`Error::BadRecord`] whose location is the byte
+//!   offset of the record in the file ([`Location::ByteOffset`]; of its gzip member, for
+//!   compressed files), counted, and
 //!   skipped; reading resumes at the next gzip member or `WARC/` line. Only an I/O error of the
 //!   file itself ends a read with `Err`.
 //! - A `Content-Length` that runs past the end of its gzip member into one that starts a record,
@@ -30,7 +31,7 @@ pub use framing::{Dialect, Record, WarcReader};
 pub use http::{parse_http_head, HttpHead};
 
 use crate::document::{DocId, Document};
-use crate::error::Error;
+use crate::error::{Error, Location};
 use crate::input::html;
 use http::{payload_of, Payload};
 use rayon::prelude::*;
@@ -124,8 +125,8 @@ fn flush(
                 counts.skipped_broken += 1;
                 on_skip(Error::BadRecord {
                     path: path.to_path_buf(),
-                    line: offset,
-                    message: format!("offset {offset}: {e}"),
+                    location: Location::ByteOffset(offset),
+                    message: e.to_string(),
                 });
             }
             None => {}
@@ -235,8 +236,8 @@ pub fn read_archive<R: Read>(
                 counts.skipped_broken += 1;
                 on_skip(Error::BadRecord {
                     path: path.to_path_buf(),
-                    line: offset,
-                    message: format!("offset {offset}: {msg}"),
+                    location: Location::ByteOffset(offset),
+                    message: msg,
                 });
             }
         }
@@ -413,7 +414,7 @@ mod tests {
         assert_eq!(counts.skipped_broken, 1);
         assert_eq!(skips.len(), 1);
         assert!(
-            skips[0].starts_with(&format!("t.warc:{last_at}: offset {last_at}")),
+            skips[0].starts_with(&format!("reading t.warc at byte {last_at}: ")),
             "{skips:?}"
         );
     }
@@ -431,7 +432,7 @@ mod tests {
         assert!(
             skips
                 .iter()
-                .any(|s| s.contains(&format!("offset {bad_at}"))),
+                .any(|s| s.starts_with(&format!("reading t.warc at byte {bad_at}: "))),
             "{skips:?}"
         );
         assert_eq!(docs[0].id, DocId::Str("urn:uuid:4".into()));
@@ -453,7 +454,7 @@ mod tests {
         assert!(
             skips
                 .iter()
-                .any(|s| s.contains("t.warc:0: offset 0: broken record: no Content-Length")),
+                .any(|s| s == "reading t.warc at byte 0: broken record: no Content-Length"),
             "{skips:?}"
         );
     }
@@ -515,7 +516,7 @@ mod tests {
         assert!(docs.is_empty());
         assert_eq!(counts.skipped_broken, 1);
         assert!(
-            skips[0].contains("t.warc:0: offset 0: unusable payload"),
+            skips[0].starts_with("reading t.warc at byte 0: unusable payload"),
             "{skips:?}"
         );
     }
