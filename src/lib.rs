@@ -39,6 +39,7 @@ pub mod error;
 pub mod eval;
 pub mod figures;
 pub mod input;
+pub mod lines;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
