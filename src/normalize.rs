@@ -23,7 +23,9 @@ use xxhash_rust::xxh3::xxh3_64;
 /// Version of the normalization rules and of unit ids; recorded in every signature.
 /// Version 2: Latin-1 letters and separators on the fast path, and new unit ids (a unit of up to
 /// 8 bytes is its own id, longer ones are hashed zero-padded to 16 bytes: see [`unit_hash`]).
-pub const NORMALIZER_VERSION: u32 = 2;
+/// Version 3: decimal digits of every script fold to ASCII digits; Arabic tatweel and harakat
+/// vanish, Persian yeh and keheh become the Arabic letters, Russian ё becomes е.
+pub const NORMALIZER_VERSION: u32 = 3;
 
 /// How words of scripts written without spaces are cut into units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -216,6 +218,20 @@ fn fold_char(c: char) -> char {
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
         '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => '\u{200B}',
+        // Arabic tatweel (a stretching stroke) and harakat (short-vowel and other diacritics,
+        // which most text leaves out): dropped, as search engines fold Arabic.
+        '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => '\u{200B}',
+        // Persian yeh and keheh written for the Arabic letters (and the reverse in Arabic text).
+        '\u{06CC}' => '\u{064A}',
+        '\u{06A9}' => '\u{0643}',
+        // Russian ё, which most text writes е.
+        '\u{0451}' => '\u{0435}',
+        '\u{0401}' => '\u{0415}',
+        // Decimal digits of every script are the ASCII digits (NFKC folds only some of them).
+        _ if !c.is_ascii() => match decimal_digit(c) {
+            Some(v) => char::from(b'0' + v),
+            None => c,
+        },
         _ => c,
     }
 }
@@ -874,6 +890,30 @@ mod tests {
         );
         assert_eq!(a.units, b.units);
         assert_eq!(a.units.len(), 3);
+    }
+
+    #[test]
+    fn digits_and_script_variants_fold() {
+        let same = |a: &str, b: &str| {
+            assert_eq!(
+                units(a, UnspacedScripts::Characters).units,
+                units(b, UnspacedScripts::Characters).units,
+                "{a} / {b}"
+            );
+        };
+        // Arabic-Indic, Persian, Devanagari and full-width digits.
+        same("قتل ١٢ شخصا في ٢٠١٥", "قتل 12 شخصا في 2015");
+        same("۱۴۰۲", "1402");
+        same("२०२४ में", "2024 में");
+        same("罰金６,０００円", "罰金6,000円");
+        // In an otherwise ASCII line too (the folded fast path).
+        same("Price ١٢ dlrs", "Price 12 dlrs");
+        // Tatweel and harakat; Persian yeh and keheh.
+        same("الـــرياض", "الرياض");
+        same("مُحَمَّد", "محمد");
+        same("کتاب فارسی", "كتاب فارسي");
+        // Russian ё.
+        same("Ёлка и всё", "Елка и все");
     }
 
     #[test]
