@@ -229,27 +229,37 @@ pub fn content_mask(lines: &[Line], template: &[bool], cfg: &ChromeConfig) -> Ve
     let mut keep: Vec<bool> = template
         .iter()
         .zip(lines)
-        .map(|(&t, l)| !(t || (cfg.drop_metadata_lines && l.metadata)))
+        .map(|(&t, l)| !(t || (cfg.drop_metadata_lines && l.features.metadata)))
         .collect();
     if !cfg.drop_headline_lists {
         return keep;
     }
-    // Headline lists: maximal runs of non-template lines that are bullets (two or more) or
-    // headline-cased without a sentence ending (three or more).
+    // Headline lists: maximal runs of non-template lines that open with one marker (two or
+    // more, most of them without a sentence end) or are headline-cased without a sentence end
+    // (three or more). A run of marked lines most of which end like sentences is dialogue
+    // (`— Вы давно здесь работаете?` / `— Двадцать лет.`) or a list of points, and is content.
     let mut i = 0;
     while i < lines.len() {
         if !keep[i] {
             i += 1;
             continue;
         }
-        let bullet_run = run_len(lines, &keep, i, |l| l.bullet);
-        if bullet_run >= 2 {
-            keep[i..i + bullet_run].iter_mut().for_each(|k| *k = false);
-            i += bullet_run;
-            continue;
+        if let Some(marker) = lines[i].features.marker {
+            let run = run_len(lines, &keep, i, |l| l.features.marker == Some(marker));
+            if run >= 2 {
+                let sentences = lines[i..i + run]
+                    .iter()
+                    .filter(|l| l.features.sentence_end)
+                    .count();
+                if sentences * 2 <= run {
+                    keep[i..i + run].iter_mut().for_each(|k| *k = false);
+                }
+                i += run;
+                continue;
+            }
         }
         let head_run = run_len(lines, &keep, i, |l| {
-            l.title_case && !l.sentence_end && l.len() <= MAX_HEADLINE_UNITS
+            l.features.title_case && !l.features.sentence_end && l.len() <= MAX_HEADLINE_UNITS
         });
         if head_run >= 3 {
             keep[i..i + head_run].iter_mut().for_each(|k| *k = false);
@@ -391,6 +401,21 @@ mod tests {
             (off.shingle_max_df, off.shingle_max_share),
             (on.shingle_max_df, on.shingle_max_share)
         );
+    }
+
+    #[test]
+    fn dialogue_is_content_and_lists_of_any_marker_are_not() {
+        let text = "Интервью\n— Вы давно здесь работаете?\n— Двадцать лет. Пришёл после армии.\n— Что изменилось?\n— Всё.\nЧитайте также\n・見出し一つ目\n・見出し二つ目\n▶ Titel eins\n▶ Titel zwei\n– Oui.\n– Non, jamais !";
+        let u = units(text, UnspacedScripts::Characters);
+        let keep = content_mask(
+            &u.lines,
+            &vec![false; u.lines.len()],
+            &ChromeConfig::default(),
+        );
+        let want = [
+            true, true, true, true, true, true, false, false, false, false, true, true,
+        ];
+        assert_eq!(keep, want);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! wirecopy: find near-duplicate and syndicated copies of news stories.
 //!
-//! The pipeline: documents ([`input`]) -> normalized units ([`normalize`]) -> site chrome
-//! learned and removed ([`chrome`]) -> shingles ([`shingle`], xxh3) -> MinHash signatures
+//! The pipeline: documents ([`input`]) -> normalized units ([`normalize`]) with line features
+//! ([`lines`]) -> site chrome learned and removed ([`chrome`]) -> shingles ([`shingle`], xxh3) -> MinHash signatures
 //! ([`minhash`]) -> LSH candidates ([`lsh`]) -> exact verification ([`verify`]) -> guarded
 //! clustering ([`cluster`]) -> the syndication report ([`report`]). [`pipeline::scan`] runs it
 //! all on documents in memory; a live [`Index`] ([`index`]) judges pages one at a time as a
@@ -45,6 +45,7 @@ pub mod figures;
 pub mod fingerprint;
 pub mod index;
 pub mod input;
+pub mod lines;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

@@ -7,7 +7,7 @@
 //! chrome verdicts and signatures (issue 3), and verify candidates exactly against the stored
 //! sets.
 //!
-//! # Layout, format version 1
+//! # Layout, format version 3
 //!
 //! All integers are little-endian; offsets count from the start of the file.
 //!
@@ -16,7 +16,7 @@
 //! | `0..8`           | magic `WIRECOPY`                                                     |
 //! | `8..12`          | format version, u32 ([`FORMAT_VERSION`])                             |
 //! | `12..16`         | endianness mark, u32 `0x01020304` (the bytes `04 03 02 01`)          |
-//! | `16..20`         | section count `s`, u32 (11 in version 1)                             |
+//! | `16..20`         | section count `s`, u32 (20 in version 3)                             |
 //! | `20..24`         | reserved, zero                                                       |
 //! | `24..32`         | xxh3-64 of the section table, u64                                    |
 //! | `32..32 + 32 s`  | section table, 32 bytes per section: kind u32, element width u32, offset u64, length in bytes u64, xxh3-64 of the section's bytes u64 |
@@ -34,10 +34,16 @@
 //! | 8, 9 | `df_keys`, `df_counts` | u64, u32 | shingle document frequencies of the stored sets, likewise |
 //! | 10   | `set_offsets`        | u64     | `n + 1` offsets into `set_hashes`, starting at 0     |
 //! | 11   | `set_hashes`         | u64     | document `i`'s shingle set is `set_hashes[set_offsets[i]..set_offsets[i + 1]]`, each strictly increasing |
+//! | 12, 13 | `text_offsets`, `text_bytes` | u64, u8 | the documents' texts, UTF-8, in the same offsets-and-values form |
+//! | 14, 15 | `content_offsets`, `content_rows` | u64, u32 | raw line numbers of each document's content lines |
+//! | 16, 17 | `figure_offsets`, `figure_hashes` | u64, u64 | each document's content figures, strictly increasing |
+//! | 18, 19 | `window_offsets`, `window_values` | u64, u32 | each document's window sketches, whole windows of `CHUNK_PERM` values |
+//! | 20   | `edges`              | u64     | verified pairs `a << 32 | b`, `a < b < n`, strictly increasing |
 //!
 //! The metadata is postcard (varint integers, f64 as 8 bytes, `Option` as a 0/1 tag, strings and
 //! vectors length-prefixed, enums by variant index) of, in field order: signature parameters
-//! (shingle kind and size, `num_perm`, seed, normalizer version), the rest of the scan
+//! (shingle kind and size, `num_perm`, seed, normalizer version), the rule versions
+//! ([`RuleVersions`]: line rules, Unicode tables of normalization and segmentation), the rest of the scan
 //! configuration (unspaced scripts, threshold, containment, LSH threshold, explicit banding,
 //! `min_shingles`, `max_run_pairs`, chrome and cluster settings), the banding used, the document
 //! count, the page count of the line statistics, the number of stop shingles dropped, and one
@@ -264,6 +270,42 @@ impl StoredDoc {
     }
 }
 
+/// Versions of what decides a page's content and units besides the normalizer: the line rules
+/// ([`crate::lines::LINE_RULES_VERSION`]) and the Unicode tables of the normalization and
+/// segmentation crates. A live index refuses a segment written under other versions: its
+/// chrome verdicts and units would not be what this build computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleVersions {
+    /// [`crate::lines::LINE_RULES_VERSION`].
+    pub line_rules: u32,
+    /// `unicode_normalization::UNICODE_VERSION`.
+    pub unicode_normalization: (u8, u8, u8),
+    /// `unicode_segmentation::UNICODE_VERSION`.
+    pub unicode_segmentation: (u64, u64, u64),
+}
+
+impl RuleVersions {
+    /// The versions of this build.
+    pub fn current() -> RuleVersions {
+        RuleVersions {
+            line_rules: crate::lines::LINE_RULES_VERSION,
+            unicode_normalization: unicode_normalization::UNICODE_VERSION,
+            unicode_segmentation: unicode_segmentation::UNICODE_VERSION,
+        }
+    }
+}
+
+impl std::fmt::Display for RuleVersions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (a, b) = (self.unicode_normalization, self.unicode_segmentation);
+        write!(
+            f,
+            "line rules {}, Unicode {}.{}.{} (normalization) and {}.{}.{} (segmentation)",
+            self.line_rules, a.0, a.1, a.2, b.0, b.1, b.2
+        )
+    }
+}
+
 /// A sorted `(key, count)` table stored as two parallel arrays, viewed in place.
 #[derive(Debug, Clone, Copy)]
 pub struct Counts<'a> {
@@ -317,6 +359,7 @@ impl<'a> Counts<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Meta {
     params: StoredParams,
+    rules: RuleVersions,
     config: StoredConfig,
     banding: StoredBanding,
     documents: u64,
@@ -454,6 +497,7 @@ fn meta_of(result: &ScanResult) -> Meta {
             seed,
             normalizer_version,
         },
+        rules: RuleVersions::current(),
         config: StoredConfig {
             unspaced: match unspaced {
                 UnspacedScripts::Characters => StoredUnspaced::Characters,
@@ -722,6 +766,7 @@ struct Layout {
     sections: Vec<Section>,
     ranges: Vec<Range<usize>>,
     params: SignatureParams,
+    rules: RuleVersions,
     config: ScanConfig,
     banding: Banding,
     line_pages: u64,
@@ -903,6 +948,7 @@ impl Layout {
             sections,
             ranges,
             params,
+            rules: meta.rules,
             config,
             banding,
             line_pages: meta.line_pages,
@@ -1240,6 +1286,11 @@ impl Index {
     /// The file this index was opened from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The line-rule and Unicode table versions the file was written under.
+    pub fn rules(&self) -> RuleVersions {
+        self.layout.rules
     }
 
     /// xxh3-64 of the section table, as stored in the header: it changes with any content, so

@@ -1,20 +1,24 @@
 //! wire.rs: which news agency does a page come from, and does a copy still say so?
 //!
-//! One static data table, [`AGENCIES`], lists each agency with the marks it leaves on a page:
+//! One data table, `data/agencies.txt` (compiled in, read into [`AGENCIES`]), lists each agency
+//! with the marks it leaves on a page, in its languages:
 //! - `datelines`: the agency tag of a dateline, `SEOUL, South Korea (AP) —`, `LONDON, March 5
-//!   (Reuters) -`;
-//! - `credits`: credit and copyright lines, `The Associated Press`, `© 2024 Reuters`;
+//!   (Reuters) -`, `МОСКВА, 5 марта. /ТАСС/.`, `【北京共同】`, `新华社长沙3月8日电`;
+//! - `credits`: credit and copyright lines, `The Associated Press`, `© 2024 Reuters`, `واس`;
 //! - `bylines`: byline and photo-credit phrases, `Associated Press writer`, `AP Photo`;
 //! - `domains`: the agency's own sites (registrable domains), `apnews.com`.
 //!
-//! To add an agency, add one entry. Marks are case-sensitive literal text with one wildcard:
-//! `*` stands for up to 24 characters on the same line (`© * Reuters` matches
-//! `© 2024 Reuters`). A mark only matches at word boundaries, so `(AP)` does not match inside
-//! `(APA)` and `UPI` not inside `UPIs`.
+//! To add an agency, add one block to the file. Marks are case-sensitive literal text with one
+//! wildcard: `*` stands for up to 24 characters on the same line (`© * Reuters` matches
+//! `© 2024 Reuters`, `【*共同】` matches `【北京共同】`). A mark only matches at word boundaries, so
+//! `(AP)` does not match inside `(APA)` and `UPI` not inside `UPIs`; scripts written without
+//! spaces have a boundary between any two characters, so `新华社` matches in `新华社长沙3月8日电`.
+//! Phrases any paper prints (`Reporting by`, `Editing by`) are evidence for no agency.
 //!
 //! Invariant: detection is a pure function of the text and the site; ties between agencies go to
 //! the one listed first, so the answer never depends on anything but the table.
 
+use crate::normalize::is_unspaced;
 use serde::Serialize;
 
 /// A news agency and the marks it leaves on a page. See the module doc for the mark syntax.
@@ -25,13 +29,13 @@ pub struct Agency {
     /// Full name: `The Associated Press`.
     pub name: &'static str,
     /// Dateline agency tags.
-    pub datelines: &'static [&'static str],
+    pub datelines: Vec<&'static str>,
     /// Credit and copyright lines.
-    pub credits: &'static [&'static str],
+    pub credits: Vec<&'static str>,
     /// Byline and photo-credit phrases.
-    pub bylines: &'static [&'static str],
+    pub bylines: Vec<&'static str>,
     /// The agency's own sites, as registrable domains.
-    pub domains: &'static [&'static str],
+    pub domains: Vec<&'static str>,
 }
 
 impl Serialize for Agency {
@@ -45,161 +49,53 @@ impl Serialize for Agency {
     }
 }
 
-/// The agencies wirecopy knows, in tie-break order.
-pub static AGENCIES: &[Agency] = &[
-    Agency {
-        code: "AP",
-        name: "The Associated Press",
-        datelines: &["(AP)"],
-        credits: &[
-            "The Associated Press",
-            "Follow AP's",
-            "Copyright * Associated Press",
-        ],
-        bylines: &[
-            "Associated Press writer",
-            "Associated Press Writer",
-            "AP Photo",
-        ],
-        domains: &["apnews.com", "ap.org"],
-    },
-    Agency {
-        code: "Reuters",
-        name: "Reuters",
-        datelines: &["(Reuters)"],
-        credits: &["© * Reuters", "Thomson Reuters", "Copyright * Reuters"],
-        bylines: &["Editing by", "Reporting by"],
-        domains: &["reuters.com"],
-    },
-    Agency {
-        code: "AFP",
-        name: "Agence France-Presse",
-        datelines: &["(AFP)"],
-        credits: &["Agence France-Presse", "Agence France Presse", "© * AFP"],
-        bylines: &["AFP Photo", "AFP via Getty"],
-        domains: &["afp.com"],
-    },
-    Agency {
-        code: "UPI",
-        name: "United Press International",
-        datelines: &["(UPI)"],
-        credits: &["United Press International", "© * UPI"],
-        bylines: &["UPI Photo"],
-        domains: &["upi.com"],
-    },
-    Agency {
-        code: "dpa",
-        name: "Deutsche Presse-Agentur",
-        datelines: &["(dpa)"],
-        credits: &["Deutsche Presse-Agentur", "dpa-AFX", "© * dpa"],
-        bylines: &["Photo: dpa"],
-        domains: &["dpa.com", "dpa-international.com"],
-    },
-    Agency {
-        code: "PA",
-        name: "PA Media",
-        datelines: &["(PA)"],
-        credits: &["PA Media", "Press Association"],
-        bylines: &["PA Wire"],
-        domains: &["pa.media"],
-    },
-    Agency {
-        code: "Bloomberg",
-        name: "Bloomberg News",
-        datelines: &["(Bloomberg)"],
-        credits: &["Bloomberg L.P.", "©* Bloomberg"],
-        bylines: &["Bloomberg News"],
-        domains: &["bloomberg.com"],
-    },
-    Agency {
-        code: "Xinhua",
-        name: "Xinhua News Agency",
-        datelines: &["(Xinhua)"],
-        credits: &["Xinhua News Agency"],
-        bylines: &["Xinhua/"],
-        domains: &["xinhuanet.com", "news.cn"],
-    },
-    Agency {
-        code: "Kyodo",
-        name: "Kyodo News",
-        datelines: &["(Kyodo)"],
-        credits: &["Kyodo News"],
-        bylines: &[],
-        domains: &["kyodonews.net"],
-    },
-    Agency {
-        code: "Yonhap",
-        name: "Yonhap News Agency",
-        datelines: &["(Yonhap)"],
-        credits: &["Yonhap News Agency"],
-        bylines: &[],
-        domains: &["yna.co.kr"],
-    },
-    Agency {
-        code: "ANSA",
-        name: "ANSA",
-        datelines: &["(ANSA)"],
-        credits: &["© * ANSA"],
-        bylines: &[],
-        domains: &["ansa.it"],
-    },
-    Agency {
-        code: "EFE",
-        name: "Agencia EFE",
-        datelines: &["(EFE)"],
-        credits: &["Agencia EFE", "© * EFE"],
-        bylines: &[],
-        domains: &["efe.com"],
-    },
-    Agency {
-        code: "CP",
-        name: "The Canadian Press",
-        datelines: &["(CP)"],
-        credits: &["The Canadian Press"],
-        bylines: &[],
-        domains: &["thecanadianpress.com"],
-    },
-    Agency {
-        code: "AAP",
-        name: "Australian Associated Press",
-        datelines: &["(AAP)"],
-        credits: &["Australian Associated Press"],
-        bylines: &[],
-        domains: &["aap.com.au"],
-    },
-    Agency {
-        code: "PTI",
-        name: "Press Trust of India",
-        datelines: &["(PTI)"],
-        credits: &["Press Trust of India"],
-        bylines: &[],
-        domains: &["ptinews.com"],
-    },
-    Agency {
-        code: "Business Wire",
-        name: "Business Wire",
-        datelines: &["(BUSINESS WIRE)"],
-        credits: &["Business Wire"],
-        bylines: &[],
-        domains: &["businesswire.com"],
-    },
-    Agency {
-        code: "PR Newswire",
-        name: "PR Newswire",
-        datelines: &["/PRNewswire/"],
-        credits: &["PR Newswire"],
-        bylines: &[],
-        domains: &["prnewswire.com"],
-    },
-    Agency {
-        code: "GlobeNewswire",
-        name: "GlobeNewswire",
-        datelines: &["(GLOBE NEWSWIRE)"],
-        credits: &["GlobeNewswire", "Globe Newswire"],
-        bylines: &[],
-        domains: &["globenewswire.com"],
-    },
-];
+/// The agency table, `data/agencies.txt`.
+const AGENCY_TABLE: &str = include_str!("../data/agencies.txt");
+
+/// The agencies wirecopy knows, in tie-break order (the order of `data/agencies.txt`).
+pub static AGENCIES: std::sync::LazyLock<Vec<Agency>> = std::sync::LazyLock::new(|| {
+    // The file is compiled in and a unit test parses it: an error cannot reach here.
+    parse_agencies(AGENCY_TABLE).unwrap_or_default()
+});
+
+/// Read an agency table (see `data/agencies.txt` for the format), or say what is wrong with it.
+fn parse_agencies(text: &'static str) -> Result<Vec<Agency>, String> {
+    let mut out: Vec<Agency> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("line {}: {key} without a value", n + 1));
+        }
+        if key == "agency" {
+            out.push(Agency {
+                code: value,
+                name: value,
+                datelines: Vec::new(),
+                credits: Vec::new(),
+                bylines: Vec::new(),
+                domains: Vec::new(),
+            });
+            continue;
+        }
+        let Some(a) = out.last_mut() else {
+            return Err(format!("line {}: {key} before any agency", n + 1));
+        };
+        match key {
+            "name" => a.name = value,
+            "dateline" => a.datelines.push(value),
+            "credit" => a.credits.push(value),
+            "byline" => a.bylines.push(value),
+            "domain" => a.domains.push(value),
+            _ => return Err(format!("line {}: unknown key {key}", n + 1)),
+        }
+    }
+    Ok(out)
+}
 
 /// How much each kind of evidence weighs when agencies compete for a page.
 const WEIGHT_DOMAIN: u32 = 4;
@@ -255,9 +151,9 @@ fn marks() -> &'static Marks {
         let mut marks = Vec::new();
         for (i, a) in AGENCIES.iter().enumerate() {
             for (kind, list) in [
-                (DATELINE, a.datelines),
-                (CREDIT, a.credits),
-                (BYLINE, a.bylines),
+                (DATELINE, &a.datelines),
+                (CREDIT, &a.credits),
+                (BYLINE, &a.bylines),
             ] {
                 for m in list {
                     let pieces: Vec<&'static str> = m.split('*').map(str::trim).collect();
@@ -304,8 +200,8 @@ pub fn credits(agency: &Agency, text: &str) -> bool {
         None => agency
             .datelines
             .iter()
-            .chain(agency.credits)
-            .chain(agency.bylines)
+            .chain(&agency.credits)
+            .chain(&agency.bylines)
             .any(|m| contains_mark(text, m)),
     }
 }
@@ -390,16 +286,24 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// Is there a word boundary at byte `i`? Not between two word characters of scripts written
+/// with spaces; always elsewhere, and between any two characters of scripts written without
+/// spaces (Chinese, Japanese, Thai), where words are not marked.
+fn boundary(text: &str, i: usize) -> bool {
+    match (text[..i].chars().next_back(), text[i..].chars().next()) {
+        (Some(p), Some(n)) if is_word(p) && is_word(n) => is_unspaced(p) || is_unspaced(n),
+        _ => true,
+    }
+}
+
 /// A mark starting with a word character must not continue a word.
 fn boundary_before(text: &str, i: usize) -> bool {
-    let next_is_word = text[i..].chars().next().is_some_and(is_word);
-    !next_is_word || !text[..i].chars().next_back().is_some_and(is_word)
+    boundary(text, i)
 }
 
 /// A mark ending with a word character must not run into a word.
 fn boundary_after(text: &str, i: usize) -> bool {
-    let prev_is_word = text[..i].chars().next_back().is_some_and(is_word);
-    !prev_is_word || !text[i..].chars().next().is_some_and(is_word)
+    boundary(text, i)
 }
 
 #[cfg(test)]
@@ -481,18 +385,92 @@ mod tests {
     }
 
     #[test]
+    fn agencies_of_every_language() {
+        for (text, want) in [
+            ("Wien (APA) – Die Regierung hat am Montag", "APA"),
+            (
+                "Die Regierung hat am Montag beraten. (APA, 13.6.2015)",
+                "APA",
+            ),
+            ("Berlin (dpa) – Die Koalition streitet", "dpa"),
+            ("Bonn (KNA) Die Bischöfe", "KNA"),
+            ("МОСКВА, 5 марта. /ТАСС/. Президент провел", "TASS"),
+            ("МОСКВА, 5 мар — РИА Новости. Президент провел", "RIA"),
+            ("Москва. 5 марта. INTERFAX.RU - Президент", "Interfax"),
+            ("【北京共同】中国外務省は5日", "Kyodo"),
+            ("【東京時事】政府は5日", "Jiji"),
+            ("新华社长沙3月8日电 记者从湖南省获悉", "Xinhua"),
+            ("新华网北京6月3日电 国务院", "Xinhua"),
+            ("中新网10月10日电 据报道", "CNS"),
+            ("الرياض 26 شوال 1436 هـ الموافق 11 اغسطس 2015 م واس", "SPA"),
+            ("القاهرة (أ ش أ) قال", "MENA"),
+            ("أبوظبي في 5 مارس / وام / أعلنت", "WAM"),
+            ("ANKARA (AA) - Turkish officials", "Anadolu"),
+            ("MADRID, 5 (EUROPA PRESS) El Gobierno", "Europa Press"),
+            ("Madrid, 25 may (EFE).- El Gobierno", "EFE"),
+            ("PARIS (AFP) - Le gouvernement", "AFP"),
+            ("서울 (연합뉴스) 정부는", "Yonhap"),
+            ("Com informações do Estadão Conteúdo.", "Estadão Conteúdo"),
+        ] {
+            assert_eq!(code(detect(None, &[text])), Some(want), "{text}");
+        }
+        // The marks respect word boundaries in spaced scripts.
+        assert_eq!(
+            code(detect(None, &["Die Tassen (TASSEN) im Schrank"])),
+            None
+        );
+        assert_eq!(code(detect(None, &["الواسع"])), None);
+    }
+
+    #[test]
+    fn generic_english_phrases_are_no_agency() {
+        let t = "(Reporting by Jane Doe; Editing by John Smith)";
+        assert_eq!(code(detect(None, &[t])), None);
+        assert_eq!(
+            code(detect(Some("example.com"), &["Reporting by our staff"])),
+            None
+        );
+    }
+
+    #[test]
+    fn cjk_marks_match_next_to_characters() {
+        assert!(contains_mark("新华社长沙3月8日电", "新华社"));
+        assert!(contains_mark("据Reuters报道", "Reuters"));
+        assert!(contains_mark("【大阪共同】", "【*共同】"));
+        assert!(!contains_mark("【速報】共同声明", "【*共同】"));
+        assert!(!contains_mark("xReuters", "Reuters"));
+    }
+
+    #[test]
+    fn the_table_file_is_checked() {
+        assert!(parse_agencies(AGENCY_TABLE).is_ok_and(|a| a.len() == AGENCIES.len()));
+        assert_eq!(
+            parse_agencies("dateline (X)").err(),
+            Some("line 1: dateline before any agency".into())
+        );
+        assert_eq!(
+            parse_agencies("agency X\nslogan Y").err(),
+            Some("line 2: unknown key slogan".into())
+        );
+        assert_eq!(
+            parse_agencies("agency X\ncredit").err(),
+            Some("line 2: credit without a value".into())
+        );
+    }
+
+    #[test]
     fn table_is_well_formed() {
         let mut codes: Vec<_> = AGENCIES.iter().map(|a| a.code).collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), AGENCIES.len(), "agency codes are unique");
-        for a in AGENCIES {
+        for a in AGENCIES.iter() {
             assert!(
                 !a.datelines.is_empty() && !a.domains.is_empty(),
                 "{}",
                 a.code
             );
-            for m in a.datelines.iter().chain(a.credits).chain(a.bylines) {
+            for m in a.datelines.iter().chain(&a.credits).chain(&a.bylines) {
                 assert!(!m.starts_with('*') && !m.ends_with('*'), "{m}");
             }
         }

@@ -39,6 +39,7 @@ pub fn run(a: IndexInfoArgs) -> Result<Exit> {
         "signatures    {} shingles, {} permutations, seed {}, normalizer {}",
         p.shingle, p.num_perm, p.seed, p.normalizer_version
     )?;
+    writeln!(w, "rules         {}", ix.rules())?;
     writeln!(
         w,
         "matching      threshold {}, containment {}, banding {} x {}, min shingles {}",

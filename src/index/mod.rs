@@ -1027,6 +1027,15 @@ impl Index {
                 path: seg_path.clone(),
                 message: format!("written by another version of the rules: {e}"),
             })?;
+        let (stored, ours) = (seg.rules(), crate::store::RuleVersions::current());
+        if stored != ours {
+            return Err(Error::UnsupportedIndex {
+                path: seg_path.clone(),
+                message: format!(
+                    "written with {stored}, this build has {ours}: build the index again"
+                ),
+            });
+        }
         let mut ix = Index::from_store(&seg, &seg_path)?;
         let log_path = dir.join(log_name(generation));
         let replay = log::read(&log_path, seg.table_checksum())?;
