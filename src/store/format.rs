@@ -1,0 +1,151 @@
+//! store/format.rs: what are the fixed parts of an index file? The magic, the format version,
+//! the header constants and the section kinds with their element widths (layout in `store/mod.rs`).
+
+/// The first eight bytes of every index file.
+pub const MAGIC: [u8; 8] = *b"WIRECOPY";
+/// The layout version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 3;
+/// Written as a little-endian u32: a byte-swapped reading reveals a big-endian writer.
+pub(super) const ENDIAN_MARK: u32 = 0x0102_0304;
+pub(super) const HEADER_LEN: usize = 32;
+pub(super) const ENTRY_LEN: usize = 32;
+pub(super) const ALIGN: usize = 8;
+
+/// The sections of an index file, in the order they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionKind {
+    /// Postcard-encoded parameters, configuration and documents.
+    Meta,
+    /// MinHash values, `num_perm` per document.
+    Signatures,
+    /// Near-empty flags, one byte per document.
+    NearEmpty,
+    /// Keys of the corpus-wide line counts.
+    LineGlobalKeys,
+    /// Counts of the corpus-wide line counts.
+    LineGlobalCounts,
+    /// Keys of the per-site line counts.
+    LineSiteKeys,
+    /// Counts of the per-site line counts.
+    LineSiteCounts,
+    /// Shingles of the document frequency table.
+    DfKeys,
+    /// Document frequencies of the shingles.
+    DfCounts,
+    /// CSR offsets of the shingle sets.
+    SetOffsets,
+    /// The shingle sets, concatenated.
+    SetHashes,
+    /// CSR offsets of the texts.
+    TextOffsets,
+    /// The documents' texts, UTF-8, concatenated.
+    TextBytes,
+    /// CSR offsets of the content line numbers.
+    ContentOffsets,
+    /// Raw line numbers of each document's content lines, concatenated.
+    ContentRows,
+    /// CSR offsets of the content figures.
+    FigureOffsets,
+    /// Sorted figures of each document's content, concatenated.
+    FigureHashes,
+    /// CSR offsets of the window sketches.
+    WindowOffsets,
+    /// Window sketches, concatenated.
+    WindowValues,
+    /// Verified pairs, `a << 32 | b` with `a < b`, strictly increasing.
+    Edges,
+}
+
+impl SectionKind {
+    /// Every kind, in file order.
+    pub const ALL: [SectionKind; 20] = [
+        SectionKind::Meta,
+        SectionKind::Signatures,
+        SectionKind::NearEmpty,
+        SectionKind::LineGlobalKeys,
+        SectionKind::LineGlobalCounts,
+        SectionKind::LineSiteKeys,
+        SectionKind::LineSiteCounts,
+        SectionKind::DfKeys,
+        SectionKind::DfCounts,
+        SectionKind::SetOffsets,
+        SectionKind::SetHashes,
+        SectionKind::TextOffsets,
+        SectionKind::TextBytes,
+        SectionKind::ContentOffsets,
+        SectionKind::ContentRows,
+        SectionKind::FigureOffsets,
+        SectionKind::FigureHashes,
+        SectionKind::WindowOffsets,
+        SectionKind::WindowValues,
+        SectionKind::Edges,
+    ];
+
+    /// The kind number stored in the section table.
+    pub fn code(self) -> u32 {
+        self as u32 + 1
+    }
+
+    /// The name used in messages and by `wirecopy index-info`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Meta => "meta",
+            SectionKind::Signatures => "signatures",
+            SectionKind::NearEmpty => "near_empty",
+            SectionKind::LineGlobalKeys => "line_global_keys",
+            SectionKind::LineGlobalCounts => "line_global_counts",
+            SectionKind::LineSiteKeys => "line_site_keys",
+            SectionKind::LineSiteCounts => "line_site_counts",
+            SectionKind::DfKeys => "df_keys",
+            SectionKind::DfCounts => "df_counts",
+            SectionKind::SetOffsets => "set_offsets",
+            SectionKind::SetHashes => "set_hashes",
+            SectionKind::TextOffsets => "text_offsets",
+            SectionKind::TextBytes => "text_bytes",
+            SectionKind::ContentOffsets => "content_offsets",
+            SectionKind::ContentRows => "content_rows",
+            SectionKind::FigureOffsets => "figure_offsets",
+            SectionKind::FigureHashes => "figure_hashes",
+            SectionKind::WindowOffsets => "window_offsets",
+            SectionKind::WindowValues => "window_values",
+            SectionKind::Edges => "edges",
+        }
+    }
+
+    /// Bytes per element.
+    pub fn width(self) -> usize {
+        match self {
+            SectionKind::Meta | SectionKind::NearEmpty | SectionKind::TextBytes => 1,
+            SectionKind::Signatures
+            | SectionKind::ContentRows
+            | SectionKind::WindowValues
+            | SectionKind::LineGlobalCounts
+            | SectionKind::LineSiteCounts
+            | SectionKind::DfCounts => 4,
+            SectionKind::LineGlobalKeys
+            | SectionKind::LineSiteKeys
+            | SectionKind::DfKeys
+            | SectionKind::SetOffsets
+            | SectionKind::SetHashes
+            | SectionKind::TextOffsets
+            | SectionKind::ContentOffsets
+            | SectionKind::FigureOffsets
+            | SectionKind::FigureHashes
+            | SectionKind::WindowOffsets
+            | SectionKind::Edges => 8,
+        }
+    }
+}
+
+/// One entry of the section table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Section {
+    /// What the section holds.
+    pub kind: SectionKind,
+    /// Where it starts in the file (a multiple of 8).
+    pub offset: u64,
+    /// Its length in bytes.
+    pub len: u64,
+    /// xxh3-64 of its bytes.
+    pub checksum: u64,
+}

@@ -1,0 +1,704 @@
+//! store/reader.rs: how is an index file checked and read? Every byte is checked when the
+//! file is opened; the arrays are then viewed in place in the memory mapping.
+
+use super::format::Section;
+use super::format::*;
+use super::metadata::*;
+use crate::chrome::LineStats;
+use crate::error::{Error, Result};
+use crate::lsh::Banding;
+use crate::minhash::SignatureParams;
+use crate::pipeline::ScanConfig;
+use bytemuck::Pod;
+use memmap2::Mmap;
+use std::fs::File;
+use std::io::{self};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A sorted `(key, count)` table stored as two parallel arrays, viewed in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts<'a> {
+    keys: &'a [u64],
+    counts: &'a [u32],
+}
+
+impl<'a> Counts<'a> {
+    /// The keys, strictly increasing.
+    pub fn keys(&self) -> &'a [u64] {
+        self.keys
+    }
+
+    /// The count of each key.
+    pub fn counts(&self) -> &'a [u32] {
+        self.counts
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The count of `key` (0 when absent).
+    pub fn get(&self, key: u64) -> u32 {
+        self.keys
+            .binary_search(&key)
+            .ok()
+            .and_then(|i| self.counts.get(i).copied())
+            .unwrap_or(0)
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + 'a {
+        self.keys.iter().copied().zip(self.counts.iter().copied())
+    }
+
+    /// The entries as an owned vector, the form [`LineStats`] uses.
+    pub fn to_vec(&self) -> Vec<(u64, u32)> {
+        self.iter().collect()
+    }
+}
+
+// ---- Reading ----
+
+/// Everything `open` learns from the bytes; the arrays stay in the mapping as byte ranges.
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    pub(super) sections: Vec<Section>,
+    pub(super) ranges: Vec<Range<usize>>,
+    pub(super) params: SignatureParams,
+    pub(super) rules: RuleVersions,
+    pub(super) config: ScanConfig,
+    pub(super) banding: Banding,
+    pub(super) line_pages: u64,
+    pub(super) stop_shingles: u64,
+    pub(super) docs: Vec<StoredDoc>,
+}
+
+pub(super) fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut a = [0; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        a.copy_from_slice(s);
+    }
+    u32::from_le_bytes(a)
+}
+
+pub(super) fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut a = [0; 8];
+    if let Some(s) = b.get(at..at + 8) {
+        a.copy_from_slice(s);
+    }
+    u64::from_le_bytes(a)
+}
+
+pub(super) fn strictly_increasing<T: PartialOrd>(v: &[T]) -> bool {
+    v.windows(2).all(|w| w[0] < w[1])
+}
+
+impl Layout {
+    /// Check every byte of an index file held in `bytes` (which must start 8-byte aligned for
+    /// the arrays to be viewable) and decode its metadata.
+    pub(super) fn parse(bytes: &[u8], path: &Path) -> Result<Layout> {
+        let corrupt = |message: String| Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message,
+        };
+        let unsupported = |message: String| Error::UnsupportedIndex {
+            path: path.to_path_buf(),
+            message,
+        };
+        if bytes.len() < HEADER_LEN {
+            return Err(corrupt(format!(
+                "truncated: {} bytes, the header alone is {HEADER_LEN}",
+                bytes.len()
+            )));
+        }
+        if bytes[..8] != MAGIC {
+            return Err(corrupt(format!(
+                "not a wirecopy index: the file starts with {:02x?}, not \"WIRECOPY\"",
+                &bytes[..8]
+            )));
+        }
+        let version = u32_at(bytes, 8);
+        if version != FORMAT_VERSION {
+            return Err(unsupported(format!(
+                "format version {version}, this build reads version {FORMAT_VERSION} only: save the index again"
+            )));
+        }
+        let mark = u32_at(bytes, 12);
+        if mark == ENDIAN_MARK.swap_bytes() {
+            return Err(unsupported(
+                "written big-endian; indexes are little-endian".into(),
+            ));
+        }
+        if mark != ENDIAN_MARK {
+            return Err(corrupt(format!("bad endianness mark {mark:08x}")));
+        }
+        if cfg!(target_endian = "big") {
+            return Err(unsupported(
+                "the index is little-endian and this host is big-endian: its arrays cannot be viewed in place".into(),
+            ));
+        }
+        let count = u32_at(bytes, 16) as usize;
+        if count != SectionKind::ALL.len() {
+            return Err(corrupt(format!(
+                "{count} sections, version {FORMAT_VERSION} has {}",
+                SectionKind::ALL.len()
+            )));
+        }
+        let reserved = u32_at(bytes, 20);
+        if reserved != 0 {
+            return Err(corrupt(format!(
+                "reserved header field is {reserved:08x}, not 0"
+            )));
+        }
+        let table_end = HEADER_LEN + count * ENTRY_LEN;
+        let Some(table) = bytes.get(HEADER_LEN..table_end) else {
+            return Err(corrupt(format!(
+                "truncated: {} bytes, header and section table need {table_end}",
+                bytes.len()
+            )));
+        };
+        let stored = u64_at(bytes, 24);
+        let computed = xxh3_64(table);
+        if stored != computed {
+            return Err(Error::IndexChecksum {
+                path: path.to_path_buf(),
+                section: "table",
+                stored,
+                computed,
+            });
+        }
+
+        let mut sections = Vec::with_capacity(count);
+        let mut ranges = Vec::with_capacity(count);
+        let mut prev_end = table_end;
+        for (entry, kind) in table.chunks_exact(ENTRY_LEN).zip(SectionKind::ALL) {
+            let code = u32_at(entry, 0);
+            let width = u32_at(entry, 4) as usize;
+            let offset = u64_at(entry, 8);
+            let len = u64_at(entry, 16);
+            let checksum = u64_at(entry, 24);
+            let name = kind.name();
+            if code != kind.code() || width != kind.width() {
+                return Err(corrupt(format!(
+                    "section table entry {} has kind {code} width {width}, expected {name} (kind {}, width {})",
+                    kind.code() - 1,
+                    kind.code(),
+                    kind.width()
+                )));
+            }
+            let (start, end) = match (usize::try_from(offset), usize::try_from(len)) {
+                (Ok(o), Ok(l)) => (o, o.checked_add(l)),
+                _ => (usize::MAX, None),
+            };
+            let Some(end) = end.filter(|&e| e <= bytes.len()) else {
+                return Err(corrupt(format!(
+                    "section {name} at offset {offset} with {len} bytes runs past the end of the file ({} bytes): truncated",
+                    bytes.len()
+                )));
+            };
+            if start % ALIGN != 0 || start < prev_end || start - prev_end >= ALIGN {
+                return Err(corrupt(format!(
+                    "section {name} starts at offset {offset}; after the previous end {prev_end} the next multiple of {ALIGN} was expected"
+                )));
+            }
+            if bytes[prev_end..start].iter().any(|&b| b != 0) {
+                return Err(corrupt(format!(
+                    "padding before section {name} (bytes {prev_end}..{start}) is not zero"
+                )));
+            }
+            if !len.is_multiple_of(width as u64) {
+                return Err(corrupt(format!(
+                    "section {name} has {len} bytes, not a multiple of its element width {width}"
+                )));
+            }
+            let computed = xxh3_64(&bytes[start..end]);
+            if computed != checksum {
+                return Err(Error::IndexChecksum {
+                    path: path.to_path_buf(),
+                    section: name,
+                    stored: checksum,
+                    computed,
+                });
+            }
+            sections.push(Section {
+                kind,
+                offset,
+                len,
+                checksum,
+            });
+            ranges.push(start..end);
+            prev_end = end;
+        }
+        if prev_end != bytes.len() {
+            return Err(corrupt(format!(
+                "{} bytes after the last section, which ends at {prev_end}",
+                bytes.len() - prev_end
+            )));
+        }
+
+        let section_bytes = |k: SectionKind| &bytes[ranges[k as usize].clone()];
+        let (meta, rest) = postcard::take_from_bytes::<Meta>(section_bytes(SectionKind::Meta))
+            .map_err(|e| corrupt(format!("metadata cannot be decoded: {e}")))?;
+        if !rest.is_empty() {
+            return Err(corrupt(format!("{} bytes after the metadata", rest.len())));
+        }
+        let (params, config, banding) = decode_config(&meta, path)?;
+        let layout = Layout {
+            sections,
+            ranges,
+            params,
+            rules: meta.rules,
+            config,
+            banding,
+            line_pages: meta.line_pages,
+            stop_shingles: meta.stop_shingles,
+            docs: meta.docs,
+        };
+        layout.check_arrays(bytes, meta.documents, path)?;
+        Ok(layout)
+    }
+
+    /// Check that the arrays can be viewed and agree with each other and with the metadata.
+    fn check_arrays(&self, bytes: &[u8], documents: u64, path: &Path) -> Result<()> {
+        let corrupt = |message: String| Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message,
+        };
+        let n = self.docs.len();
+        if documents != n as u64 {
+            return Err(corrupt(format!(
+                "metadata counts {documents} documents but lists {n}"
+            )));
+        }
+        let signatures: &[u32] = view(bytes, self, SectionKind::Signatures, path)?;
+        let expected = n.checked_mul(self.params.num_perm);
+        if expected != Some(signatures.len()) {
+            return Err(corrupt(format!(
+                "{} signature values for {n} documents of {} permutations",
+                signatures.len(),
+                self.params.num_perm
+            )));
+        }
+        let near_empty: &[u8] = view(bytes, self, SectionKind::NearEmpty, path)?;
+        if near_empty.len() != n || near_empty.iter().any(|&f| f > 1) {
+            return Err(corrupt(format!(
+                "near-empty flags must be {n} bytes of 0 or 1, got {} bytes",
+                near_empty.len()
+            )));
+        }
+        for (keys, counts) in [
+            (SectionKind::LineGlobalKeys, SectionKind::LineGlobalCounts),
+            (SectionKind::LineSiteKeys, SectionKind::LineSiteCounts),
+            (SectionKind::DfKeys, SectionKind::DfCounts),
+        ] {
+            let k: &[u64] = view(bytes, self, keys, path)?;
+            let c: &[u32] = view(bytes, self, counts, path)?;
+            if k.len() != c.len() {
+                return Err(corrupt(format!(
+                    "{} has {} keys but {} has {} counts",
+                    keys.name(),
+                    k.len(),
+                    counts.name(),
+                    c.len()
+                )));
+            }
+            if !strictly_increasing(k) {
+                return Err(corrupt(format!(
+                    "{} is not strictly increasing",
+                    keys.name()
+                )));
+            }
+        }
+        let (offsets, hashes) = csr_view::<u64>(
+            bytes,
+            self,
+            SectionKind::SetOffsets,
+            SectionKind::SetHashes,
+            n,
+            path,
+        )?;
+        for (i, w) in offsets.windows(2).enumerate() {
+            // In range: the offsets are non-decreasing and end at hashes.len().
+            let set = &hashes[w[0] as usize..w[1] as usize];
+            if !strictly_increasing(set) {
+                return Err(corrupt(format!(
+                    "shingle set of document {i} is not strictly increasing"
+                )));
+            }
+        }
+        let (offsets, text) = csr_view::<u8>(
+            bytes,
+            self,
+            SectionKind::TextOffsets,
+            SectionKind::TextBytes,
+            n,
+            path,
+        )?;
+        for (i, w) in offsets.windows(2).enumerate() {
+            if std::str::from_utf8(&text[w[0] as usize..w[1] as usize]).is_err() {
+                return Err(corrupt(format!("text of document {i} is not UTF-8")));
+            }
+        }
+        csr_view::<u32>(
+            bytes,
+            self,
+            SectionKind::ContentOffsets,
+            SectionKind::ContentRows,
+            n,
+            path,
+        )?;
+        let (offsets, figures) = csr_view::<u64>(
+            bytes,
+            self,
+            SectionKind::FigureOffsets,
+            SectionKind::FigureHashes,
+            n,
+            path,
+        )?;
+        for (i, w) in offsets.windows(2).enumerate() {
+            if !strictly_increasing(&figures[w[0] as usize..w[1] as usize]) {
+                return Err(corrupt(format!(
+                    "figures of document {i} are not strictly increasing"
+                )));
+            }
+        }
+        let (offsets, _) = csr_view::<u32>(
+            bytes,
+            self,
+            SectionKind::WindowOffsets,
+            SectionKind::WindowValues,
+            n,
+            path,
+        )?;
+        if offsets
+            .windows(2)
+            .any(|w| (w[1] - w[0]) % crate::fingerprint::CHUNK_PERM as u64 != 0)
+        {
+            return Err(corrupt(format!(
+                "window sketches must be whole windows of {} values",
+                crate::fingerprint::CHUNK_PERM
+            )));
+        }
+        let edges: &[u64] = view(bytes, self, SectionKind::Edges, path)?;
+        if !strictly_increasing(edges)
+            || edges
+                .iter()
+                .any(|&e| (e >> 32) >= (e & 0xffff_ffff) || (e & 0xffff_ffff) >= n as u64)
+        {
+            return Err(corrupt(format!(
+                "edges must be strictly increasing pairs a < b < {n}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The offsets and values of a CSR pair of sections, checked: `n + 1` non-decreasing offsets
+/// from 0 to the number of values.
+pub(super) fn csr_view<'a, T: Pod>(
+    bytes: &'a [u8],
+    layout: &Layout,
+    offsets_kind: SectionKind,
+    values_kind: SectionKind,
+    n: usize,
+    path: &Path,
+) -> Result<(&'a [u64], &'a [T])> {
+    let offsets: &[u64] = view(bytes, layout, offsets_kind, path)?;
+    let values: &[T] = view(bytes, layout, values_kind, path)?;
+    if offsets.len() != n + 1
+        || offsets.first() != Some(&0)
+        || offsets.last() != Some(&(values.len() as u64))
+        || offsets.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} must be {} non-decreasing values from 0 to {}",
+                offsets_kind.name(),
+                n + 1,
+                values.len()
+            ),
+        });
+    }
+    Ok((offsets, values))
+}
+
+/// A section's bytes viewed as `T`s, or an error when the bytes are misaligned or of the wrong
+/// length.
+pub(super) fn view<'a, T: Pod>(
+    bytes: &'a [u8],
+    layout: &Layout,
+    kind: SectionKind,
+    path: &Path,
+) -> Result<&'a [T]> {
+    let range = layout.ranges[kind as usize].clone();
+    let start = range.start;
+    bytes
+        .get(range)
+        .ok_or_else(|| Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message: format!("section {} is out of bounds", kind.name()),
+        })
+        .and_then(|b| {
+            bytemuck::try_cast_slice(b).map_err(|e| Error::CorruptIndex {
+                path: path.to_path_buf(),
+                message: format!(
+                    "section {} at offset {start} cannot be viewed as {}-byte values: {e:?}",
+                    kind.name(),
+                    std::mem::size_of::<T>()
+                ),
+            })
+        })
+}
+
+/// A saved scan, memory-mapped and checked; arrays are views into the mapping.
+#[derive(Debug)]
+pub struct Index {
+    path: PathBuf,
+    mmap: Mmap,
+    layout: Layout,
+}
+
+/// Map `file` read-only.
+#[allow(unsafe_code)] // memmap2's constructor is unsafe; the safety argument is below.
+pub(super) fn map(file: &File) -> io::Result<Mmap> {
+    // SAFETY: the mapping is read-only and every byte is checked before it is used. What
+    // remains is the general hazard of mappings: another process truncating or rewriting the
+    // file while it is mapped. `save` never writes a file in place (it renames a new file over
+    // the old one, whose inode the mapping keeps), so only outside tampering can cause that.
+    unsafe { Mmap::map(file) }
+}
+
+impl Index {
+    /// Map and check the index at `path`: header, every checksum, and the consistency of the
+    /// arrays. Reading then copies nothing but the small metadata.
+    pub fn open(path: &Path) -> Result<Index> {
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let len = file.metadata().map_err(io_err)?.len();
+        if len < HEADER_LEN as u64 {
+            // Also avoids mapping an empty file, which some platforms refuse.
+            return Err(Error::CorruptIndex {
+                path: path.to_path_buf(),
+                message: format!("truncated: {len} bytes, the header alone is {HEADER_LEN}"),
+            });
+        }
+        let mmap = map(&file).map_err(io_err)?;
+        let layout = Layout::parse(&mmap, path)?;
+        Ok(Index {
+            path: path.to_path_buf(),
+            mmap,
+            layout,
+        })
+    }
+
+    /// The file this index was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The line-rule and Unicode table versions the file was written under.
+    pub fn rules(&self) -> RuleVersions {
+        self.layout.rules
+    }
+
+    /// xxh3-64 of the section table, as stored in the header: it changes with any content, so
+    /// it names this exact file (a live index's log is bound to its segment by it).
+    pub fn table_checksum(&self) -> u64 {
+        u64_at(&self.mmap, 24)
+    }
+
+    /// The file's size in bytes.
+    pub fn file_len(&self) -> usize {
+        self.mmap.len()
+    }
+
+    /// The format version of the file (always [`FORMAT_VERSION`] once opened).
+    pub fn format_version(&self) -> u32 {
+        FORMAT_VERSION
+    }
+
+    /// The section table.
+    pub fn sections(&self) -> &[Section] {
+        &self.layout.sections
+    }
+
+    fn slice<T: Pod>(&self, kind: SectionKind) -> &[T] {
+        // `open` checked that every section is in bounds and viewable; the fallback is never
+        // taken.
+        self.mmap
+            .get(self.layout.ranges[kind as usize].clone())
+            .and_then(|b| bytemuck::try_cast_slice(b).ok())
+            .unwrap_or(&[])
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.layout.docs.len()
+    }
+
+    /// Whether the index holds no documents.
+    pub fn is_empty(&self) -> bool {
+        self.layout.docs.is_empty()
+    }
+
+    /// The parameters the signatures were made with.
+    pub fn params(&self) -> &SignatureParams {
+        &self.layout.params
+    }
+
+    /// The configuration of the scan that was saved.
+    pub fn config(&self) -> &ScanConfig {
+        &self.layout.config
+    }
+
+    /// The banding the scan used.
+    pub fn banding(&self) -> Banding {
+        self.layout.banding
+    }
+
+    /// `Ok` when signatures made with `params` can be compared with this index's; the error
+    /// carries the index's value on the left and `params`' on the right.
+    pub fn check_compatible(&self, params: &SignatureParams) -> Result<()> {
+        self.layout.params.check_compatible(params)
+    }
+
+    /// The documents in the scan's canonical order; indices everywhere refer to this order.
+    pub fn documents(&self) -> &[StoredDoc] {
+        &self.layout.docs
+    }
+
+    /// All signatures, `num_perm` values per document, without copying.
+    pub fn signatures(&self) -> &[u32] {
+        self.slice(SectionKind::Signatures)
+    }
+
+    /// The signature of document `i`, `None` when `i` is out of range.
+    pub fn signature(&self, i: usize) -> Option<&[u32]> {
+        self.signatures()
+            .chunks_exact(self.params().num_perm)
+            .nth(i)
+    }
+
+    /// One byte per document: 1 when it has too few shingles to match.
+    pub fn near_empty(&self) -> &[u8] {
+        self.slice(SectionKind::NearEmpty)
+    }
+
+    /// Pages counted by the line statistics.
+    pub fn line_pages(&self) -> u64 {
+        self.layout.line_pages
+    }
+
+    /// `(line hash, pages)` over the whole corpus.
+    pub fn line_stats_global(&self) -> Counts<'_> {
+        Counts {
+            keys: self.slice(SectionKind::LineGlobalKeys),
+            counts: self.slice(SectionKind::LineGlobalCounts),
+        }
+    }
+
+    /// `(site-line key, pages of that site)`.
+    pub fn line_stats_per_site(&self) -> Counts<'_> {
+        Counts {
+            keys: self.slice(SectionKind::LineSiteKeys),
+            counts: self.slice(SectionKind::LineSiteCounts),
+        }
+    }
+
+    /// The line statistics as an owned [`LineStats`] (a copy), to judge chrome as the scan did.
+    pub fn line_stats(&self) -> LineStats {
+        LineStats {
+            pages: self.layout.line_pages,
+            global: self.line_stats_global().to_vec(),
+            per_site: self.line_stats_per_site().to_vec(),
+        }
+    }
+
+    /// `(shingle, documents containing it)` over every content shingle, counted before stop
+    /// shingles were removed (the stop shingles are the ones above the configured cap).
+    pub fn shingle_df(&self) -> Counts<'_> {
+        Counts {
+            keys: self.slice(SectionKind::DfKeys),
+            counts: self.slice(SectionKind::DfCounts),
+        }
+    }
+
+    /// Number of distinct shingles the scan dropped as too common (they are not stored).
+    pub fn stop_shingles(&self) -> u64 {
+        self.layout.stop_shingles
+    }
+
+    /// The sorted shingle set of document `i`, `None` when `i` is out of range.
+    pub fn shingle_set(&self, i: usize) -> Option<&[u64]> {
+        let offsets: &[u64] = self.slice(SectionKind::SetOffsets);
+        let (&a, &b) = (offsets.get(i)?, offsets.get(i + 1)?);
+        self.slice(SectionKind::SetHashes)
+            .get(usize::try_from(a).ok()?..usize::try_from(b).ok()?)
+    }
+
+    /// Total number of stored shingles over all sets.
+    pub fn total_shingles(&self) -> usize {
+        self.slice::<u64>(SectionKind::SetHashes).len()
+    }
+
+    /// Entry `i` of a CSR pair of sections.
+    fn list<T: Pod>(&self, offsets: SectionKind, values: SectionKind, i: usize) -> Option<&[T]> {
+        let o: &[u64] = self.slice(offsets);
+        let (&a, &b) = (o.get(i)?, o.get(i + 1)?);
+        self.slice(values)
+            .get(usize::try_from(a).ok()?..usize::try_from(b).ok()?)
+    }
+
+    /// The text of document `i` (checked UTF-8 when the file was opened).
+    pub fn text(&self, i: usize) -> Option<&str> {
+        let b: &[u8] = self.list(SectionKind::TextOffsets, SectionKind::TextBytes, i)?;
+        std::str::from_utf8(b).ok()
+    }
+
+    /// The raw line numbers of document `i`'s content lines.
+    pub fn content_rows(&self, i: usize) -> Option<&[u32]> {
+        self.list(SectionKind::ContentOffsets, SectionKind::ContentRows, i)
+    }
+
+    /// The sorted figures of document `i`'s content.
+    pub fn figures(&self, i: usize) -> Option<&[u64]> {
+        self.list(SectionKind::FigureOffsets, SectionKind::FigureHashes, i)
+    }
+
+    /// The window sketches of document `i`.
+    pub fn windows(&self, i: usize) -> Option<&[u32]> {
+        self.list(SectionKind::WindowOffsets, SectionKind::WindowValues, i)
+    }
+
+    /// The verified pairs of the scan, `(a, b)` with `a < b`, in increasing order.
+    pub fn edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.slice::<u64>(SectionKind::Edges)
+            .iter()
+            .map(|&e| ((e >> 32) as u32, e as u32))
+    }
+
+    /// Document `i` as read: identity, metadata and text.
+    pub fn document(&self, i: usize) -> Option<crate::Document> {
+        let d = self.layout.docs.get(i)?;
+        Some(crate::Document {
+            id: d.doc_id(),
+            url: d.url.clone(),
+            site: d.site.clone(),
+            title: d.title.clone(),
+            published: d.published(),
+            text: self.text(i)?.to_string(),
+        })
+    }
+}

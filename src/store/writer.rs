@@ -1,0 +1,217 @@
+//! store/writer.rs: how is an index file written? Sections one after another with their
+//! checksums, then the header and section table in front, through `atomic_write`.
+
+use super::format::*;
+use super::metadata::*;
+use crate::error::{Error, Result};
+use crate::pipeline::ScanResult;
+use bytemuck::Pod;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3Default};
+
+// ---- Writing ----
+
+/// Writes sections one after another, then the header and table in front of them.
+pub(super) struct SectionWriter<W: Write + Seek> {
+    w: W,
+    pos: u64,
+    table: Vec<Section>,
+}
+
+impl<W: Write + Seek> SectionWriter<W> {
+    fn new(mut w: W) -> io::Result<Self> {
+        let start = HEADER_LEN + ENTRY_LEN * SectionKind::ALL.len();
+        w.write_all(&vec![0; start])?;
+        Ok(SectionWriter {
+            w,
+            pos: start as u64,
+            table: Vec::with_capacity(SectionKind::ALL.len()),
+        })
+    }
+
+    fn section<'a>(
+        &mut self,
+        kind: SectionKind,
+        parts: impl IntoIterator<Item = &'a [u8]>,
+    ) -> io::Result<()> {
+        let pad = (ALIGN - self.pos as usize % ALIGN) % ALIGN;
+        self.w.write_all(&[0; ALIGN][..pad])?;
+        self.pos += pad as u64;
+        let offset = self.pos;
+        let mut h = Xxh3Default::new();
+        for p in parts {
+            h.update(p);
+            self.w.write_all(p)?;
+            self.pos += p.len() as u64;
+        }
+        self.table.push(Section {
+            kind,
+            offset,
+            len: self.pos - offset,
+            checksum: h.digest(),
+        });
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        let mut table = Vec::with_capacity(ENTRY_LEN * self.table.len());
+        for s in &self.table {
+            table.extend_from_slice(&s.kind.code().to_le_bytes());
+            table.extend_from_slice(&(s.kind.width() as u32).to_le_bytes());
+            table.extend_from_slice(&s.offset.to_le_bytes());
+            table.extend_from_slice(&s.len.to_le_bytes());
+            table.extend_from_slice(&s.checksum.to_le_bytes());
+        }
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(&MAGIC);
+        header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header.extend_from_slice(&ENDIAN_MARK.to_le_bytes());
+        header.extend_from_slice(&(self.table.len() as u32).to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
+        header.extend_from_slice(&xxh3_64(&table).to_le_bytes());
+        self.w.seek(SeekFrom::Start(0))?;
+        self.w.write_all(&header)?;
+        self.w.write_all(&table)?;
+        self.w.flush()
+    }
+}
+
+pub(super) fn split(table: &[(u64, u32)]) -> (Vec<u64>, Vec<u32>) {
+    table.iter().copied().unzip()
+}
+
+pub(super) fn write_sections<W: Write + Seek>(
+    w: &mut SectionWriter<W>,
+    result: &ScanResult,
+) -> io::Result<()> {
+    let meta = postcard::to_stdvec(&meta_of(result)).map_err(io::Error::other)?;
+    w.section(SectionKind::Meta, [meta.as_slice()])?;
+    w.section(
+        SectionKind::Signatures,
+        [bytemuck::cast_slice::<u32, u8>(&result.signatures)],
+    )?;
+    let near_empty: Vec<u8> = result.near_empty.iter().map(|&e| u8::from(e)).collect();
+    w.section(SectionKind::NearEmpty, [near_empty.as_slice()])?;
+    for (table, keys_kind, counts_kind) in [
+        (
+            &result.line_stats.global,
+            SectionKind::LineGlobalKeys,
+            SectionKind::LineGlobalCounts,
+        ),
+        (
+            &result.line_stats.per_site,
+            SectionKind::LineSiteKeys,
+            SectionKind::LineSiteCounts,
+        ),
+    ] {
+        let (k, c) = split(table);
+        w.section(keys_kind, [bytemuck::cast_slice::<u64, u8>(&k)])?;
+        w.section(counts_kind, [bytemuck::cast_slice::<u32, u8>(&c)])?;
+    }
+    let (k, c) = split(&result.shingle_df);
+    w.section(SectionKind::DfKeys, [bytemuck::cast_slice::<u64, u8>(&k)])?;
+    w.section(SectionKind::DfCounts, [bytemuck::cast_slice::<u32, u8>(&c)])?;
+    csr(
+        w,
+        SectionKind::SetOffsets,
+        SectionKind::SetHashes,
+        &result.sets,
+    )?;
+    let texts: Vec<&[u8]> = result.docs.iter().map(|d| d.text.as_bytes()).collect();
+    csr(w, SectionKind::TextOffsets, SectionKind::TextBytes, &texts)?;
+    csr(
+        w,
+        SectionKind::ContentOffsets,
+        SectionKind::ContentRows,
+        &result.content_lines,
+    )?;
+    csr(
+        w,
+        SectionKind::FigureOffsets,
+        SectionKind::FigureHashes,
+        &result.figures,
+    )?;
+    csr(
+        w,
+        SectionKind::WindowOffsets,
+        SectionKind::WindowValues,
+        &result.windows,
+    )?;
+    let mut edges: Vec<u64> = result
+        .edges
+        .iter()
+        .map(|e| u64::from(e.a.min(e.b)) << 32 | u64::from(e.a.max(e.b)))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    w.section(
+        SectionKind::Edges,
+        [bytemuck::cast_slice::<u64, u8>(&edges)],
+    )
+}
+
+/// Write `lists` as an offsets section (`lists.len() + 1` element offsets from 0) and a values
+/// section (the lists concatenated).
+pub(super) fn csr<W: Write + Seek, T: Pod, L: AsRef<[T]>>(
+    w: &mut SectionWriter<W>,
+    offsets_kind: SectionKind,
+    values_kind: SectionKind,
+    lists: &[L],
+) -> io::Result<()> {
+    let mut offsets = Vec::with_capacity(lists.len() + 1);
+    let mut at = 0u64;
+    offsets.push(at);
+    for l in lists {
+        at += l.as_ref().len() as u64;
+        offsets.push(at);
+    }
+    w.section(offsets_kind, [bytemuck::cast_slice::<u64, u8>(&offsets)])?;
+    w.section(
+        values_kind,
+        lists
+            .iter()
+            .map(|l| bytemuck::cast_slice::<T, u8>(l.as_ref())),
+    )
+}
+
+/// Save a scan's signatures, statistics and shingle sets to `path` (layout in the module
+/// documentation). The file is written to a temporary file in the same folder, synced, and
+/// renamed into place, so `path` holds either the old file or the complete new one.
+pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
+    if cfg!(target_endian = "big") {
+        return Err(Error::UnsupportedIndex {
+            path: path.to_path_buf(),
+            message: "index files are little-endian and this host is big-endian".into(),
+        });
+    }
+    let n = result.docs.len();
+    let num_perm = result.config.num_perm;
+    if result.signatures.len() != n * num_perm
+        || result.near_empty.len() != n
+        || result.sets.len() != n
+    {
+        return Err(Error::InvalidParameter {
+            name: "scan result",
+            message: format!(
+                "{n} documents need {} signature values, {n} flags and {n} sets, got {}, {} and {}",
+                n * num_perm,
+                result.signatures.len(),
+                result.near_empty.len(),
+                result.sets.len()
+            ),
+        });
+    }
+    let write_err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Temporary file, synced, renamed into place (see `atomic_write`).
+    crate::atomic_write::write(path, true, |file| {
+        let w = BufWriter::with_capacity(1 << 20, file);
+        let mut sw = SectionWriter::new(w)?;
+        write_sections(&mut sw, result)?;
+        sw.finish()
+    })
+    .map_err(write_err)
+}
