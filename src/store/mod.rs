@@ -29,8 +29,8 @@
 //! | 1    | `meta`               | u8      | postcard encoding of the metadata, below              |
 //! | 2    | `signatures`         | u32     | `n * num_perm` MinHash values, document by document  |
 //! | 3    | `near_empty`         | u8      | `n` flags, 1 for a page too short to match, else 0   |
-//! | 4, 5 | `line_global_keys`, `line_global_counts` | u64, u32 | [`LineStats::global`] as parallel arrays, keys strictly increasing |
-//! | 6, 7 | `line_site_keys`, `line_site_counts`     | u64, u32 | [`LineStats::per_site`], likewise |
+//! | 4, 5 | `line_global_keys`, `line_global_counts` | u64, u32 | [`LineStats::global`](crate::chrome::LineStats::global) as parallel arrays, keys strictly increasing |
+//! | 6, 7 | `line_site_keys`, `line_site_counts`     | u64, u32 | [`LineStats::per_site`](crate::chrome::LineStats::per_site), likewise |
 //! | 8, 9 | `df_keys`, `df_counts` | u64, u32 | shingle document frequencies of the stored sets, likewise |
 //! | 10   | `set_offsets`        | u64     | `n + 1` offsets into `set_hashes`, starting at 0     |
 //! | 11   | `set_hashes`         | u64     | document `i`'s shingle set is `set_hashes[set_offsets[i]..set_offsets[i + 1]]`, each strictly increasing |
@@ -56,13 +56,13 @@
 //!
 //! Every byte is checked when a file is opened: header fields, the table's checksum, each
 //! section's checksum, alignment, zero padding, no trailing bytes, and the consistency of the
-//! arrays (lengths, sorted keys and sets, offsets). A damaged file is an [`Error`] naming the file
+//! arrays (lengths, sorted keys and sets, offsets). A damaged file is an [`Error`](crate::Error) naming the file
 //! and what is wrong, never a panic or a wrong answer.
 //!
 //! Invariant: any change to what is written — a section, a metadata field, the meaning of a value
 //! — bumps [`FORMAT_VERSION`]; a file of another version is refused, not guessed at. The metadata
 //! is written from mirror structs declared once, in `store/metadata.rs`, filled by exhaustive destructuring of the
-//! configuration types, so a field added to [`ScanConfig`], [`ChromeConfig`] or [`ClusterConfig`]
+//! configuration types, so a field added to [`ScanConfig`](crate::ScanConfig), [`ChromeConfig`](crate::chrome::ChromeConfig) or [`ClusterConfig`](crate::cluster::ClusterConfig)
 //! fails to compile here until the format (and its version) follows. Hashes stored are xxh3,
 //! whose output is fixed by its specification.
 
