@@ -723,11 +723,11 @@ impl Index {
         decision
     }
 
-    /// Whether the segment already counted `group` for a key: a segment member of the group on
-    /// the same site holds the line (or, for a shingle, the shingle).
-    fn segment_holds(&mut self, group: u32, what: Held) -> bool {
+    /// The segment members of `group` (none for a group founded since the segment), with their
+    /// line hashes computed once and kept.
+    fn segment_members(&mut self, group: u32) -> Vec<u32> {
         if group as usize >= self.seg_len {
-            return false;
+            return Vec::new();
         }
         let members: Vec<u32> = self
             .members
@@ -739,33 +739,32 @@ impl Index {
                     .collect()
             })
             .unwrap_or_default();
-        for m in members {
+        for &m in &members {
             let m = m as usize;
-            match what {
-                Held::Shingle(h) => {
-                    if self.entries[m].fp.set.binary_search(&h).is_ok() {
-                        return true;
-                    }
-                }
-                Held::Line(site, h) => {
-                    if site.is_some_and(|s| s != self.entries[m].site) {
-                        continue;
-                    }
-                    if self.entries[m].lines.is_none() {
-                        let page = self.fp.page(&self.entries[m].doc);
-                        self.entries[m].lines = Some(page.line_hashes());
-                    }
-                    if self.entries[m]
-                        .lines
-                        .as_ref()
-                        .is_some_and(|l| l.binary_search(&h).is_ok())
-                    {
-                        return true;
-                    }
-                }
+            if self.entries[m].lines.is_none() {
+                let page = self.fp.page(&self.entries[m].doc);
+                self.entries[m].lines = Some(page.line_hashes());
             }
         }
-        false
+        members
+    }
+
+    /// Whether the segment already counted a key for the group whose segment members are
+    /// `members` (from [`Index::segment_members`]): one of them, on the same site for a site
+    /// line, holds the line (or, for a shingle, the shingle).
+    fn segment_holds(&self, members: &[u32], what: Held) -> bool {
+        members.iter().any(|&m| {
+            let e = &self.entries[m as usize];
+            match what {
+                Held::Shingle(h) => e.fp.set.binary_search(&h).is_ok(),
+                Held::Line(site, h) => {
+                    site.is_none_or(|s| s == e.site)
+                        && e.lines
+                            .as_ref()
+                            .is_some_and(|l| l.binary_search(&h).is_ok())
+                }
+            }
+        })
     }
 
     /// Add (`add`) or undo the counts of entry `d`'s lines and shingles under its group.
@@ -774,17 +773,18 @@ impl Index {
             let e = &self.entries[d as usize];
             (e.group, e.site)
         };
+        let seg = self.segment_members(group);
         let lines = self.entries[d as usize].lines.clone().unwrap_or_default();
         let set = self.entries[d as usize].fp.set.clone();
         for h in lines {
-            let known = self.segment_holds(group, Held::Line(None, h));
+            let known = self.segment_holds(&seg, Held::Line(None, h));
             if add {
                 self.global.add(h, group, known);
             } else {
                 self.global.remove(h, group, known);
             }
             if site != 0 {
-                let known = self.segment_holds(group, Held::Line(Some(site), h));
+                let known = self.segment_holds(&seg, Held::Line(Some(site), h));
                 let key = site_line_key(site, h);
                 if add {
                     self.per_site.add(key, group, known);
@@ -794,7 +794,7 @@ impl Index {
             }
         }
         for h in set {
-            let known = self.segment_holds(group, Held::Shingle(h));
+            let known = self.segment_holds(&seg, Held::Shingle(h));
             if add {
                 self.shingles.add(h, group, known);
             } else {
