@@ -397,6 +397,103 @@ impl Layout {
                 "edges must be strictly increasing pairs a < b < {n}"
             )));
         }
+        self.check_tables(bytes, path)
+    }
+
+    /// Check the live index's lookup tables (format 4): lengths, documents in range, and the
+    /// orders each lookup's binary search relies on.
+    fn check_tables(&self, bytes: &[u8], path: &Path) -> Result<()> {
+        let corrupt = |message: String| Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message,
+        };
+        let n = self.docs.len();
+        let groups: &[u32] = view(bytes, self, SectionKind::Groups, path)?;
+        if groups.len() != n
+            || groups
+                .iter()
+                .any(|&g| g as usize >= n || groups[g as usize] != g)
+        {
+            return Err(corrupt(format!(
+                "groups must be {n} documents, each naming a member of its own group"
+            )));
+        }
+        let order: &[u32] = view(bytes, self, SectionKind::GroupOrder, path)?;
+        if order.len() != n
+            || order.iter().any(|&d| d as usize >= n)
+            || !order
+                .windows(2)
+                .all(|w| (groups[w[0] as usize], w[0]) < (groups[w[1] as usize], w[1]))
+        {
+            return Err(corrupt(format!(
+                "group_order must be the {n} documents by (group, document)"
+            )));
+        }
+        let ids: &[u32] = view(bytes, self, SectionKind::IdOrder, path)?;
+        let key = |d: u32| (self.docs[d as usize].id.as_str(), d);
+        if ids.len() != n
+            || ids.iter().any(|&d| d as usize >= n)
+            || !ids.windows(2).all(|w| key(w[0]) < key(w[1]))
+        {
+            return Err(corrupt(format!(
+                "id_order must be the {n} documents by (id, document)"
+            )));
+        }
+        let sites: &[u64] = view(bytes, self, SectionKind::Sites, path)?;
+        let published: &[i64] = view(bytes, self, SectionKind::Published, path)?;
+        if sites.len() != n || published.len() != n {
+            return Err(corrupt(format!(
+                "sites and published must have {n} entries, have {} and {}",
+                sites.len(),
+                published.len()
+            )));
+        }
+        for (kinds, bands) in [
+            (
+                [
+                    SectionKind::BandOffsets,
+                    SectionKind::BandKeys,
+                    SectionKind::BandDocs,
+                ],
+                self.banding.bands,
+            ),
+            (
+                [
+                    SectionKind::WindowBandOffsets,
+                    SectionKind::WindowBandKeys,
+                    SectionKind::WindowBandDocs,
+                ],
+                crate::fingerprint::CHUNK_BANDS,
+            ),
+        ] {
+            let offsets: &[u64] = view(bytes, self, kinds[0], path)?;
+            let keys: &[u64] = view(bytes, self, kinds[1], path)?;
+            let docs: &[u32] = view(bytes, self, kinds[2], path)?;
+            let name = kinds[0].name();
+            if offsets.len() != bands + 1
+                || offsets.first() != Some(&0)
+                || offsets.last() != Some(&(keys.len() as u64))
+                || offsets.windows(2).any(|w| w[0] > w[1])
+                || keys.len() != docs.len()
+                || docs.iter().any(|&d| d as usize >= n)
+            {
+                return Err(corrupt(format!(
+                    "{name} must be {} non-decreasing offsets from 0 to {} keys, with as many documents below {n}",
+                    bands + 1,
+                    keys.len()
+                )));
+            }
+            for w in offsets.windows(2) {
+                let (a, b) = (w[0] as usize, w[1] as usize);
+                let sorted = (a + 1..b).all(|i| (keys[i - 1], docs[i - 1]) < (keys[i], docs[i]));
+                if !sorted {
+                    return Err(corrupt(format!(
+                        "{} is not ordered by (key, document) within a band",
+                        kinds[1].name()
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -463,8 +560,27 @@ pub(super) fn view<'a, T: Pod>(
 #[derive(Debug)]
 pub struct Index {
     path: PathBuf,
-    mmap: Mmap,
+    mmap: Backing,
     layout: Layout,
+}
+
+/// Where an index's bytes live: a file mapping, or words in memory (8-byte aligned, so the
+/// arrays can be viewed in place as in a mapping).
+#[derive(Debug)]
+enum Backing {
+    Map(Mmap),
+    Words(Vec<u64>, usize),
+}
+
+impl std::ops::Deref for Backing {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Backing::Map(m) => m,
+            Backing::Words(w, len) => &bytemuck::cast_slice::<u64, u8>(w)[..*len],
+        }
+    }
 }
 
 /// Map `file` read-only.
@@ -494,10 +610,31 @@ impl Index {
                 message: format!("truncated: {len} bytes, the header alone is {HEADER_LEN}"),
             });
         }
-        let mmap = map(&file).map_err(io_err)?;
+        let mmap = Backing::Map(map(&file).map_err(io_err)?);
         let layout = Layout::parse(&mmap, path)?;
         Ok(Index {
             path: path.to_path_buf(),
+            mmap,
+            layout,
+        })
+    }
+
+    /// An index held in memory, as [`to_words`](super::to_words) wrote it; checked as
+    /// [`Index::open`] checks a file. `name` stands for the file in messages.
+    pub fn from_words(words: Vec<u64>, name: &Path) -> Result<Index> {
+        // The byte length: the end of the last section (the words' tail is padding).
+        let bytes: &[u8] = bytemuck::cast_slice(&words);
+        let count = u32_at(bytes, 16) as usize;
+        let len = bytes
+            .get(HEADER_LEN..HEADER_LEN + count.min(SectionKind::ALL.len()) * ENTRY_LEN)
+            .and_then(|t| t.chunks_exact(ENTRY_LEN).last())
+            .map_or(bytes.len(), |e| {
+                (u64_at(e, 8).saturating_add(u64_at(e, 16)) as usize).min(bytes.len())
+            });
+        let mmap = Backing::Words(words, len);
+        let layout = Layout::parse(&mmap, name)?;
+        Ok(Index {
+            path: name.to_path_buf(),
             mmap,
             layout,
         })
@@ -687,6 +824,50 @@ impl Index {
         self.slice::<u64>(SectionKind::Edges)
             .iter()
             .map(|&e| ((e >> 32) as u32, e as u32))
+    }
+
+    /// The story group of each document (the first member of its story, or itself).
+    pub fn groups(&self) -> &[u32] {
+        self.slice(SectionKind::Groups)
+    }
+
+    /// The documents ordered by `(group, document)`.
+    pub fn group_order(&self) -> &[u32] {
+        self.slice(SectionKind::GroupOrder)
+    }
+
+    /// The documents ordered by `(id, document)`.
+    pub fn id_order(&self) -> &[u32] {
+        self.slice(SectionKind::IdOrder)
+    }
+
+    /// The site hash of each document (0 without a site).
+    pub fn sites(&self) -> &[u64] {
+        self.slice(SectionKind::Sites)
+    }
+
+    /// The publication time of each document in Unix seconds, `i64::MAX` when undated.
+    pub fn published(&self) -> &[i64] {
+        self.slice(SectionKind::Published)
+    }
+
+    /// The LSH band table: offsets per band, keys and documents (each band's run ordered by
+    /// `(key, document)`).
+    pub fn band_table(&self) -> (&[u64], &[u64], &[u32]) {
+        (
+            self.slice(SectionKind::BandOffsets),
+            self.slice(SectionKind::BandKeys),
+            self.slice(SectionKind::BandDocs),
+        )
+    }
+
+    /// The window band table, in the form of [`Index::band_table`].
+    pub fn window_table(&self) -> (&[u64], &[u64], &[u32]) {
+        (
+            self.slice(SectionKind::WindowBandOffsets),
+            self.slice(SectionKind::WindowBandKeys),
+            self.slice(SectionKind::WindowBandDocs),
+        )
     }
 
     /// Document `i` as read: identity, metadata and text.

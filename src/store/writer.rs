@@ -148,7 +148,51 @@ pub(super) fn write_sections<W: Write + Seek>(
     w.section(
         SectionKind::Edges,
         [bytemuck::cast_slice::<u64, u8>(&edges)],
-    )
+    )?;
+    let t = crate::index::segment::tables(result);
+    w.section(
+        SectionKind::Groups,
+        [bytemuck::cast_slice::<u32, u8>(&t.groups)],
+    )?;
+    w.section(
+        SectionKind::GroupOrder,
+        [bytemuck::cast_slice::<u32, u8>(&t.group_order)],
+    )?;
+    w.section(
+        SectionKind::IdOrder,
+        [bytemuck::cast_slice::<u32, u8>(&t.id_order)],
+    )?;
+    w.section(
+        SectionKind::Sites,
+        [bytemuck::cast_slice::<u64, u8>(&t.sites)],
+    )?;
+    w.section(
+        SectionKind::Published,
+        [bytemuck::cast_slice::<i64, u8>(&t.published)],
+    )?;
+    for (b, kinds) in [
+        (
+            &t.bands,
+            [
+                SectionKind::BandOffsets,
+                SectionKind::BandKeys,
+                SectionKind::BandDocs,
+            ],
+        ),
+        (
+            &t.windows,
+            [
+                SectionKind::WindowBandOffsets,
+                SectionKind::WindowBandKeys,
+                SectionKind::WindowBandDocs,
+            ],
+        ),
+    ] {
+        w.section(kinds[0], [bytemuck::cast_slice::<u64, u8>(&b.offsets)])?;
+        w.section(kinds[1], [bytemuck::cast_slice::<u64, u8>(&b.keys)])?;
+        w.section(kinds[2], [bytemuck::cast_slice::<u32, u8>(&b.docs)])?;
+    }
+    Ok(())
 }
 
 /// Write `lists` as an offsets section (`lists.len() + 1` element offsets from 0) and a values
@@ -175,10 +219,50 @@ pub(super) fn csr<W: Write + Seek, T: Pod, L: AsRef<[T]>>(
     )
 }
 
+/// A scan saved into memory: the bytes [`save`] would write, as 8-byte words so that the arrays
+/// can be viewed in place ([`Index::from_words`](super::Index::from_words)).
+pub fn to_words(result: &ScanResult) -> Result<Vec<u64>> {
+    check_lengths(Path::new("(memory)"), result)?;
+    let mut cursor = io::Cursor::new(Vec::new());
+    let mut sw =
+        SectionWriter::new(&mut cursor).map_err(|e| write_error(Path::new("(memory)"), e))?;
+    write_sections(&mut sw, result)
+        .and_then(|()| sw.finish())
+        .map_err(|e| write_error(Path::new("(memory)"), e))?;
+    let bytes = cursor.into_inner();
+    let mut words = vec![0u64; bytes.len().div_ceil(8)];
+    bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
+    // The length in bytes is recovered from the section table; trailing padding is zero.
+    Ok(words)
+}
+
+fn write_error(path: &Path, source: io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Save a scan's signatures, statistics and shingle sets to `path` (layout in the module
 /// documentation). The file is written to a temporary file in the same folder, synced, and
 /// renamed into place, so `path` holds either the old file or the complete new one.
 pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
+    check_lengths(path, result)?;
+    let write_err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Temporary file, synced, renamed into place (see `atomic_write`).
+    crate::atomic_write::write(path, true, |file| {
+        let w = BufWriter::with_capacity(1 << 20, file);
+        let mut sw = SectionWriter::new(w)?;
+        write_sections(&mut sw, result)?;
+        sw.finish()
+    })
+    .map_err(write_err)
+}
+
+fn check_lengths(path: &Path, result: &ScanResult) -> Result<()> {
     if cfg!(target_endian = "big") {
         return Err(Error::UnsupportedIndex {
             path: path.to_path_buf(),
@@ -202,16 +286,5 @@ pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
             ),
         });
     }
-    let write_err = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    // Temporary file, synced, renamed into place (see `atomic_write`).
-    crate::atomic_write::write(path, true, |file| {
-        let w = BufWriter::with_capacity(1 << 20, file);
-        let mut sw = SectionWriter::new(w)?;
-        write_sections(&mut sw, result)?;
-        sw.finish()
-    })
-    .map_err(write_err)
+    Ok(())
 }
