@@ -4,12 +4,12 @@
 mod common;
 
 use assert_cmd::Command;
+use std::path::Path;
 use wirecopy::chrome;
 use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::SignatureParams;
 use wirecopy::normalize::NORMALIZER_VERSION;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
-use std::path::Path;
 use wirecopy::store::{save, to_words, Index, FORMAT_VERSION, MAGIC};
 use wirecopy::{Document, Error};
 
@@ -260,8 +260,8 @@ fn check_fixture(FIXTURE_VERSION: u32, FIXTURE_NORMALIZER: u32, name: &str) {
             assert_eq!(ix.line_stats_per_site().to_vec(), r.line_stats.per_site);
             assert_eq!(ix.shingle_df().to_vec(), r.shingle_df);
             // The live index's lookup tables (format 4) are what this build derives.
-            let fresh = Index::from_words(to_words(&r).expect("saves"), Path::new("fresh"))
-                .expect("opens");
+            let fresh =
+                Index::from_words(to_words(&r).expect("saves"), Path::new("fresh")).expect("opens");
             assert_eq!(ix.groups(), fresh.groups());
             assert_eq!(ix.group_order(), fresh.group_order());
             assert_eq!(ix.id_order(), fresh.id_order());

@@ -214,7 +214,7 @@ impl Verdicts for Current<'_> {
         let cfg = &ix.fp.config().chrome;
         let pages = ix.seg.line_pages() + ix.new_groups;
         let cap = f64::from(cfg.global_max_pages).max(cfg.global_max_share * pages as f64);
-        let global = ix.seg.line_global().get(line) + ix.global.get(line);
+        let global = ix.seg.line_global(line) + ix.global.get(line);
         if f64::from(global) > cap {
             return true;
         }
@@ -222,7 +222,7 @@ impl Verdicts for Current<'_> {
             return false;
         }
         let key = site_line_key(site, line);
-        let n = ix.seg.line_site().get(key) + ix.per_site.get(key);
+        let n = ix.seg.line_site(key) + ix.per_site.get(key);
         let min = if cfg.story_groups {
             cfg.site_min_groups
         } else {
@@ -236,7 +236,7 @@ impl Verdicts for Current<'_> {
         let cfg = &ix.fp.config().chrome;
         let pages = ix.seg.line_pages() + ix.new_groups;
         let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
-        f64::from(ix.seg.shingle_df().get(shingle) + ix.shingles.get(shingle)) > cap
+        f64::from(ix.seg.shingle_df(shingle) + ix.shingles.get(shingle)) > cap
     }
 }
 
@@ -329,15 +329,28 @@ impl Index {
     }
 
     /// The live document with this id (read from the segment or the added pages).
-    pub fn get(&self, id: &str) -> Option<Document> {
-        self.lookup(id).and_then(|d| self.document(d))
+    pub fn get(&self, id: &str) -> Result<Option<Document>> {
+        let doc = self.lookup(id).and_then(|d| self.document(d));
+        self.healthy().map(|()| doc)
     }
 
     /// The live documents, in the order they entered the index (segment first).
-    pub fn documents(&self) -> impl Iterator<Item = Document> + '_ {
-        (0..self.entries())
+    pub fn documents(&self) -> Result<Vec<Document>> {
+        let docs = (0..self.entries())
             .filter(|&d| self.live(d))
             .filter_map(|d| self.document(d))
+            .collect();
+        self.healthy().map(|()| docs)
+    }
+
+    /// `Err` once a read of the segment has met damage: every answer since may rest on bytes
+    /// that failed their checksum, so none is given (the index must be opened again, or
+    /// rebuilt).
+    fn healthy(&self) -> Result<()> {
+        match self.seg.failure() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     // ---- Entries: the segment's in the mapping, the added ones in memory ----
@@ -444,10 +457,10 @@ impl Index {
             // The metadata alone, without copying the text.
             Some(s) => of(&Document {
                 id: s.doc_id(),
-                url: s.url.clone(),
-                site: s.site.clone(),
-                title: None,
                 published: s.published(),
+                url: s.url,
+                site: s.site,
+                title: None,
                 text: String::new(),
             }),
             None => DocRef {
@@ -649,8 +662,9 @@ impl Index {
         }
     }
 
-    /// What the index says about `doc`, adding nothing.
-    pub fn query(&self, doc: &Document) -> Decision {
+    /// What the index says about `doc`, adding nothing. An error only when the segment file
+    /// turns out damaged where the answer had to read it.
+    pub fn query(&self, doc: &Document) -> Result<Decision> {
         let cfg = self.config();
         self.query_with(doc, cfg.threshold, cfg.containment)
     }
@@ -658,7 +672,7 @@ impl Index {
     /// [`Index::query`] with thresholds tightened: a pair matches when its Jaccard reaches
     /// `threshold` or its smaller-side containment reaches `containment`. Values below the
     /// index's own thresholds are raised to them (the banding was chosen for those).
-    pub fn query_with(&self, doc: &Document, threshold: f64, containment: f64) -> Decision {
+    pub fn query_with(&self, doc: &Document, threshold: f64, containment: f64) -> Result<Decision> {
         let cfg = self.config();
         let (t, c) = (
             threshold.max(cfg.threshold),
@@ -667,12 +681,13 @@ impl Index {
         let page = self.fp.page(doc);
         let fp = self.fp.fingerprint(&page, &Current(self));
         let found = self.matches_of(&fp, None, t, c);
-        self.decision(doc, &fp, &found)
+        let decision = self.decision(doc, &fp, &found);
+        self.healthy().map(|()| decision)
     }
 
     /// [`Index::query`] by a linear scan: every live page is verified, no LSH. The oracle the LSH
     /// path is tested against; it costs one exact comparison per stored page.
-    pub fn query_linear(&self, doc: &Document) -> Decision {
+    pub fn query_linear(&self, doc: &Document) -> Result<Decision> {
         let cfg = self.config();
         let page = self.fp.page(doc);
         let fp = self.fp.fingerprint(&page, &Current(self));
@@ -680,29 +695,34 @@ impl Index {
             .filter(|&d| self.live(d) && !self.near_empty(d))
             .collect();
         let found = self.verify(&fp, all, cfg.threshold, cfg.containment);
-        self.decision(doc, &fp, &found)
+        let decision = self.decision(doc, &fp, &found);
+        self.healthy().map(|()| decision)
     }
 
     /// Add `doc` (replacing a document with the same id) and say what it is. In a directory
     /// index the add is durable once [`Index::sync`] returns.
     pub fn add(&mut self, doc: Document) -> Result<Decision> {
+        self.healthy()?;
         if let Some(s) = &mut self.storage {
             s.log.push(&log::Record::Add(log::LoggedDoc::of(&doc)))?;
         }
         let d = self.apply_add(doc);
+        self.healthy()?;
         self.maybe_compact()?;
         Ok(d)
     }
 
     /// Remove the document with this id; `false` when there is none.
     pub fn remove(&mut self, id: &str) -> Result<bool> {
+        self.healthy()?;
         if self.lookup(id).is_none() {
-            return Ok(false);
+            return self.healthy().map(|()| false);
         }
         if let Some(s) = &mut self.storage {
             s.log.push(&log::Record::Remove(id.to_string()))?;
         }
-        Ok(self.apply_remove(id))
+        let removed = self.apply_remove(id);
+        self.healthy().map(|()| removed)
     }
 
     /// Make every add and removal so far durable (directory indexes; a no-op in memory).
@@ -939,7 +959,7 @@ impl Index {
     }
 
     /// The stories of the index as document ids: each sorted, largest story first.
-    pub fn story_ids(&self) -> Vec<Vec<DocId>> {
+    pub fn story_ids(&self) -> Result<Vec<Vec<DocId>>> {
         let mut out: Vec<Vec<DocId>> = self
             .stories()
             .into_iter()
@@ -950,11 +970,11 @@ impl Index {
             })
             .collect();
         out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        out
+        self.healthy().map(|()| out)
     }
 
     /// Counts for `index stats`.
-    pub fn stats(&self) -> IndexStats {
+    pub fn stats(&self) -> Result<IndexStats> {
         let live: Vec<u32> = (0..self.entries()).filter(|&d| self.live(d)).collect();
         let stories = self.stories();
         let mut sites: Vec<u64> = live
@@ -969,7 +989,7 @@ impl Index {
             .edges()
             .filter(|&(a, b)| self.live(a) && self.live(b))
             .count();
-        IndexStats {
+        let stats = IndexStats {
             documents: live.len(),
             segment_documents: self.seg_len - self.seg_dead.len(),
             added_documents: self.live_added,
@@ -978,7 +998,8 @@ impl Index {
             documents_in_stories: stories.iter().map(Vec::len).sum(),
             stories: stories.len(),
             sites: sites.len(),
-        }
+        };
+        self.healthy().map(|()| stats)
     }
 
     fn maybe_compact(&mut self) -> Result<()> {
@@ -1000,7 +1021,7 @@ impl Index {
     /// the log starts empty. In a directory index the new segment replaces the old one
     /// atomically (a crash leaves one or the other, never a mix).
     pub fn compact(&mut self) -> Result<()> {
-        let docs: Vec<Document> = self.documents().collect();
+        let docs = self.documents()?;
         let cfg = *self.config();
         let result = pipeline::scan(docs, &cfg, &pipeline::Quiet)?;
         let mut fresh = match self.storage.take() {
@@ -1050,7 +1071,7 @@ impl Index {
                 message: format!("expected \"generation N\", found {:?}", text.trim()),
             })?;
         let seg_path = dir.join(segment_name(generation));
-        let seg = crate::store::Index::open(&seg_path)?;
+        let seg = crate::store::Index::open_lazy(&seg_path)?;
         let expected = crate::minhash::SignatureParams::new(
             seg.config().shingle,
             seg.config().num_perm,
@@ -1093,6 +1114,7 @@ impl Index {
                 }
             }
         }
+        ix.healthy()?;
         ix.options = options;
         ix.storage = Some(Storage {
             dir: dir.to_path_buf(),

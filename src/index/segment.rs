@@ -13,7 +13,7 @@ use crate::document::Document;
 use crate::fingerprint::{CHUNK_BANDS, CHUNK_PERM, CHUNK_ROWS};
 use crate::lsh::Banding;
 use crate::pipeline::{ScanConfig, ScanResult};
-use crate::store::{Counts, StoredDoc};
+use crate::store::StoredDoc;
 use crate::verify::{self, Similarity};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -181,28 +181,11 @@ pub(crate) fn tables(result: &ScanResult) -> Tables {
     }
 }
 
-/// A segment file opened for a live index: every lookup is a view into the mapping.
+/// A segment file opened for a live index: every lookup is a binary search or a view into the
+/// mapping, each block checked the first time it is read ([`crate::store::Index::open_lazy`]).
 #[derive(Debug)]
 pub(crate) struct Segment {
     store: crate::store::Index,
-}
-
-/// The documents of a `(key, document)` run table under `key` in band `band`.
-fn bucket<'a>(
-    offsets: &[u64],
-    keys: &'a [u64],
-    docs: &'a [u32],
-    band: usize,
-    key: u64,
-) -> &'a [u32] {
-    let (Some(&a), Some(&b)) = (offsets.get(band), offsets.get(band + 1)) else {
-        return &[];
-    };
-    let (a, b) = (a as usize, b as usize);
-    let run = &keys[a..b];
-    let lo = run.partition_point(|&k| k < key);
-    let hi = lo + run[lo..].partition_point(|&k| k == key);
-    &docs[a + lo..a + hi]
 }
 
 impl Segment {
@@ -210,12 +193,17 @@ impl Segment {
         Segment { store }
     }
 
+    /// Damage found by a read so far (see [`crate::store::Index::failure`]).
+    pub(crate) fn failure(&self) -> Option<crate::Error> {
+        self.store.failure()
+    }
+
     pub(crate) fn set(&self, d: u32) -> &[u64] {
         self.store.shingle_set(d as usize).unwrap_or(&[])
     }
 
     pub(crate) fn near_empty(&self, d: u32) -> bool {
-        self.store.near_empty().get(d as usize) == Some(&1)
+        self.store.is_near_empty(d as usize)
     }
 
     pub(crate) fn figures(&self, d: u32) -> &[u64] {
@@ -223,24 +211,20 @@ impl Segment {
     }
 
     pub(crate) fn site(&self, d: u32) -> u64 {
-        self.store.sites().get(d as usize).copied().unwrap_or(0)
+        self.store.site_of(d as usize).unwrap_or(0)
     }
 
     pub(crate) fn group(&self, d: u32) -> u32 {
-        self.store.groups().get(d as usize).copied().unwrap_or(d)
+        self.store.group_of(d as usize).unwrap_or(d)
     }
 
     /// Publication time in Unix seconds, `None` when undated.
     pub(crate) fn published(&self, d: u32) -> Option<i64> {
-        self.store
-            .published()
-            .get(d as usize)
-            .copied()
-            .filter(|&p| p != i64::MAX)
+        self.store.published_of(d as usize)
     }
 
-    pub(crate) fn stored(&self, d: u32) -> Option<&StoredDoc> {
-        self.store.documents().get(d as usize)
+    pub(crate) fn stored(&self, d: u32) -> Option<StoredDoc> {
+        self.store.stored(d as usize)
     }
 
     pub(crate) fn document(&self, d: u32) -> Option<Document> {
@@ -249,30 +233,20 @@ impl Segment {
 
     /// The last document (in canonical order) with this id.
     pub(crate) fn find_id(&self, id: &str) -> Option<u32> {
-        let order = self.store.id_order();
-        let docs = self.store.documents();
-        let end = order.partition_point(|&o| docs[o as usize].id.as_str() <= id);
-        let last = *order.get(end.checked_sub(1)?)?;
-        (docs[last as usize].id == id).then_some(last)
+        self.store.find_id(id)
     }
 
     /// Every segment member of `group` (the group's own document included), in document order.
     pub(crate) fn members(&self, group: u32) -> &[u32] {
-        let order = self.store.group_order();
-        let groups = self.store.groups();
-        let lo = order.partition_point(|&o| groups[o as usize] < group);
-        let hi = lo + order[lo..].partition_point(|&o| groups[o as usize] == group);
-        &order[lo..hi]
+        self.store.group_members(group)
     }
 
     pub(crate) fn band_bucket(&self, band: usize, key: u64) -> &[u32] {
-        let (o, k, d) = self.store.band_table();
-        bucket(o, k, d, band, key)
+        self.store.band_bucket(band, key)
     }
 
     pub(crate) fn window_bucket(&self, band: usize, key: u64) -> &[u32] {
-        let (o, k, d) = self.store.window_table();
-        bucket(o, k, d, band, key)
+        self.store.window_bucket(band, key)
     }
 
     pub(crate) fn edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
@@ -283,15 +257,15 @@ impl Segment {
         self.store.line_pages()
     }
 
-    pub(crate) fn line_global(&self) -> Counts<'_> {
-        self.store.line_stats_global()
+    pub(crate) fn line_global(&self, line: u64) -> u32 {
+        self.store.line_global_count(line)
     }
 
-    pub(crate) fn line_site(&self) -> Counts<'_> {
-        self.store.line_stats_per_site()
+    pub(crate) fn line_site(&self, key: u64) -> u32 {
+        self.store.line_site_count(key)
     }
 
-    pub(crate) fn shingle_df(&self) -> Counts<'_> {
-        self.store.shingle_df()
+    pub(crate) fn shingle_df(&self, shingle: u64) -> u32 {
+        self.store.df_count(shingle)
     }
 }

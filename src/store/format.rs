@@ -10,6 +10,8 @@ pub(super) const ENDIAN_MARK: u32 = 0x0102_0304;
 pub(super) const HEADER_LEN: usize = 32;
 pub(super) const ENTRY_LEN: usize = 32;
 pub(super) const ALIGN: usize = 8;
+/// The bytes covered by one entry of the block checksums (64 KiB).
+pub const BLOCK: usize = 1 << 16;
 
 /// The sections of an index file, in the order they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +78,18 @@ pub enum SectionKind {
     WindowBandKeys,
     /// The window table's documents, parallel to the keys.
     WindowBandDocs,
+    /// `n + 1` offsets into the document records.
+    DocOffsets,
+    /// Each document's [`StoredDoc`](super::StoredDoc), postcard, concatenated.
+    DocRecords,
+    /// xxh3-64 of each [`BLOCK`]-byte block of the bytes from the end of the section table to
+    /// the end of the section before this one: what lets a reader check only what it reads.
+    BlockSums,
 }
 
 impl SectionKind {
     /// Every kind, in file order.
-    pub const ALL: [SectionKind; 31] = [
+    pub const ALL: [SectionKind; 34] = [
         SectionKind::Meta,
         SectionKind::Signatures,
         SectionKind::NearEmpty,
@@ -112,6 +121,9 @@ impl SectionKind {
         SectionKind::WindowBandOffsets,
         SectionKind::WindowBandKeys,
         SectionKind::WindowBandDocs,
+        SectionKind::DocOffsets,
+        SectionKind::DocRecords,
+        SectionKind::BlockSums,
     ];
 
     /// The kind number stored in the section table.
@@ -153,13 +165,19 @@ impl SectionKind {
             SectionKind::WindowBandOffsets => "window_band_offsets",
             SectionKind::WindowBandKeys => "window_band_keys",
             SectionKind::WindowBandDocs => "window_band_docs",
+            SectionKind::DocOffsets => "doc_offsets",
+            SectionKind::DocRecords => "doc_records",
+            SectionKind::BlockSums => "block_sums",
         }
     }
 
     /// Bytes per element.
     pub fn width(self) -> usize {
         match self {
-            SectionKind::Meta | SectionKind::NearEmpty | SectionKind::TextBytes => 1,
+            SectionKind::Meta
+            | SectionKind::NearEmpty
+            | SectionKind::TextBytes
+            | SectionKind::DocRecords => 1,
             SectionKind::Signatures
             | SectionKind::ContentRows
             | SectionKind::WindowValues
@@ -187,7 +205,9 @@ impl SectionKind {
             | SectionKind::BandOffsets
             | SectionKind::BandKeys
             | SectionKind::WindowBandOffsets
-            | SectionKind::WindowBandKeys => 8,
+            | SectionKind::WindowBandKeys
+            | SectionKind::DocOffsets
+            | SectionKind::BlockSums => 8,
         }
     }
 }

@@ -17,6 +17,37 @@ pub(super) struct SectionWriter<W: Write + Seek> {
     w: W,
     pos: u64,
     table: Vec<Section>,
+    blocks: BlockHasher,
+}
+
+/// xxh3-64 of each [`BLOCK`]-byte block of a byte stream.
+struct BlockHasher {
+    h: Xxh3Default,
+    filled: usize,
+    sums: Vec<u64>,
+}
+
+impl BlockHasher {
+    fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let take = (BLOCK - self.filled).min(bytes.len());
+            self.h.update(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled == BLOCK {
+                self.sums.push(self.h.digest());
+                self.h = Xxh3Default::new();
+                self.filled = 0;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<u64> {
+        if self.filled > 0 {
+            self.sums.push(self.h.digest());
+        }
+        self.sums
+    }
 }
 
 impl<W: Write + Seek> SectionWriter<W> {
@@ -27,7 +58,21 @@ impl<W: Write + Seek> SectionWriter<W> {
             w,
             pos: start as u64,
             table: Vec::with_capacity(SectionKind::ALL.len()),
+            blocks: BlockHasher {
+                h: Xxh3Default::new(),
+                filled: 0,
+                sums: Vec::new(),
+            },
         })
+    }
+
+    fn put(&mut self, bytes: &[u8], blocks: bool) -> io::Result<()> {
+        self.w.write_all(bytes)?;
+        self.pos += bytes.len() as u64;
+        if blocks {
+            self.blocks.update(bytes);
+        }
+        Ok(())
     }
 
     fn section<'a>(
@@ -35,15 +80,15 @@ impl<W: Write + Seek> SectionWriter<W> {
         kind: SectionKind,
         parts: impl IntoIterator<Item = &'a [u8]>,
     ) -> io::Result<()> {
+        // Every section but the block checksums themselves is covered by them.
+        let blocks = kind != SectionKind::BlockSums;
         let pad = (ALIGN - self.pos as usize % ALIGN) % ALIGN;
-        self.w.write_all(&[0; ALIGN][..pad])?;
-        self.pos += pad as u64;
+        self.put(&[0; ALIGN][..pad], blocks)?;
         let offset = self.pos;
         let mut h = Xxh3Default::new();
         for p in parts {
             h.update(p);
-            self.w.write_all(p)?;
-            self.pos += p.len() as u64;
+            self.put(p, blocks)?;
         }
         self.table.push(Section {
             kind,
@@ -55,6 +100,19 @@ impl<W: Write + Seek> SectionWriter<W> {
     }
 
     fn finish(mut self) -> io::Result<()> {
+        let sums = std::mem::replace(
+            &mut self.blocks,
+            BlockHasher {
+                h: Xxh3Default::new(),
+                filled: 0,
+                sums: Vec::new(),
+            },
+        )
+        .finish();
+        self.section(
+            SectionKind::BlockSums,
+            [bytemuck::cast_slice::<u64, u8>(&sums)],
+        )?;
         let mut table = Vec::with_capacity(ENTRY_LEN * self.table.len());
         for s in &self.table {
             table.extend_from_slice(&s.kind.code().to_le_bytes());
@@ -192,7 +250,17 @@ pub(super) fn write_sections<W: Write + Seek>(
         w.section(kinds[1], [bytemuck::cast_slice::<u64, u8>(&b.keys)])?;
         w.section(kinds[2], [bytemuck::cast_slice::<u32, u8>(&b.docs)])?;
     }
-    Ok(())
+    let records: Vec<Vec<u8>> = result
+        .docs
+        .iter()
+        .map(|d| postcard::to_stdvec(&stored_doc(d)).map_err(io::Error::other))
+        .collect::<io::Result<_>>()?;
+    csr(
+        w,
+        SectionKind::DocOffsets,
+        SectionKind::DocRecords,
+        &records,
+    )
 }
 
 /// Write `lists` as an offsets section (`lists.len() + 1` element offsets from 0) and a values
