@@ -166,7 +166,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (`n > 0`).
     fn below(&mut self, n: usize) -> usize {
-        ((self.next() >> 32) * n as u64 >> 32) as usize
+        (((self.next() >> 32) * n as u64) >> 32) as usize
     }
     /// Uniform in `lo..=hi`.
     fn range(&mut self, lo: usize, hi: usize) -> usize {
@@ -256,7 +256,7 @@ impl Language {
     fn word(&self, rng: &mut Rng) -> &str {
         let r = rng.next();
         let (lo, hi) = self.buckets[(r & 4095) as usize];
-        let i = lo as usize + ((r >> 32) * u64::from(hi - lo) >> 32) as usize;
+        let i = lo as usize + (((r >> 32) * u64::from(hi - lo)) >> 32) as usize;
         &self.words[i]
     }
 

@@ -352,8 +352,11 @@ fn max_record_size_is_documented_and_must_be_positive() {
     );
 }
 
-/// The stage lines of `scan --timings`: (name, seconds, share in percent), and the total line.
-fn timing_lines(stderr: &str) -> (Vec<(String, f64, f64)>, Option<(f64, f64)>) {
+/// One line of `scan --timings`: stage name, seconds, share in percent.
+type TimingLine = (String, f64, f64);
+
+/// The stage lines of `scan --timings`, and the total line's seconds and share.
+fn timing_lines(stderr: &str) -> (Vec<TimingLine>, Option<(f64, f64)>) {
     let mut stages = Vec::new();
     let mut total = None;
     let body = stderr
