@@ -699,3 +699,81 @@ pub fn brute_force_pairs(result: &ScanResult) -> Vec<(u32, u32)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_accumulate_keep_stage_order_and_shares_sum_to_100() {
+        let mut t = Timings::default();
+        assert_eq!(t.stages().count(), 0);
+        assert_eq!(t.total(), Duration::ZERO);
+        t.add(Stage::Verify, Duration::from_millis(300));
+        t.add(Stage::Read, Duration::from_millis(100));
+        t.add(Stage::Verify, Duration::from_millis(100));
+        // A stage that ran in no time is still a stage that ran.
+        t.add(Stage::Cluster, Duration::ZERO);
+        let stages: Vec<(Stage, Duration)> = t.stages().collect();
+        assert_eq!(
+            stages,
+            [
+                (Stage::Read, Duration::from_millis(100)),
+                (Stage::Verify, Duration::from_millis(400)),
+                (Stage::Cluster, Duration::ZERO),
+            ]
+        );
+        assert_eq!(t.total(), Duration::from_millis(500));
+        let text = t.to_string();
+        assert_eq!(
+            text,
+            "read                 0.100 s   20.0 %\n\
+             verify               0.400 s   80.0 %\n\
+             cluster              0.000 s    0.0 %\n\
+             total                0.500 s  100.0 %\n"
+        );
+        assert_eq!(
+            Timings::default().to_string(),
+            format!("{:<16}{:>10.3} s{:>7.1} %\n", "total", 0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn a_scan_times_its_own_stages_and_nothing_of_the_edges() {
+        let text = "Storm closes the harbor for two days as waves reach the pier and boats stay \
+                    moored while the port authority counts the damage to the cranes";
+        let docs = vec![
+            Document::new("a", text.to_string()),
+            Document::new("b", format!("{text} today")),
+            Document::new(
+                "c",
+                "an unrelated page about a football match and its goals".to_string(),
+            ),
+        ];
+        let r = scan(docs, &ScanConfig::default(), &Quiet).expect("scan");
+        let stages: Vec<Stage> = r.timings.stages().map(|(s, _)| s).collect();
+        assert_eq!(
+            stages,
+            [
+                Stage::Normalize,
+                Stage::StoryGroups,
+                Stage::Chrome,
+                Stage::Shingle,
+                Stage::Sign,
+                Stage::Candidates,
+                Stage::Verify,
+                Stage::Cluster,
+            ]
+        );
+        assert_eq!(r.clusters, [vec![0, 1]]);
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "stage names are distinct: {names:?}"
+        );
+    }
+}
