@@ -1,17 +1,28 @@
 //! Benchmarks: signing throughput (text -> signature, with and without the sorted shingle set,
-//! one core), the normalizer alone, the MinHash kernel alone, and
+//! one core), the normalizer alone, the MinHash kernel alone, every stage of a scan on its own
+//! (`stage/*`, on the generated corpus, each from the inputs a reference scan gave it), and
 //! end-to-end scans of the dev sets (when ../shared is present) and of a generated corpus.
 //! Each bench asserts the counts it processes, so a broken pipeline fails instead of getting
 //! faster.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rayon::prelude::*;
 use std::hint::black_box;
 use std::path::PathBuf;
+use wirecopy::chrome::LineStats;
+use wirecopy::cluster;
+use wirecopy::fingerprint::{content_mask_of, content_sequence, Fingerprinter, Page};
+use wirecopy::input::ReadCounts;
 use wirecopy::input::{parse_record, FieldMap};
+use wirecopy::lsh::{self, LshConfig};
 use wirecopy::minhash::{MinHasher, SignatureParams};
+use wirecopy::normalize::Units;
 use wirecopy::normalize::{units, UnspacedScripts};
-use wirecopy::pipeline::{scan, Quiet, ScanConfig};
+use wirecopy::output;
+use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
+use wirecopy::report::ReportConfig;
 use wirecopy::shingle::{into_set, shingles_into, ShingleKind};
+use wirecopy::verify;
 use wirecopy::Document;
 
 fn dev_docs(set: &str) -> Option<Vec<Document>> {
@@ -258,11 +269,203 @@ fn scans(c: &mut Criterion) {
     g.finish();
 }
 
+/// Every stage of a scan on its own, on the generated corpus: each bench starts from what a
+/// reference scan gave the stage and checks that it gives the same again (the same units, line
+/// statistics, shingle sets, signatures, candidates, matches, clusters and report), so a broken
+/// stage fails instead of getting faster. The sums of these are not a scan: the pipeline runs
+/// the matching stages twice (see `scan --timings`, "story groups").
+fn stages(c: &mut Criterion) {
+    let docs = generated(8_000, 60);
+    let cfg = ScanConfig::default();
+    let r = scan(docs, &cfg, &Quiet).expect("scan");
+    let n = r.docs.len();
+    let bytes: usize = r.docs.iter().map(|d| d.text.len()).sum();
+    let mut g = c.benchmark_group("stage");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+
+    let fp = Fingerprinter::new(&cfg).expect("fingerprinter");
+    let normalize = || -> Vec<Page> { r.docs.par_iter().map(|d| fp.page(d)).collect() };
+    let pages = normalize();
+    let unit_count = |p: &[Page]| p.iter().map(|p| p.units.units.len()).sum::<usize>();
+    let expected_units = unit_count(&pages);
+    assert!(
+        expected_units > n,
+        "{expected_units} units in {n} documents"
+    );
+    g.bench_function("normalize", |b| {
+        b.iter(|| {
+            let p = normalize();
+            assert_eq!(
+                unit_count(&p),
+                expected_units,
+                "every page normalized as before"
+            );
+            black_box(p.len())
+        })
+    });
+
+    // Chrome statistics grouped by the scan's own stories (the pipeline groups by its
+    // provisional pass's, which are close to them).
+    let pairs: Vec<(u64, &Units)> = pages.iter().map(|p| (p.site, &p.units)).collect();
+    let mut groups: Vec<u32> = (0..n as u32).collect();
+    for c in &r.clusters {
+        for &d in c {
+            groups[d as usize] = c[0];
+        }
+    }
+    let stats = LineStats::build_grouped(&pairs, &groups);
+    let expected_lines = (stats.pages, stats.global.len());
+    g.bench_function("chrome_stats", |b| {
+        b.iter(|| {
+            let s = LineStats::build_grouped(&pairs, &groups);
+            assert_eq!(
+                (s.pages, s.global.len()),
+                expected_lines,
+                "the same line statistics"
+            );
+            black_box(s.pages)
+        })
+    });
+
+    let masks: Vec<Vec<bool>> = pages
+        .par_iter()
+        .map(|p| {
+            content_mask_of(&p.units, p.site, &cfg.chrome, |site, line| {
+                stats.is_template(&cfg.chrome, site, line)
+            })
+        })
+        .collect();
+    let chunker = fp.chunker();
+    let shingle = || -> Vec<(Vec<u64>, Vec<u32>)> {
+        pages
+            .par_iter()
+            .zip(&masks)
+            .map(|(p, m)| {
+                let seq = content_sequence(&p.units, m, cfg.shingle);
+                let windows = chunker.sign(&seq);
+                (wirecopy::shingle::into_set(seq), windows)
+            })
+            .collect()
+    };
+    let shingle_count =
+        |s: &[(Vec<u64>, Vec<u32>)]| s.iter().map(|(set, w)| set.len() + w.len()).sum::<usize>();
+    let expected_shingles = shingle_count(&shingle());
+    assert!(expected_shingles > n, "{expected_shingles} shingles");
+    g.bench_function("shingle", |b| {
+        b.iter(|| {
+            let s = shingle();
+            assert_eq!(
+                shingle_count(&s),
+                expected_shingles,
+                "the same shingle sets"
+            );
+            black_box(s.len())
+        })
+    });
+
+    let hasher = fp.hasher();
+    let k = cfg.num_perm;
+    g.bench_function("sign", |b| {
+        let mut sigs = vec![0u32; n * k];
+        b.iter(|| {
+            sigs.par_chunks_mut(k)
+                .zip(&r.sets)
+                .for_each(|(out, set)| hasher.sign_into(set, out));
+            assert!(sigs == r.signatures, "the scan's signatures");
+            black_box(sigs[0])
+        })
+    });
+
+    let indexed: Vec<bool> = r.near_empty.iter().map(|e| !e).collect();
+    let lsh_cfg = LshConfig {
+        banding: r.banding,
+        max_run_pairs: cfg.max_run_pairs,
+    };
+    let cands = lsh::candidates(&r.signatures, k, &indexed, &lsh_cfg).expect("candidates");
+    assert!(
+        cands.len() <= r.candidates && cands.len() >= r.edges.len() / 2,
+        "{} signature candidates, {} in the scan with window candidates, {} edges",
+        cands.len(),
+        r.candidates,
+        r.edges.len()
+    );
+    g.bench_function("lsh_candidates", |b| {
+        b.iter(|| {
+            let c = lsh::candidates(&r.signatures, k, &indexed, &lsh_cfg).expect("candidates");
+            assert_eq!(c.len(), cands.len(), "the same candidates");
+            black_box(c.len())
+        })
+    });
+
+    // Exact similarity of the scan's own candidates (signature and window ones), without the
+    // figures veto, which is a lookup.
+    let matches = |pairs: &[(u32, u32)]| {
+        pairs
+            .par_iter()
+            .filter(|&&(a, b)| cfg.matches(&r.similarity(a as usize, b as usize)))
+            .count()
+    };
+    let mut all: Vec<(u32, u32)> = cands.clone();
+    all.extend(r.edges.iter().map(|e| (e.a, e.b)));
+    all.sort_unstable();
+    all.dedup();
+    let expected_matches = matches(&all);
+    assert!(expected_matches >= r.edges.len(), "every edge matches");
+    g.throughput(Throughput::Elements(all.len() as u64));
+    g.bench_function("verify", |b| {
+        b.iter(|| {
+            let m = matches(&all);
+            assert_eq!(m, expected_matches, "the same matches");
+            black_box(m)
+        })
+    });
+
+    // The pipeline's guard closures, as match_sets builds them.
+    let f = cfg.cluster.guard_factor;
+    let passes = |a: u32, b: u32| {
+        let s = r.similarity(a as usize, b as usize);
+        !r.near_empty[a as usize]
+            && !r.near_empty[b as usize]
+            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
+    };
+    let within = |a: u32, b: u32| {
+        !r.near_empty[a as usize]
+            && verify::similarity(&r.sets[a as usize], &r.sets[b as usize]).containment_a
+                >= cfg.containment
+    };
+    g.throughput(Throughput::Elements(r.edges.len() as u64));
+    g.bench_function("cluster", |b| {
+        b.iter(|| {
+            let c = cluster::cluster(n, &r.edges, &cfg.cluster, passes, within);
+            assert!(c == r.clusters, "the scan's clusters");
+            black_box(c.len())
+        })
+    });
+
+    let mut released: ScanResult = r.clone();
+    output::release_unreported(&mut released);
+    let report_cfg = ReportConfig::default();
+    let stories = output::report(&released, ReadCounts::default(), &report_cfg)
+        .clusters
+        .len();
+    assert_eq!(stories, r.clusters.len(), "one story per cluster");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("report", |b| {
+        b.iter(|| {
+            let rep = output::report(&released, ReadCounts::default(), &report_cfg);
+            assert_eq!(rep.clusters.len(), stories, "every story reported");
+            black_box(rep.counts.clustered_documents)
+        })
+    });
+    g.finish();
+}
+
 // criterion_group! generates an undocumented function.
 #[allow(missing_docs)]
 mod group {
     use super::*;
-    criterion_group!(benches, signing, scans);
+    criterion_group!(benches, signing, stages, scans);
 }
 use group::benches;
 criterion_main!(benches);

@@ -9,6 +9,9 @@
 //!
 //! Invariant: documents are put in a canonical order (id, then text hash) first, and nothing
 //! after that depends on input order or thread count.
+//!
+//! Every stage's wall time is recorded in [`ScanResult::timings`] (see [`Timings`]); the clock
+//! is read only between stages, never reaches the clusters, and costs a few calls per scan.
 
 use crate::chrome::{self, ChromeConfig, LineStats};
 use crate::cluster::{self, ClusterConfig, Edge};
@@ -26,6 +29,8 @@ use crate::shingle::{self, ShingleKind};
 use crate::verify::{self, Similarity};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::fmt;
+use std::time::{Duration, Instant};
 
 /// Every parameter of a scan, with the defaults chosen by measurement on the dev sets (see
 /// README's parameter guide).
@@ -162,6 +167,145 @@ pub trait Observer: Sync {
 pub struct Quiet;
 impl Observer for Quiet {}
 
+/// A stage of a scan whose wall time [`Timings`] records, in the order the stages run. The
+/// pipeline records the stages from [`Stage::Normalize`] to [`Stage::Cluster`]; the edges of a
+/// program (reading, saving, the report, writing) record theirs with [`Timings::add`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Reading and parsing the inputs (HTML extraction included).
+    Read,
+    /// Canonical order, then normalizing every page into units, lines and figures.
+    Normalize,
+    /// The provisional matching pass that finds story groups for the chrome statistics (a whole
+    /// pass of its own: core-template masks, shingling, signing, candidates, verification,
+    /// clustering).
+    StoryGroups,
+    /// Corpus line statistics and each page's content mask.
+    Chrome,
+    /// Content shingle sets, window sketches, shingle frequencies, stop shingles and figures.
+    Shingle,
+    /// MinHash signatures of the content shingle sets.
+    Sign,
+    /// LSH candidate pairs, from the signatures and from the window sketches.
+    Candidates,
+    /// Exact similarity of every candidate pair.
+    Verify,
+    /// Clustering the verified pairs (with the chaining guard).
+    Cluster,
+    /// Saving the index (`--save-index`).
+    SaveIndex,
+    /// Building the report model: alignment, wire detection, attribution.
+    Report,
+    /// Rendering the report and writing it out.
+    Write,
+}
+
+impl Stage {
+    /// Every stage, in the order a scan runs them.
+    pub const ALL: [Stage; 12] = [
+        Stage::Read,
+        Stage::Normalize,
+        Stage::StoryGroups,
+        Stage::Chrome,
+        Stage::Shingle,
+        Stage::Sign,
+        Stage::Candidates,
+        Stage::Verify,
+        Stage::Cluster,
+        Stage::SaveIndex,
+        Stage::Report,
+        Stage::Write,
+    ];
+
+    /// The stage's name as `scan --timings` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Read => "read",
+            Stage::Normalize => "normalize",
+            Stage::StoryGroups => "story groups",
+            Stage::Chrome => "chrome stats",
+            Stage::Shingle => "shingle",
+            Stage::Sign => "sign",
+            Stage::Candidates => "lsh candidates",
+            Stage::Verify => "verify",
+            Stage::Cluster => "cluster",
+            Stage::SaveIndex => "save index",
+            Stage::Report => "report",
+            Stage::Write => "write",
+        }
+    }
+}
+
+/// Wall time spent in each stage of one scan; a stage that did not run has none (not zero).
+/// Shares are of the sum of the recorded stages, so they add up to 100 %.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timings {
+    wall: [Option<Duration>; Stage::ALL.len()],
+}
+
+impl Timings {
+    /// Add `d` to `stage` (a stage may run in several pieces).
+    pub fn add(&mut self, stage: Stage, d: Duration) {
+        let w = &mut self.wall[stage as usize];
+        *w = Some(w.unwrap_or_default() + d);
+    }
+
+    /// Run `f`, adding its wall time to `stage`.
+    pub fn time<T>(&mut self, stage: Stage, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.add(stage, start.elapsed());
+        out
+    }
+
+    /// The recorded stages with their wall time, in [`Stage::ALL`] order.
+    pub fn stages(&self) -> impl Iterator<Item = (Stage, Duration)> + '_ {
+        Stage::ALL
+            .iter()
+            .filter_map(|&s| self.wall[s as usize].map(|d| (s, d)))
+    }
+
+    /// The sum of the recorded stages.
+    pub fn total(&self) -> Duration {
+        self.stages().map(|(_, d)| d).sum()
+    }
+}
+
+/// One line per recorded stage (name, seconds, share of the total), then the total.
+impl fmt::Display for Timings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total = self.total().as_secs_f64();
+        let share = |d: f64| if total > 0.0 { 100.0 * d / total } else { 0.0 };
+        for (s, d) in self.stages() {
+            let d = d.as_secs_f64();
+            writeln!(f, "{:<16}{:>10.3} s{:>7.1} %", s.name(), d, share(d))?;
+        }
+        writeln!(f, "{:<16}{:>10.3} s{:>7.1} %", "total", total, share(total))
+    }
+}
+
+/// Laps of one clock: each lap's time goes to the stage that just ended.
+struct Stopwatch {
+    timings: Timings,
+    last: Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            timings: Timings::default(),
+            last: Instant::now(),
+        }
+    }
+
+    /// The stage `stage` ends now.
+    fn lap(&mut self, stage: Stage) {
+        let now = Instant::now();
+        self.timings.add(stage, now.duration_since(self.last));
+        self.last = now;
+    }
+}
+
 /// What a scan found.
 #[derive(Debug, Clone)]
 pub struct ScanResult {
@@ -197,6 +341,9 @@ pub struct ScanResult {
     pub edges: Vec<Edge>,
     /// Clusters of two or more documents (indices into `docs`), sorted.
     pub clusters: Vec<Vec<u32>>,
+    /// Wall time of each stage the pipeline ran (the only field that differs between two scans
+    /// of the same input).
+    pub timings: Timings,
 }
 
 impl ScanResult {
@@ -235,6 +382,7 @@ fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
 pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Result<ScanResult> {
     cfg.validate()?;
     let banding = cfg.banding()?;
+    let mut clock = Stopwatch::start();
     docs.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     let n = docs.len();
 
@@ -258,11 +406,14 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     }
 
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
+    clock.lap(Stage::Normalize);
 
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        provisional_groups(&fig_lines, &units, &sites, &pages, cfg, &banding, obs)?
+        let g = provisional_groups(&fig_lines, &units, &sites, &pages, cfg, &banding, obs)?;
+        clock.lap(Stage::StoryGroups);
+        g
     };
 
     obs.stage("learning chrome", n as u64);
@@ -285,6 +436,7 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .zip(&masks)
         .map(|(u, m)| content_rows(u, m))
         .collect();
+    clock.lap(Stage::Chrome);
 
     obs.stage("shingling", n as u64);
     let chunker = fingerprinter.chunker();
@@ -305,8 +457,10 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     sets.par_iter_mut()
         .for_each(|s| chrome::remove_sorted(s, &stop));
     let figs = figures_of(&fig_lines, &content_lines);
+    clock.lap(Stage::Shingle);
     let extra = window_candidates(chunker, &chunk_sigs, &sets, cfg)?;
-    let m = match_sets(&sets, &figs, cfg, &banding, &extra, obs)?;
+    clock.lap(Stage::Candidates);
+    let m = match_sets(&sets, &figs, cfg, &banding, &extra, obs, &mut clock)?;
     let (signatures, near_empty, candidates, edges, clusters) = (
         m.signatures,
         m.near_empty,
@@ -331,6 +485,7 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         candidates,
         edges,
         clusters,
+        timings: clock.timings,
     })
 }
 
@@ -396,6 +551,7 @@ fn match_sets(
     banding: &Banding,
     extra: &[(u32, u32)],
     obs: &dyn Observer,
+    clock: &mut Stopwatch,
 ) -> Result<Matched> {
     let n = sets.len();
     let near_empty: Vec<bool> = sets
@@ -413,6 +569,7 @@ fn match_sets(
             hasher.sign_into(set, out);
             obs.advance(1);
         });
+    clock.lap(Stage::Sign);
 
     obs.stage("indexing", banding.bands as u64);
     let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
@@ -426,6 +583,7 @@ fn match_sets(
         cands.par_sort_unstable();
         cands.dedup();
     }
+    clock.lap(Stage::Candidates);
 
     obs.stage("verifying", cands.len() as u64);
     let edges: Vec<Edge> = cands
@@ -437,6 +595,7 @@ fn match_sets(
                 .then_some(Edge { a, b, sim })
         })
         .collect();
+    clock.lap(Stage::Verify);
 
     obs.stage("clustering", edges.len() as u64);
     let f = cfg.cluster.guard_factor;
@@ -452,6 +611,7 @@ fn match_sets(
                 >= cfg.containment
     };
     let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes, within);
+    clock.lap(Stage::Cluster);
     Ok(Matched {
         signatures,
         near_empty,
@@ -502,7 +662,16 @@ fn provisional_groups(
         })
         .unzip();
     let figs = figures_of(fig_lines, &content);
-    let m = match_sets(&sets, &figs, cfg, banding, &[], obs)?;
+    // This whole pass is timed as one stage by the caller: its own laps are dropped.
+    let m = match_sets(
+        &sets,
+        &figs,
+        cfg,
+        banding,
+        &[],
+        obs,
+        &mut Stopwatch::start(),
+    )?;
     let mut groups: Vec<u32> = (0..n as u32).collect();
     for c in &m.clusters {
         for &d in c {
@@ -529,4 +698,82 @@ pub fn brute_force_pairs(result: &ScanResult) -> Vec<(u32, u32)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_accumulate_keep_stage_order_and_shares_sum_to_100() {
+        let mut t = Timings::default();
+        assert_eq!(t.stages().count(), 0);
+        assert_eq!(t.total(), Duration::ZERO);
+        t.add(Stage::Verify, Duration::from_millis(300));
+        t.add(Stage::Read, Duration::from_millis(100));
+        t.add(Stage::Verify, Duration::from_millis(100));
+        // A stage that ran in no time is still a stage that ran.
+        t.add(Stage::Cluster, Duration::ZERO);
+        let stages: Vec<(Stage, Duration)> = t.stages().collect();
+        assert_eq!(
+            stages,
+            [
+                (Stage::Read, Duration::from_millis(100)),
+                (Stage::Verify, Duration::from_millis(400)),
+                (Stage::Cluster, Duration::ZERO),
+            ]
+        );
+        assert_eq!(t.total(), Duration::from_millis(500));
+        let text = t.to_string();
+        assert_eq!(
+            text,
+            "read                 0.100 s   20.0 %\n\
+             verify               0.400 s   80.0 %\n\
+             cluster              0.000 s    0.0 %\n\
+             total                0.500 s  100.0 %\n"
+        );
+        assert_eq!(
+            Timings::default().to_string(),
+            format!("{:<16}{:>10.3} s{:>7.1} %\n", "total", 0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn a_scan_times_its_own_stages_and_nothing_of_the_edges() {
+        let text = "Storm closes the harbor for two days as waves reach the pier and boats stay \
+                    moored while the port authority counts the damage to the cranes";
+        let docs = vec![
+            Document::new("a", text.to_string()),
+            Document::new("b", format!("{text} today")),
+            Document::new(
+                "c",
+                "an unrelated page about a football match and its goals".to_string(),
+            ),
+        ];
+        let r = scan(docs, &ScanConfig::default(), &Quiet).expect("scan");
+        let stages: Vec<Stage> = r.timings.stages().map(|(s, _)| s).collect();
+        assert_eq!(
+            stages,
+            [
+                Stage::Normalize,
+                Stage::StoryGroups,
+                Stage::Chrome,
+                Stage::Shingle,
+                Stage::Sign,
+                Stage::Candidates,
+                Stage::Verify,
+                Stage::Cluster,
+            ]
+        );
+        assert_eq!(r.clusters, [vec![0, 1]]);
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "stage names are distinct: {names:?}"
+        );
+    }
 }

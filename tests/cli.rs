@@ -351,3 +351,110 @@ fn max_record_size_is_documented_and_must_be_positive() {
         "{stderr}"
     );
 }
+
+/// One line of `scan --timings`: stage name, seconds, share in percent.
+type TimingLine = (String, f64, f64);
+
+/// The stage lines of `scan --timings`, and the total line's seconds and share.
+fn timing_lines(stderr: &str) -> (Vec<TimingLine>, Option<(f64, f64)>) {
+    let mut stages = Vec::new();
+    let mut total = None;
+    let body = stderr
+        .split_once("wirecopy: stage timings (wall clock)\n")
+        .map_or("", |(_, b)| b);
+    for l in body.lines() {
+        // "<name padded to 16><seconds> s<share> %": the name may hold a space.
+        let (name, rest) = l.split_at(16.min(l.len()));
+        let nums: Vec<f64> = rest
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert_eq!(
+            nums.len(),
+            2,
+            "a timing line has seconds and a share: {l:?}"
+        );
+        if name.trim() == "total" {
+            total = Some((nums[0], nums[1]));
+        } else {
+            stages.push((name.trim().to_string(), nums[0], nums[1]));
+        }
+    }
+    (stages, total)
+}
+
+#[test]
+fn timings_name_every_stage_and_change_no_output() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = corpus_file(&tmp);
+    let index = tmp.path().join("index.wcx");
+    for format in ["jsonl", "json", "csv", "text", "html"] {
+        let (plain, _, code) = scan(&["--format", format], &input);
+        assert_eq!(code, 0);
+        let (timed, stderr, code) = scan(&["--format", format, "--timings"], &input);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(plain, timed, "{format}: stdout is the same with --timings");
+        let (stages, total) = timing_lines(&stderr);
+        let names: Vec<&str> = stages.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "read",
+                "normalize",
+                "story groups",
+                "chrome stats",
+                "shingle",
+                "sign",
+                "lsh candidates",
+                "verify",
+                "cluster",
+                "report",
+                "write"
+            ],
+            "{stderr}"
+        );
+        let shares: f64 = stages.iter().map(|(_, _, s)| s).sum();
+        // Each share is rounded to 0.1 %: eleven of them may be off by 0.55 % together.
+        assert!(
+            (shares - 100.0).abs() < 0.6,
+            "shares sum to {shares}: {stderr}"
+        );
+        let (secs, share) = total.expect("a total line");
+        assert_eq!(share, 100.0, "{stderr}");
+        let sum: f64 = stages.iter().map(|(_, s, _)| s).sum();
+        assert!(
+            (sum - secs).abs() < 0.001 * 12.0,
+            "{sum} vs {secs}: {stderr}"
+        );
+    }
+    // Written files are byte-identical too, and saving an index is a stage of its own.
+    let a = tmp.path().join("a.jsonl");
+    let b = tmp.path().join("b.jsonl");
+    let (_, _, code) = scan(
+        &["--format", "jsonl", "-o", a.to_str().expect("utf8")],
+        &input,
+    );
+    assert_eq!(code, 0);
+    let out = wirecopy()
+        .arg("scan")
+        .arg(&input)
+        .args(["--format", "jsonl", "--timings", "-o"])
+        .arg(&b)
+        .arg("--save-index")
+        .arg(&index)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("documents,"),
+        "the summary still comes first: {stderr}"
+    );
+    let (stages, _) = timing_lines(&stderr);
+    assert!(stages.iter().any(|(n, _, _)| n == "save index"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&a).expect("a"),
+        std::fs::read(&b).expect("b"),
+        "the output file does not depend on --timings"
+    );
+}
