@@ -49,7 +49,9 @@ fn dir_bytes(dir: &Path) -> u64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let corpus = args.next().ok_or("usage: log_vs_redb CORPUS.jsonl [RECORDS]")?;
+    let corpus = args
+        .next()
+        .ok_or("usage: log_vs_redb CORPUS.jsonl [RECORDS]")?;
     let n: usize = args.next().map_or(Ok(2000), |s| s.parse())?;
     let text = std::fs::read_to_string(&corpus)?;
     let pages: Vec<wirecopy::Document> = text

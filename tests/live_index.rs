@@ -152,7 +152,13 @@ fn a_directory_index_reopens_with_the_same_stories_and_answers() {
     }
     ix.remove("d005").expect("remove");
     ix.sync().expect("sync");
-    let again = Index::open(&path).expect("reopen");
+    // One writer per directory: a second is refused while `ix` holds the lock; a reader opens
+    // beside it and cannot write.
+    let e = Index::open(&path).expect_err("a second writer");
+    assert!(e.to_string().contains("open for writing"), "{e}");
+    let mut again = Index::open_read_only(&path).expect("reopen read-only");
+    let e = again.add(docs[0].clone()).expect_err("read-only");
+    assert!(e.to_string().contains("read-only"), "{e}");
     assert_eq!(
         again.story_ids().expect("healthy"),
         ix.story_ids().expect("healthy")
@@ -168,9 +174,11 @@ fn a_directory_index_reopens_with_the_same_stories_and_answers() {
     // Compaction keeps every document and folds the log into a new segment.
     drop(again);
     ix.compact().expect("compact");
+    drop(ix);
     let compacted = Index::open(&path).expect("reopen after compaction");
     assert_eq!(compacted.len(), 69);
     assert_eq!(compacted.stats().expect("healthy").added_documents, 0);
+    drop(compacted);
     // A damaged CURRENT file is an error naming it.
     std::fs::write(path.join("CURRENT"), "nonsense").expect("write");
     let e = Index::open(&path).expect_err("damaged CURRENT");

@@ -160,6 +160,10 @@ fn open(dir: &Path) -> Result<Index> {
     Index::open(dir).with_context(|| format!("opening the index {}", dir.display()))
 }
 
+fn open_read_only(dir: &Path) -> Result<Index> {
+    Index::open_read_only(dir).with_context(|| format!("opening the index {}", dir.display()))
+}
+
 fn print_decision(out: &mut impl Write, d: &Decision) -> Result<()> {
     serde_json::to_writer(&mut *out, d)?;
     out.write_all(b"\n")?;
@@ -207,7 +211,7 @@ pub fn run(cmd: IndexCommand) -> Result<Exit> {
             Ok(exit(skipped))
         }
         IndexCommand::Stats(a) => {
-            let ix = open(&a.index)?;
+            let ix = open_read_only(&a.index)?;
             let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &ix.stats()?)?;
             writeln!(out)?;
@@ -258,7 +262,7 @@ fn exit(skipped: bool) -> Exit {
 
 /// Run `wirecopy query`: one decision per input document, in input order, nothing added.
 pub fn query(a: QueryArgs) -> Result<Exit> {
-    let ix = open(&a.docs.index)?;
+    let ix = open_read_only(&a.docs.index)?;
     let cfg = *ix.config();
     let (t, c) = (
         a.threshold.unwrap_or(cfg.threshold),

@@ -161,12 +161,40 @@ struct Added {
     lines: Vec<u64>,
 }
 
-/// The directory an index lives in, and its open log.
+/// The directory an index lives in, its open log, and the writer's lock on it.
 #[derive(Debug)]
 struct Storage {
     dir: PathBuf,
     generation: u64,
     log: log::Log,
+    /// `LOCK`, held exclusively while this index may write (released when dropped).
+    lock: std::fs::File,
+}
+
+const LOCK: &str = "LOCK";
+
+/// Take the one writer's lock on an index directory: an advisory exclusive lock on `DIR/LOCK`
+/// (`flock` on Unix), released by the operating system when the process ends however it ends.
+fn lock_dir(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join(LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::InvalidParameter {
+            name: "index",
+            message: format!(
+                "{} is open for writing by another process (it holds {}); one writer at a time, readers can open it read-only",
+                dir.display(),
+                path.display()
+            ),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
+    }
 }
 
 /// A live index of documents (see the module documentation).
@@ -203,6 +231,8 @@ pub struct Index {
     /// Added pages by id (segment pages are found in the segment).
     by_id: HashMap<String, u32>,
     storage: Option<Storage>,
+    /// Opened with [`Index::open_read_only`]: adds, removals and compaction are refused.
+    read_only: bool,
 }
 
 /// The chrome verdicts an index applies now: segment statistics plus live counts.
@@ -300,6 +330,7 @@ impl Index {
             adj: HashMap::default(),
             by_id: HashMap::default(),
             storage: None,
+            read_only: false,
         })
     }
 
@@ -351,6 +382,17 @@ impl Index {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// `Err` for a read-only index or a damaged one.
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::InvalidParameter {
+                name: "index",
+                message: "opened read-only: adds, removals and compaction need Index::open".into(),
+            });
+        }
+        self.healthy()
     }
 
     // ---- Entries: the segment's in the mapping, the added ones in memory ----
@@ -702,7 +744,7 @@ impl Index {
     /// Add `doc` (replacing a document with the same id) and say what it is. In a directory
     /// index the add is durable once [`Index::sync`] returns.
     pub fn add(&mut self, doc: Document) -> Result<Decision> {
-        self.healthy()?;
+        self.writable()?;
         if let Some(s) = &mut self.storage {
             s.log.push(&log::Record::Add(log::LoggedDoc::of(&doc)))?;
         }
@@ -714,7 +756,7 @@ impl Index {
 
     /// Remove the document with this id; `false` when there is none.
     pub fn remove(&mut self, id: &str) -> Result<bool> {
-        self.healthy()?;
+        self.writable()?;
         if self.lookup(id).is_none() {
             return self.healthy().map(|()| false);
         }
@@ -1021,6 +1063,7 @@ impl Index {
     /// the log starts empty. In a directory index the new segment replaces the old one
     /// atomically (a crash leaves one or the other, never a mix).
     pub fn compact(&mut self) -> Result<()> {
+        self.writable()?;
         let docs = self.documents()?;
         let cfg = *self.config();
         let result = pipeline::scan(docs, &cfg, &pipeline::Quiet)?;
@@ -1028,7 +1071,7 @@ impl Index {
             Some(s) => {
                 let generation = s.generation + 1;
                 drop(s.log);
-                let (storage, seg) = write_generation(&s.dir, generation, &result)?;
+                let (storage, seg) = write_generation(&s.dir, generation, &result, s.lock)?;
                 remove_generation(&s.dir, s.generation);
                 let mut ix = Index::with_segment(seg)?;
                 ix.storage = Some(storage);
@@ -1041,25 +1084,53 @@ impl Index {
         Ok(())
     }
 
-    /// Create a directory index from a batch scan (the directory must not hold an index).
+    /// Create a directory index from a batch scan (the directory must not hold an index). The
+    /// index holds the directory's writer lock until it is dropped.
     pub fn create(dir: &Path, result: &ScanResult) -> Result<Index> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let lock = lock_dir(dir)?;
         if dir.join(CURRENT).exists() {
             return Err(Error::InvalidParameter {
                 name: "index",
                 message: format!("{} already holds an index", dir.display()),
             });
         }
-        let (storage, seg) = write_generation(dir, 1, result)?;
+        let (storage, seg) = write_generation(dir, 1, result, lock)?;
         let mut ix = Index::with_segment(seg)?;
         ix.storage = Some(storage);
         Ok(ix)
     }
 
-    /// Open a directory index: its segment (mapped, its lookup tables used in place), then the
-    /// adds and removals of its log replayed. A torn last log record (an add interrupted before
-    /// it was acknowledged) is cut off.
+    /// Open a directory index for writing: take its writer lock (one writer per directory; a
+    /// second is refused, naming the directory), map its segment (its lookup tables are used in
+    /// place), replay the adds and removals of its log. A torn last log record (an add
+    /// interrupted before it was acknowledged) is cut off.
     pub fn open(dir: &Path) -> Result<Index> {
+        let lock = lock_dir(dir)?;
+        let (mut ix, generation, valid_len) = Index::load(dir, true)?;
+        let log_path = dir.join(log_name(generation));
+        ix.storage = Some(Storage {
+            dir: dir.to_path_buf(),
+            generation,
+            log: log::Log::append_to(&log_path, valid_len)?,
+            lock,
+        });
+        Ok(ix)
+    }
+
+    /// Open a directory index to read it, beside its writer if it has one: the state as of now
+    /// (segment and log), without the lock; [`Index::add`], [`Index::remove`] and
+    /// [`Index::compact`] are refused. Nothing in the directory is written, not even a torn
+    /// log tail.
+    pub fn open_read_only(dir: &Path) -> Result<Index> {
+        let (mut ix, _, _) = Index::load(dir, false)?;
+        ix.read_only = true;
+        Ok(ix)
+    }
+
+    /// The state of a directory index: its generation's segment with the log replayed; returns
+    /// the index, the generation and the length of the log's valid records.
+    fn load(dir: &Path, warn_torn: bool) -> Result<(Index, u64, u64)> {
         let current = dir.join(CURRENT);
         let text = std::fs::read_to_string(&current).map_err(io_err(&current))?;
         let generation: u64 = text
@@ -1095,7 +1166,7 @@ impl Index {
         let mut ix = Index::with_segment(seg)?;
         let log_path = dir.join(log_name(generation));
         let replay = log::read(&log_path, checksum)?;
-        if replay.torn_bytes > 0 {
+        if replay.torn_bytes > 0 && warn_torn {
             eprintln!(
                 "warning: {}: {} bytes at the end are an interrupted, unacknowledged add; dropped",
                 log_path.display(),
@@ -1116,12 +1187,7 @@ impl Index {
         }
         ix.healthy()?;
         ix.options = options;
-        ix.storage = Some(Storage {
-            dir: dir.to_path_buf(),
-            generation,
-            log: log::Log::append_to(&log_path, replay.valid_len)?,
-        });
-        Ok(ix)
+        Ok((ix, generation, replay.valid_len))
     }
 }
 
@@ -1138,6 +1204,7 @@ fn write_generation(
     dir: &Path,
     g: u64,
     result: &ScanResult,
+    lock: std::fs::File,
 ) -> Result<(Storage, crate::store::Index)> {
     let seg_path = dir.join(segment_name(g));
     crate::store::save(&seg_path, result)?;
@@ -1163,6 +1230,7 @@ fn write_generation(
             dir: dir.to_path_buf(),
             generation: g,
             log,
+            lock,
         },
         seg,
     ))

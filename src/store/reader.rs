@@ -105,7 +105,7 @@ fn check_section(bytes: &[u8], section: &Section, range: &Range<usize>, path: &P
 /// A document record, decoded; `None` unless the bytes are exactly one record.
 pub(super) fn decode_doc(bytes: &[u8]) -> Option<StoredDoc> {
     match postcard::take_from_bytes::<StoredDoc>(bytes) {
-        Ok((doc, rest)) if rest.is_empty() => Some(doc),
+        Ok((doc, [])) => Some(doc),
         _ => None,
     }
 }
