@@ -52,6 +52,8 @@ pub mod normalize;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod service;
 pub mod shingle;
 pub mod store;
 pub mod verify;

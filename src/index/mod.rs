@@ -30,6 +30,7 @@
 
 pub mod log;
 pub mod stats;
+mod story;
 
 use crate::chrome::{site_line_key, LineStats};
 use crate::cluster::{self, Edge};
