@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use wirecopy::pipeline::{self, ScanConfig};
 use wirecopy::service::{self, LogFormat, Service, ServiceConfig, Token};
 use wirecopy::Index;
 
@@ -33,7 +34,8 @@ pub enum LogArg {
 /// Arguments of `serve`.
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The index directory (as `index build` or `stream` made it).
+    /// The index directory (as `index build` or `stream` made it; created with default
+    /// parameters when it holds none).
     #[arg(long, value_name = "DIR")]
     index: PathBuf,
     /// Address and port to listen on; port 0 lets the system choose (the address is printed).
@@ -81,8 +83,18 @@ fn token(a: &ServeArgs) -> Result<Token> {
 /// Run `wirecopy serve`.
 pub fn run(a: ServeArgs) -> Result<Exit> {
     let token = token(&a)?;
-    let index = Index::open(&a.index)
-        .with_context(|| format!("opening the index {}", a.index.display()))?;
+    let index = if a.index.join("CURRENT").exists() {
+        Index::open(&a.index).with_context(|| format!("opening the index {}", a.index.display()))?
+    } else {
+        // As `stream` does: a crawl may start from nothing.
+        let empty = pipeline::scan(Vec::new(), &ScanConfig::default(), &pipeline::Quiet)?;
+        eprintln!(
+            "wirecopy: no index in {}, creating one with default parameters",
+            a.index.display()
+        );
+        Index::create(&a.index, &empty)
+            .with_context(|| format!("creating the index {}", a.index.display()))?
+    };
     let config = ServiceConfig {
         max_body: a.max_body,
         max_batch: a.max_batch,
