@@ -25,19 +25,20 @@ fn demo_index(tmp: &Path) -> std::path::PathBuf {
     dir
 }
 
-/// `wirecopy query --index DIR FILE` on `records`: one decision line per record.
-fn query_lines(dir: &Path, records: &[String], tmp: &Path) -> Vec<String> {
-    let f = tmp.join("query-input.jsonl");
-    std::fs::write(&f, records.join("\n") + "\n").expect("write query input");
+/// `wirecopy COMMAND... --index DIR FILE` on `records` written to FILE: its stdout lines.
+fn decision_lines(command: &[&str], dir: &Path, records: &[String], tmp: &Path) -> Vec<String> {
+    let f = tmp.join("decision-input.jsonl");
+    std::fs::write(&f, records.join("\n") + "\n").expect("write the input");
     let out = Command::new(serve::bin())
-        .args(["query", "--index"])
+        .args(command)
+        .arg("--index")
         .arg(dir)
         .arg(&f)
         .output()
-        .expect("run wirecopy query");
+        .expect("run wirecopy");
     assert!(
         out.status.success(),
-        "{}",
+        "{command:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
@@ -45,6 +46,11 @@ fn query_lines(dir: &Path, records: &[String], tmp: &Path) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// `wirecopy query` of `records` on the index at `dir`: one decision line per record.
+fn query_lines(dir: &Path, records: &[String], tmp: &Path) -> Vec<String> {
+    decision_lines(&["query"], dir, records, tmp)
 }
 
 /// `wirecopy index add` of `records` to a copy of the index at `dir`.
@@ -55,24 +61,7 @@ fn index_add_lines(dir: &Path, records: &[String], tmp: &Path) -> Vec<String> {
         let e = e.expect("entry");
         std::fs::copy(e.path(), copy.join(e.file_name())).expect("copy index file");
     }
-    let f = tmp.join("add-input.jsonl");
-    std::fs::write(&f, records.join("\n") + "\n").expect("write add input");
-    let out = Command::new(serve::bin())
-        .args(["index", "add", "--index"])
-        .arg(&copy)
-        .arg(&f)
-        .output()
-        .expect("run wirecopy index add");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(str::to_string)
-        .collect()
+    decision_lines(&["index", "add"], &copy, records, tmp)
 }
 
 fn json(s: &str) -> serde_json::Value {
@@ -122,6 +111,8 @@ fn every_endpoint_answers_as_documented() {
     .expect("read openapi/wirecopy.json");
     assert_eq!(o.text(), file);
     let doc = o.json();
+    // The routes this test exercises, listed here on purpose (not taken from the library's
+    // table): the document must describe exactly these.
     for (m, p) in [
         ("post", "/v1/check"),
         ("post", "/v1/documents"),
