@@ -5,8 +5,11 @@
 //! assertions: which pages were tagged as copies of which story, what the story says about
 //! each copy, and that `check` + `drop` mode keeps only the sites' own stories and adds nothing.
 //!
-//! Needs python3 with scrapy (`.ci/deps/service.sh`); without it the test says SKIPPED and
-//! passes, except under CI=true where it fails.
+//! The same sites crawled with `wget --warc-file` and streamed into `wirecopy stream` test the
+//! other path a crawler can take (one that writes WARC).
+//!
+//! Needs python3 with scrapy (`.ci/deps/service.sh`) and wget (`.ci/deps/web.sh`); without
+//! them the tests say SKIPPED and pass, except under CI=true where they fail.
 
 mod serve;
 
@@ -238,4 +241,91 @@ fn a_scrapy_crawl_tags_each_copy_with_its_wire_story() {
         assert!(e.contains("401"), "{url}: {item}");
     }
     assert_eq!(refused.len(), 3);
+}
+
+/// The stream-mode path for crawlers that write WARC: the same sites crawled with
+/// `wget --warc-file`, the wire agency first, each WARC piped into `wirecopy stream`. Every copy
+/// is answered as a copy of its wire story, every site's own story as new. (WARC records carry
+/// no site name, and the sites share 127.0.0.1, so this path sees one site; the copies are
+/// found all the same.)
+#[test]
+fn a_wget_warc_crawl_streamed_into_the_index_finds_the_same_copies() {
+    let Some(py) = serve::python_with(&[]) else {
+        return;
+    };
+    let have_wget = Command::new("wget")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_wget {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but wget is missing (.ci/deps/web.sh installs it)");
+        }
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED: wget is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sites = start_sites(&py, &tmp.path().join("sites"));
+    let index = tmp.path().join("index");
+    let mut decisions: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let wire = sites.urls["apwire"].clone();
+    let order: Vec<&String> = std::iter::once(&wire)
+        .chain(sites.urls.values().filter(|u| **u != wire))
+        .collect();
+    for (i, start) in order.into_iter().enumerate() {
+        let name = format!("crawl{i}");
+        let status = Command::new("wget")
+            .args(["--recursive", "--level=3", "--no-parent", "--no-verbose"])
+            .args(["--tries=3", "--waitretry=0", "--timeout=10"])
+            .arg(format!("--warc-file={name}"))
+            .arg(format!("--directory-prefix=mirror{i}"))
+            .arg(start)
+            .current_dir(tmp.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run wget");
+        let warc = tmp.path().join(format!("{name}.warc.gz"));
+        assert!(warc.is_file(), "wget wrote no WARC (exit {status})");
+        let out = Command::new(serve::bin())
+            .args(["stream", "--index"])
+            .arg(&index)
+            .stdin(std::fs::File::open(&warc).expect("open the WARC"))
+            .output()
+            .expect("run wirecopy stream");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // A WARC page's id is its record id: the library's reader names its URL.
+        let mut url_of = BTreeMap::new();
+        wirecopy::input::warc::read_warc(
+            &warc,
+            &mut |d| {
+                url_of.insert(d.id.to_string(), d.url.unwrap_or_default());
+            },
+            &mut |_| {},
+        )
+        .expect("read the WARC");
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let d: serde_json::Value = serde_json::from_str(line).expect("decision JSON");
+            let id = d["id"].as_str().expect("id");
+            decisions.insert(url_of.get(id).cloned().unwrap_or_else(|| id.to_string()), d);
+        }
+    }
+    for (url, truth) in &sites.truth {
+        let d = decisions
+            .get(url)
+            .unwrap_or_else(|| panic!("{url} was not streamed: {:?}", decisions.keys()));
+        match truth {
+            Some(story) if story != url => {
+                assert_eq!(d["decision"], "copy", "{url}: {d}");
+                assert_eq!(d["origin"]["url"], story.as_str(), "{url}: {d}");
+            }
+            _ => assert_eq!(d["decision"], "new", "{url}: {d}"),
+        }
+    }
 }

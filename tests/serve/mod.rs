@@ -117,7 +117,11 @@ impl Drop for Server {
 /// (`CI=true`) a missing module is a failure. `.ci/deps/service.sh` installs them.
 pub fn python_with(modules: &[&str]) -> Option<String> {
     let py = std::env::var("WIRECOPY_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let probe = format!("import {}", modules.join(", "));
+    let probe = if modules.is_empty() {
+        "pass".to_string()
+    } else {
+        format!("import {}", modules.join(", "))
+    };
     let ok = Command::new(&py)
         .args(["-c", &probe])
         .stdout(Stdio::null())
