@@ -677,3 +677,36 @@ fn sixty_four_clients_mixed_load_gets_no_error_and_the_answers_of_query() {
     let stats = get(&s.addr, "/v1/stats").json();
     assert_eq!(stats["documents"], 56 + clients * adds);
 }
+
+#[test]
+fn a_request_that_outlasts_the_timeout_gets_a_json_503() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = demo_index(tmp.path());
+    let s = Server::start(
+        &dir,
+        &["--timeout", "1", "--log-format", "off"],
+        &[],
+        &tmp.path().join("log"),
+    );
+    // A client that announces 1,000 bytes and sends 10: the request cannot finish, and the
+    // server answers when its timeout runs out instead of holding the connection.
+    let mut c = std::net::TcpStream::connect(&s.addr).expect("connect");
+    write!(
+        c,
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"id\": 1,"
+    )
+    .expect("write");
+    c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("read timeout");
+    let mut raw = Vec::new();
+    let _ = c.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(
+        text.contains("\"error\":\"the request took longer than 1 s"),
+        "{text}"
+    );
+    // The server is still well.
+    assert_eq!(get(&s.addr, "/v1/health").status, 200);
+}
