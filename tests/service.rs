@@ -153,6 +153,18 @@ fn every_endpoint_answers_as_documented() {
     let got: Vec<serde_json::Value> = r.json().as_array().expect("array").clone();
     let want: Vec<serde_json::Value> = expected[..10].iter().map(|l| json(l)).collect();
     assert_eq!(got, want);
+    // check, JSON Lines: a batch too.
+    let r = request(
+        a,
+        "POST",
+        "/v1/check",
+        &[("Content-Type", "application/x-ndjson")],
+        (records[..3].join("\n") + "\n\n").as_bytes(),
+    )
+    .expect("POST ndjson");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let want: Vec<serde_json::Value> = expected[..3].iter().map(|l| json(l)).collect();
+    assert_eq!(r.json().as_array().expect("array"), &want);
     // check with tightened thresholds, as `query --threshold 0.95`.
     let r = post_json(a, "/v1/check?threshold=0.95&containment=0.95", &records[0]);
     let tight = Command::new(serve::bin())
@@ -405,6 +417,15 @@ fn malformed_requests_get_a_json_4xx_naming_the_problem() {
         )
         .expect("POST");
         assert_error(&r, 400, "?url=");
+        let r = request(
+            a,
+            "POST",
+            path,
+            &[("Content-Type", "application/x-ndjson")],
+            b"{\"id\": 1, \"text\": \"one two\"}\n{\"id\": 2}\n",
+        )
+        .expect("POST");
+        assert_error(&r, 400, "line 2: missing field \"text\"");
         assert_error(
             &post_json(a, &format!("{path}?url=x"), r#"{"id": "x", "text": "t"}"#),
             400,

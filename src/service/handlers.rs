@@ -101,7 +101,8 @@ fn media_type(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 }
 
 /// Read the body as documents: a JSON object (one document) or array (a batch) of JSONL
-/// records, or an HTML page (`Content-Type: text/html`, its URL in `?url=`).
+/// records, JSON Lines (`application/x-ndjson`, a batch), or an HTML page
+/// (`Content-Type: text/html`, its URL in `?url=`).
 fn parse_docs(
     headers: &HeaderMap,
     params: &DocParams,
@@ -125,13 +126,17 @@ fn parse_docs(
             }
             Ok(Docs::One(doc))
         }
-        None | Some("application/json") | Some("application/x-ndjson") => {
+        kind @ (None | Some("application/json") | Some("application/x-ndjson")) => {
             if params.url.is_some() || params.id.is_some() {
                 return Err(ApiError::bad_request(
                     "url and id query parameters are for HTML bodies; a JSON record carries its own",
                 ));
             }
-            json_docs(body, max_batch)
+            if kind == Some("application/x-ndjson") {
+                jsonl_docs(body, max_batch)
+            } else {
+                json_docs(body, max_batch)
+            }
         }
         Some(other) => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -175,6 +180,37 @@ fn json_docs(body: &[u8], max_batch: usize) -> Result<Docs, ApiError> {
             .map(Docs::One)
             .map_err(ApiError::bad_request),
     }
+}
+
+/// A JSON Lines body: one record per non-blank line, always a batch.
+fn jsonl_docs(body: &[u8], max_batch: usize) -> Result<Docs, ApiError> {
+    let fields = FieldMap::default();
+    let text = std::str::from_utf8(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty batch: send one or more documents",
+        ));
+    }
+    if lines.len() > max_batch {
+        return Err(ApiError::too_large(format!(
+            "a batch of {} documents is more than {max_batch} (--max-batch)",
+            lines.len()
+        )));
+    }
+    let docs = lines
+        .into_iter()
+        .map(|(i, l)| {
+            input::parse_record(l, &fields)
+                .map_err(|m| ApiError::bad_request(format!("line {}: {m}", i + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Docs::Many(docs))
 }
 
 fn unit(name: &str, v: Option<f64>) -> Result<Option<f64>, ApiError> {
