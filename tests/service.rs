@@ -599,21 +599,25 @@ fn sigterm_finishes_syncs_and_exits_0_and_a_restart_serves_every_acknowledged_ad
     assert_eq!(get(&s.addr, "/v1/stats").json()["documents"], 56 + 20 - 1);
 }
 
-#[test]
-fn kill_9_during_a_write_load_loses_no_acknowledged_document() {
+/// 8 clients write (single documents and batches of three) until the server goes away;
+/// `stop` ends it once 60 documents were acknowledged (a count, not a time). Then a restart
+/// must serve every acknowledged document. Returns the stopped server's exit status, if any.
+fn write_load_then(
+    stop: impl FnOnce(Server) -> Option<std::process::ExitStatus>,
+) -> Option<std::process::ExitStatus> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = demo_index(tmp.path());
     let log = tmp.path().join("log");
     let s = Server::start(&dir, &["--log-format", "off"], &[], &log);
     let addr = s.addr.clone();
     let acked = std::sync::Mutex::new(Vec::<u64>::new());
-    std::thread::scope(|sc| {
+    let status = std::thread::scope(|sc| {
         for c in 0..8u64 {
             let (acked, addr) = (&acked, addr.as_str());
             sc.spawn(move || {
-                // Single documents and batches of three, until the server dies (writes go on
-                // across the kill; the first refused connection ends the client).
-                for k in 0.. {
+                // Writes go on across the stop; the first refused connection ends the client.
+                // Every answer is a 200: a stopping server finishes what it accepted.
+                for k in 0..200 {
                     let base = 1000 * c + 4 * k;
                     let (body, ids): (String, Vec<u64>) = if k % 2 == 0 {
                         (load::fresh_record(base), vec![base])
@@ -634,20 +638,13 @@ fn kill_9_during_a_write_load_loses_no_acknowledged_document() {
                         Ok(r) => panic!("unexpected answer {} {}", r.status, r.text()),
                         Err(_) => break,
                     }
-                    if k >= 200 {
-                        break;
-                    }
                 }
             });
         }
-        // Kill once a fair number of writes were acknowledged (a count, not a time).
-        loop {
-            if acked.lock().expect("lock").len() >= 60 {
-                break;
-            }
+        while acked.lock().expect("lock").len() < 60 {
             std::thread::yield_now();
         }
-        s.kill9();
+        stop(s)
     });
     let acked = acked.into_inner().expect("lock");
     assert!(acked.len() >= 60);
@@ -656,10 +653,25 @@ fn kill_9_during_a_write_load_loses_no_acknowledged_document() {
         let d = get(&s.addr, &format!("/v1/documents/load-{n}"));
         assert_eq!(
             d.status, 200,
-            "acknowledged document load-{n} is missing after kill -9"
+            "acknowledged document load-{n} is missing after the restart"
         );
         assert_eq!(d.json()["text"], load::fresh_page(*n));
     }
+    status
+}
+
+#[test]
+fn kill_9_during_a_write_load_loses_no_acknowledged_document() {
+    write_load_then(|s| {
+        s.kill9();
+        None
+    });
+}
+
+#[test]
+fn sigterm_during_a_write_load_finishes_in_flight_writes_and_exits_0() {
+    let status = write_load_then(|s| Some(s.terminate()));
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
 }
 
 #[test]
