@@ -1,7 +1,7 @@
 //! cli/: the `wirecopy` command, a thin layer over the library.
 //!
 //! [`main`] parses the command line, hands each command to its module (one per command: `scan`,
-//! `eval`, `extract`, `index_info`) and turns the outcome into an [`Exit`] code. The modules
+//! `eval`, `extract`, `index_info`, `index`, `serve`) and turns the outcome into an [`Exit`] code. The modules
 //! beside them hold what the commands share: value parsers (`args`), progress bars on stderr
 //! (`progress`), where results go (`output`), and the SIGINT/SIGTERM cleanup (`interrupt`).
 //!

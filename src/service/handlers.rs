@@ -117,13 +117,10 @@ fn parse_docs(
                 ));
             };
             let id = params.id.clone().unwrap_or_else(|| url.to_string());
+            // As the JSONL reader reads a record with an `html` field (bytes, so that a page in
+            // a legacy charset is decoded as its declaration or content says).
             let doc = input::html::document_from_html(DocId::Str(id), body, Some(url))
                 .map_err(|e| ApiError::bad_request(format!("the HTML page: {e}")))?;
-            if doc.text.trim().is_empty() {
-                return Err(ApiError::bad_request(format!(
-                    "the HTML page {url} has no text"
-                )));
-            }
             Ok(Docs::One(doc))
         }
         kind @ (None | Some("application/json") | Some("application/x-ndjson")) => {
