@@ -142,38 +142,55 @@ fn parse_docs(
     }
 }
 
-fn json_docs(body: &[u8], max_batch: usize) -> Result<Docs, ApiError> {
+fn utf8(body: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))
+}
+
+/// A batch of records, each `(where it is, its JSON text)`: size-checked, then each read
+/// exactly as a JSONL line is; the first bad record names its place.
+fn batch(
+    records: Vec<(String, std::borrow::Cow<'_, str>)>,
+    max_batch: usize,
+) -> Result<Docs, ApiError> {
+    if records.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty batch: send one or more documents",
+        ));
+    }
+    if records.len() > max_batch {
+        return Err(ApiError::too_large(format!(
+            "a batch of {} documents is more than {max_batch} (--max-batch)",
+            records.len()
+        )));
+    }
     let fields = FieldMap::default();
-    let text = std::str::from_utf8(body)
-        .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
+    records
+        .iter()
+        .map(|(at, text)| {
+            input::parse_record(text, &fields)
+                .map_err(|m| ApiError::bad_request(format!("{at}: {m}")))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Docs::Many)
+}
+
+/// A JSON body: an object is one record, an array a batch.
+fn json_docs(body: &[u8], max_batch: usize) -> Result<Docs, ApiError> {
+    let text = utf8(body)?;
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     match value {
-        serde_json::Value::Array(items) => {
-            if items.is_empty() {
-                return Err(ApiError::bad_request(
-                    "empty batch: send one or more documents",
-                ));
-            }
-            if items.len() > max_batch {
-                return Err(ApiError::too_large(format!(
-                    "a batch of {} documents is more than {max_batch} (--max-batch)",
-                    items.len()
-                )));
-            }
-            let docs = items
+        serde_json::Value::Array(items) => batch(
+            items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| {
-                    input::parse_record(&v.to_string(), &fields).map_err(|m| {
-                        ApiError::bad_request(format!("document {i} of the batch: {m}"))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Docs::Many(docs))
-        }
+                .map(|(i, v)| (format!("document {i} of the batch"), v.to_string().into()))
+                .collect(),
+            max_batch,
+        ),
         // The body itself is the record, read exactly as a JSONL line is.
-        _ => input::parse_record(text, &fields)
+        _ => input::parse_record(text, &FieldMap::default())
             .map(Docs::One)
             .map_err(ApiError::bad_request),
     }
@@ -181,33 +198,15 @@ fn json_docs(body: &[u8], max_batch: usize) -> Result<Docs, ApiError> {
 
 /// A JSON Lines body: one record per non-blank line, always a batch.
 fn jsonl_docs(body: &[u8], max_batch: usize) -> Result<Docs, ApiError> {
-    let fields = FieldMap::default();
-    let text = std::str::from_utf8(body)
-        .map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
-    if lines.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty batch: send one or more documents",
-        ));
-    }
-    if lines.len() > max_batch {
-        return Err(ApiError::too_large(format!(
-            "a batch of {} documents is more than {max_batch} (--max-batch)",
-            lines.len()
-        )));
-    }
-    let docs = lines
-        .into_iter()
-        .map(|(i, l)| {
-            input::parse_record(l, &fields)
-                .map_err(|m| ApiError::bad_request(format!("line {}: {m}", i + 1)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Docs::Many(docs))
+    batch(
+        utf8(body)?
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| (format!("line {}", i + 1), l.into()))
+            .collect(),
+        max_batch,
+    )
 }
 
 fn unit(name: &str, v: Option<f64>) -> Result<Option<f64>, ApiError> {
