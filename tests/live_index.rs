@@ -53,7 +53,7 @@ fn adding_dev_sets_one_page_at_a_time_scores_like_the_batch_scan() {
             );
         }
         let mut predicted = BTreeMap::new();
-        for (c, ids) in ix.story_ids().iter().enumerate() {
+        for (c, ids) in ix.story_ids().expect("healthy").iter().enumerate() {
             for id in ids {
                 predicted.insert(id.to_string(), c.to_string());
             }
@@ -109,8 +109,8 @@ fn lsh_queries_agree_with_the_linear_scan() {
             ix.add(d.clone()).expect("add");
         }
         for q in queries {
-            let fast = ix.query(q);
-            let slow = ix.query_linear(q);
+            let fast = ix.query(q).expect("healthy");
+            let slow = ix.query_linear(q).expect("healthy");
             let ids = |d: &wirecopy::index::Decision| -> BTreeSet<String> {
                 d.matches.iter().map(|m| m.doc.id.to_string()).collect()
             };
@@ -153,22 +153,100 @@ fn a_directory_index_reopens_with_the_same_stories_and_answers() {
     ix.remove("d005").expect("remove");
     ix.sync().expect("sync");
     let again = Index::open(&path).expect("reopen");
-    assert_eq!(again.story_ids(), ix.story_ids());
+    assert_eq!(
+        again.story_ids().expect("healthy"),
+        ix.story_ids().expect("healthy")
+    );
     assert_eq!(again.len(), ix.len());
-    assert!(again.get("d005").is_none());
+    assert!(again.get("d005").expect("healthy").is_none());
     for q in &docs[70..] {
-        assert_eq!(again.query(q), ix.query(q));
+        assert_eq!(
+            again.query(q).expect("healthy"),
+            ix.query(q).expect("healthy")
+        );
     }
     // Compaction keeps every document and folds the log into a new segment.
     drop(again);
     ix.compact().expect("compact");
     let compacted = Index::open(&path).expect("reopen after compaction");
     assert_eq!(compacted.len(), 69);
-    assert_eq!(compacted.stats().added_documents, 0);
+    assert_eq!(compacted.stats().expect("healthy").added_documents, 0);
     // A damaged CURRENT file is an error naming it.
     std::fs::write(path.join("CURRENT"), "nonsense").expect("write");
     let e = Index::open(&path).expect_err("damaged CURRENT");
     assert!(e.to_string().contains("CURRENT"), "{e}");
+}
+
+/// Everything an index answers, for comparing a damaged segment's answers with the good ones.
+type Answers = (
+    Vec<wirecopy::Decision>,
+    Vec<Vec<wirecopy::DocId>>,
+    wirecopy::index::IndexStats,
+    Vec<Document>,
+);
+
+fn answers(ix: &Index, queries: &[Document]) -> wirecopy::Result<Answers> {
+    let decisions = queries
+        .iter()
+        .map(|q| ix.query(q))
+        .collect::<wirecopy::Result<Vec<_>>>()?;
+    Ok((decisions, ix.story_ids()?, ix.stats()?, ix.documents()?))
+}
+
+#[test]
+fn a_damaged_segment_gives_an_error_where_it_is_read_never_another_answer() {
+    // Opening a live index reads only what does not grow with it; every other block of the
+    // segment is checked when first read. Flip one byte in each section in turn: the index
+    // either refuses to open, or answers exactly as the good one did, or errors naming the
+    // file; a full check (`store::Index::open`) always finds it.
+    let docs = random_corpus(13, 700);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ix");
+    let base = scan(docs[..600].to_vec(), &ScanConfig::default(), &Quiet).expect("scan");
+    drop(Index::create(&path, &base).expect("create"));
+    let segment = std::fs::read_dir(&path)
+        .expect("dir")
+        .filter_map(|e| Some(e.ok()?.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wci"))
+        .expect("a segment file");
+    let good_bytes = std::fs::read(&segment).expect("read");
+    let store = wirecopy::store::Index::open(&segment).expect("full check");
+    assert!(store.sections().iter().filter(|s| s.len > 0).count() >= 30);
+    let good = answers(&Index::open(&path).expect("open"), &docs[600..]).expect("healthy");
+    let (mut refused, mut errors, mut same) = (0, 0, 0);
+    for section in store.sections().iter().filter(|s| s.len > 0) {
+        let at = (section.offset + section.len / 2) as usize;
+        let mut bad = good_bytes.clone();
+        bad[at] ^= 0x20;
+        std::fs::write(&segment, &bad).expect("write");
+        let name = section.kind.name();
+        let full = wirecopy::store::Index::open(&segment).expect_err("the full check finds it");
+        assert!(full.to_string().contains(".wci"), "{name}: {full}");
+        match Index::open(&path) {
+            Err(e) => {
+                assert!(e.to_string().contains(".wci"), "{name}: {e}");
+                refused += 1;
+            }
+            Ok(ix) => match answers(&ix, &docs[600..]) {
+                Err(e) => {
+                    assert!(e.to_string().contains(".wci"), "{name}: {e}");
+                    assert!(e.to_string().contains("block checksum"), "{name}: {e}");
+                    errors += 1;
+                }
+                Ok(a) => {
+                    assert!(a == good, "{name}: a damaged byte changed an answer");
+                    same += 1;
+                }
+            },
+        }
+    }
+    std::fs::write(&segment, &good_bytes).expect("restore");
+    println!("byte flips: {refused} refused at open, {errors} errors when read, {same} unread");
+    assert!(
+        refused >= 2,
+        "metadata and block checksums are checked at open"
+    );
+    assert!(errors >= 10, "most sections are read by these answers");
 }
 
 fn jsonl(d: &Document) -> String {
@@ -205,7 +283,10 @@ fn stream_answers_each_line_through_a_pipe_as_the_library_does() {
     drop(stdin);
     assert!(child.wait().expect("wait").success());
     let reopened = Index::open(&path).expect("reopen");
-    assert_eq!(reopened.story_ids(), lib.story_ids());
+    assert_eq!(
+        reopened.story_ids().expect("healthy"),
+        lib.story_ids().expect("healthy")
+    );
 }
 
 #[test]
@@ -249,12 +330,12 @@ fn kill_9_never_loses_an_acknowledged_add() {
         let ix = Index::open(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
         for id in &acknowledged {
             assert!(
-                ix.get(id).is_some(),
+                ix.get(id).expect("healthy").is_some(),
                 "round {round}: acknowledged {id} lost"
             );
         }
         // Still queryable.
-        let d = ix.query(&docs[0]);
+        let d = ix.query(&docs[0]).expect("healthy");
         assert!(d.decision != DecisionKind::NearEmpty);
     }
     assert!(!acknowledged.is_empty());
@@ -284,6 +365,7 @@ fn the_demo_corpus_added_page_by_page_gives_the_batch_stories() {
     }
     let mut online: Vec<Vec<String>> = ix
         .story_ids()
+        .expect("healthy")
         .iter()
         .map(|c| {
             let mut ids: Vec<String> = c.iter().map(|i| i.to_string()).collect();

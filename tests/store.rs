@@ -4,12 +4,13 @@
 mod common;
 
 use assert_cmd::Command;
+use std::path::Path;
 use wirecopy::chrome;
 use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::SignatureParams;
 use wirecopy::normalize::NORMALIZER_VERSION;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
-use wirecopy::store::{save, Index, FORMAT_VERSION, MAGIC};
+use wirecopy::store::{save, to_words, Index, FORMAT_VERSION, MAGIC};
 use wirecopy::{Document, Error};
 
 fn small_scan() -> ScanResult {
@@ -188,7 +189,11 @@ fn cli_saves_and_checks_an_index() {
 
 /// The fixtures with the format and normalizer versions they were written with; these never
 /// change with the code (a new format version adds a fixture).
-const FIXTURES: [(u32, u32, &str); 2] = [(2, 2, "index-v2.idx"), (3, 3, "index-v3.idx")];
+const FIXTURES: [(u32, u32, &str); 3] = [
+    (2, 2, "index-v2.idx"),
+    (3, 3, "index-v3.idx"),
+    (4, 3, "index-v4.idx"),
+];
 
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -254,6 +259,22 @@ fn check_fixture(FIXTURE_VERSION: u32, FIXTURE_NORMALIZER: u32, name: &str) {
             assert_eq!(ix.line_stats_global().to_vec(), r.line_stats.global);
             assert_eq!(ix.line_stats_per_site().to_vec(), r.line_stats.per_site);
             assert_eq!(ix.shingle_df().to_vec(), r.shingle_df);
+            // The live index's lookup tables (format 4) are what this build derives.
+            let fresh =
+                Index::from_words(to_words(&r).expect("saves"), Path::new("fresh")).expect("opens");
+            assert_eq!(ix.groups(), fresh.groups());
+            assert_eq!(ix.group_order(), fresh.group_order());
+            assert_eq!(ix.id_order(), fresh.id_order());
+            assert_eq!(ix.sites(), fresh.sites());
+            assert_eq!(ix.published(), fresh.published());
+            assert_eq!(ix.band_table(), fresh.band_table());
+            assert_eq!(ix.window_table(), fresh.window_table());
+            // The fixture holds a story of three pages: one group, named by its first member.
+            let groups = ix.groups();
+            assert!(
+                (0..groups.len()).any(|g| groups.iter().filter(|&&x| x as usize == g).count() == 3),
+                "{groups:?}"
+            );
         }
         Err(e) => {
             assert_ne!(FORMAT_VERSION, FIXTURE_VERSION, "this build wrote it: {e}");

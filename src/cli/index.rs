@@ -209,7 +209,7 @@ pub fn run(cmd: IndexCommand) -> Result<Exit> {
         IndexCommand::Stats(a) => {
             let ix = open(&a.index)?;
             let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &ix.stats())?;
+            serde_json::to_writer_pretty(&mut out, &ix.stats()?)?;
             writeln!(out)?;
             Ok(Exit::Ok)
         }
@@ -269,7 +269,11 @@ pub fn query(a: QueryArgs) -> Result<Exit> {
     let mut failed: Option<anyhow::Error> = None;
     let mut on_doc = |d: Document, _| {
         if failed.is_none() {
-            if let Err(e) = print_decision(&mut out, &ix.query_with(&d, t, c)) {
+            let printed = ix
+                .query_with(&d, t, c)
+                .map_err(anyhow::Error::from)
+                .and_then(|decision| print_decision(&mut out, &decision));
+            if let Err(e) = printed {
                 failed = Some(e);
             }
         }

@@ -29,25 +29,23 @@
 //! hash-map order reaches a decision or a story); replaying the log reproduces it.
 
 pub mod log;
+pub(crate) mod segment;
 pub mod stats;
 mod story;
 
-use crate::chrome::{site_line_key, LineStats};
-use crate::cluster::{self, Edge};
+use crate::chrome::site_line_key;
+use crate::cluster::Edge;
 use crate::document::{DocId, Document};
 use crate::error::{Error, Result};
-use crate::fingerprint::{
-    Fingerprint, Fingerprinter, Page, Verdicts, CHUNK_BANDS, CHUNK_PERM, CHUNK_ROWS,
-};
+use crate::fingerprint::{Fingerprint, Fingerprinter, Page, Verdicts, CHUNK_BANDS};
 use crate::lsh::Banding;
-use crate::minhash::Signature;
 use crate::pipeline::{self, ScanConfig, ScanResult};
 use crate::verify::{self, Similarity};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use segment::Segment;
 use serde::Serialize;
 use stats::LiveCounts;
 use std::path::{Path, PathBuf};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// What the index says about a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,17 +148,18 @@ pub struct IndexStats {
     pub sites: usize,
 }
 
+/// A page added since the segment.
 #[derive(Debug, Clone)]
-struct Entry {
+struct Added {
     doc: Document,
     site: u64,
     fp: Fingerprint,
-    /// The story group: the entry index of the group's first page.
+    /// The story group: the entry number of the group's first page.
     group: u32,
     live: bool,
-    /// Distinct line hashes, kept for pages added since the segment (their counts must be
-    /// undone on removal) and computed on demand for segment pages.
-    lines: Option<Vec<u64>>,
+    /// Distinct line hashes (their counts are undone on removal, and re-checks find the page
+    /// by them).
+    lines: Vec<u64>,
 }
 
 /// The directory an index lives in, and its open log.
@@ -172,26 +171,37 @@ struct Storage {
 }
 
 /// A live index of documents (see the module documentation).
+///
+/// Documents are numbered by *entry*: the segment's documents first (`0..seg_len`, read from the
+/// segment file in place), then the pages added since, in order.
 #[derive(Debug)]
 pub struct Index {
     fp: Fingerprinter,
     banding: Banding,
     options: IndexOptions,
-    entries: Vec<Entry>,
+    seg: Segment,
     seg_len: usize,
-    seg_lines: LineStats,
-    seg_df: Vec<(u64, u32)>,
+    /// Segment documents removed since the segment was written.
+    seg_dead: HashSet<u32>,
+    /// Line hashes of segment documents, computed when first needed.
+    seg_lines: HashMap<u32, Vec<u64>>,
+    added: Vec<Added>,
+    live_added: usize,
     global: LiveCounts,
     per_site: LiveCounts,
     shingles: LiveCounts,
     new_groups: u64,
     /// Pages added since the segment, by line hash (for re-checks).
     line_docs: HashMap<u64, Vec<u32>>,
+    /// The added members of each group (segment members are in the segment).
     members: HashMap<u32, Vec<u32>>,
+    /// Band and window tables of the added pages (the segment's are in the segment).
     bands: Vec<HashMap<u64, Vec<u32>>>,
     windows: Vec<HashMap<u64, Vec<u32>>>,
+    /// Verified pairs with an added page (the segment's own pairs are in the segment).
     edges: HashMap<(u32, u32), Similarity>,
-    adj: Vec<Vec<u32>>,
+    adj: HashMap<u32, Vec<u32>>,
+    /// Added pages by id (segment pages are found in the segment).
     by_id: HashMap<String, u32>,
     storage: Option<Storage>,
 }
@@ -203,9 +213,9 @@ impl Verdicts for Current<'_> {
     fn is_template(&self, site: u64, line: u64) -> bool {
         let ix = self.0;
         let cfg = &ix.fp.config().chrome;
-        let pages = ix.seg_lines.pages + ix.new_groups;
+        let pages = ix.seg.line_pages() + ix.new_groups;
         let cap = f64::from(cfg.global_max_pages).max(cfg.global_max_share * pages as f64);
-        let global = lookup(&ix.seg_lines.global, line) + ix.global.get(line);
+        let global = ix.seg.line_global(line) + ix.global.get(line);
         if f64::from(global) > cap {
             return true;
         }
@@ -213,7 +223,7 @@ impl Verdicts for Current<'_> {
             return false;
         }
         let key = site_line_key(site, line);
-        let n = lookup(&ix.seg_lines.per_site, key) + ix.per_site.get(key);
+        let n = ix.seg.line_site(key) + ix.per_site.get(key);
         let min = if cfg.story_groups {
             cfg.site_min_groups
         } else {
@@ -225,20 +235,10 @@ impl Verdicts for Current<'_> {
     fn is_stop(&self, shingle: u64) -> bool {
         let ix = self.0;
         let cfg = &ix.fp.config().chrome;
-        let pages = ix.seg_lines.pages + ix.new_groups;
+        let pages = ix.seg.line_pages() + ix.new_groups;
         let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
-        f64::from(lookup(&ix.seg_df, shingle) + ix.shingles.get(shingle)) > cap
+        f64::from(ix.seg.shingle_df(shingle) + ix.shingles.get(shingle)) > cap
     }
-}
-
-fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
-    table
-        .binary_search_by_key(&key, |&(k, _)| k)
-        .map_or(0, |i| table[i].1)
-}
-
-fn band_key(values: &[u32], band: usize) -> u64 {
-    xxh3_64_with_seed(bytemuck::cast_slice(values), band as u64)
 }
 
 const CURRENT: &str = "CURRENT";
@@ -267,62 +267,28 @@ impl Index {
 
     /// An in-memory index holding a batch scan's documents as its segment.
     pub fn from_scan(result: &ScanResult) -> Result<Index> {
-        let cfg = result.config;
-        let fp = Fingerprinter::new(&cfg)?;
-        let params = *fp.hasher().params();
-        let n = result.docs.len();
-        let mut entries = Vec::with_capacity(n);
-        for i in 0..n {
-            let doc = result.docs[i].clone();
-            let site = crate::chrome::site_hash(doc.site_or_domain().as_deref());
-            entries.push(Entry {
-                site,
-                fp: Fingerprint {
-                    content_lines: result.content_lines[i].clone(),
-                    set: result.sets[i].clone(),
-                    signature: Signature {
-                        params,
-                        values: result.signatures[i * cfg.num_perm..(i + 1) * cfg.num_perm]
-                            .to_vec(),
-                    },
-                    windows: result.windows[i].clone(),
-                    figures: result.figures[i].clone(),
-                    near_empty: result.near_empty[i],
-                },
-                doc,
-                group: i as u32,
-                live: true,
-                lines: None,
-            });
-        }
-        let pairs: Vec<(u32, u32)> = result.edges.iter().map(|e| (e.a, e.b)).collect();
-        Index::assemble(
-            fp,
-            result.banding,
-            entries,
-            result.line_stats.clone(),
-            result.shingle_df.clone(),
-            &pairs,
-        )
+        let words = crate::store::to_words(result)?;
+        Index::with_segment(crate::store::Index::from_words(
+            words,
+            Path::new("(in-memory segment)"),
+        )?)
     }
 
-    fn assemble(
-        fp: Fingerprinter,
-        banding: Banding,
-        entries: Vec<Entry>,
-        seg_lines: LineStats,
-        seg_df: Vec<(u64, u32)>,
-        pairs: &[(u32, u32)],
-    ) -> Result<Index> {
-        let n = entries.len();
-        let mut ix = Index {
+    fn with_segment(store: crate::store::Index) -> Result<Index> {
+        let cfg = *store.config();
+        let fp = Fingerprinter::new(&cfg)?;
+        let banding = store.banding();
+        let seg_len = store.len();
+        Ok(Index {
             fp,
             banding,
             options: IndexOptions::default(),
-            entries,
-            seg_len: n,
-            seg_lines,
-            seg_df,
+            seg: Segment::new(store),
+            seg_len,
+            seg_dead: HashSet::default(),
+            seg_lines: HashMap::default(),
+            added: Vec::new(),
+            live_added: 0,
             global: LiveCounts::default(),
             per_site: LiveCounts::default(),
             shingles: LiveCounts::default(),
@@ -332,28 +298,10 @@ impl Index {
             bands: vec![HashMap::default(); banding.bands],
             windows: vec![HashMap::default(); CHUNK_BANDS],
             edges: HashMap::default(),
-            adj: vec![Vec::new(); n],
+            adj: HashMap::default(),
             by_id: HashMap::default(),
             storage: None,
-        };
-        for (i, e) in ix.entries.iter().enumerate() {
-            // A repeated id keeps its last document in canonical order reachable by id.
-            ix.by_id.insert(e.doc.id.as_str().to_string(), i as u32);
-        }
-        for &(a, b) in pairs {
-            let sim = ix.similarity(a, b);
-            ix.link(a, b, sim);
-        }
-        for c in ix.stories() {
-            for &d in &c {
-                ix.entries[d as usize].group = c[0];
-            }
-            ix.members.insert(c[0], c);
-        }
-        for i in 0..n as u32 {
-            ix.index_entry(i);
-        }
-        Ok(ix)
+        })
     }
 
     /// The configuration documents are judged with.
@@ -373,7 +321,7 @@ impl Index {
 
     /// Number of live documents.
     pub fn len(&self) -> usize {
-        self.entries.iter().filter(|e| e.live).count()
+        self.seg_len - self.seg_dead.len() + self.live_added
     }
 
     /// Whether the index holds no live document.
@@ -381,21 +329,160 @@ impl Index {
         self.len() == 0
     }
 
-    /// The live document with this id.
-    pub fn get(&self, id: &str) -> Option<&Document> {
-        self.by_id.get(id).map(|&i| &self.entries[i as usize].doc)
+    /// The live document with this id (read from the segment or the added pages).
+    pub fn get(&self, id: &str) -> Result<Option<Document>> {
+        let doc = self.lookup(id).and_then(|d| self.document(d));
+        self.healthy().map(|()| doc)
     }
 
     /// The live documents, in the order they entered the index (segment first).
-    pub fn documents(&self) -> impl Iterator<Item = &Document> {
-        self.entries.iter().filter(|e| e.live).map(|e| &e.doc)
+    pub fn documents(&self) -> Result<Vec<Document>> {
+        let docs = (0..self.entries())
+            .filter(|&d| self.live(d))
+            .filter_map(|d| self.document(d))
+            .collect();
+        self.healthy().map(|()| docs)
+    }
+
+    /// `Err` once a read of the segment has met damage: every answer since may rest on bytes
+    /// that failed their checksum, so none is given (the index must be opened again, or
+    /// rebuilt).
+    fn healthy(&self) -> Result<()> {
+        match self.seg.failure() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    // ---- Entries: the segment's in the mapping, the added ones in memory ----
+
+    fn entries(&self) -> u32 {
+        (self.seg_len + self.added.len()) as u32
+    }
+
+    fn in_segment(&self, d: u32) -> bool {
+        (d as usize) < self.seg_len
+    }
+
+    fn added(&self, d: u32) -> &Added {
+        &self.added[d as usize - self.seg_len]
+    }
+
+    fn added_mut(&mut self, d: u32) -> &mut Added {
+        &mut self.added[d as usize - self.seg_len]
+    }
+
+    fn live(&self, d: u32) -> bool {
+        if self.in_segment(d) {
+            !self.seg_dead.contains(&d)
+        } else {
+            self.added(d).live
+        }
+    }
+
+    fn set(&self, d: u32) -> &[u64] {
+        if self.in_segment(d) {
+            self.seg.set(d)
+        } else {
+            &self.added(d).fp.set
+        }
+    }
+
+    fn near_empty(&self, d: u32) -> bool {
+        if self.in_segment(d) {
+            self.seg.near_empty(d)
+        } else {
+            self.added(d).fp.near_empty
+        }
+    }
+
+    fn figures(&self, d: u32) -> &[u64] {
+        if self.in_segment(d) {
+            self.seg.figures(d)
+        } else {
+            &self.added(d).fp.figures
+        }
+    }
+
+    fn site(&self, d: u32) -> u64 {
+        if self.in_segment(d) {
+            self.seg.site(d)
+        } else {
+            self.added(d).site
+        }
+    }
+
+    fn group(&self, d: u32) -> u32 {
+        if self.in_segment(d) {
+            self.seg.group(d)
+        } else {
+            self.added(d).group
+        }
+    }
+
+    fn published(&self, d: u32) -> Option<i64> {
+        if self.in_segment(d) {
+            self.seg.published(d)
+        } else {
+            self.added(d).doc.published.as_ref().map(|p| p.unix)
+        }
+    }
+
+    fn doc_id(&self, d: u32) -> Option<DocId> {
+        if self.in_segment(d) {
+            self.seg.stored(d).map(|s| s.doc_id())
+        } else {
+            Some(self.added(d).doc.id.clone())
+        }
+    }
+
+    fn document(&self, d: u32) -> Option<Document> {
+        if self.in_segment(d) {
+            self.seg.document(d)
+        } else {
+            Some(self.added(d).doc.clone())
+        }
+    }
+
+    fn doc_ref(&self, d: u32) -> DocRef {
+        let of = |doc: &Document| DocRef {
+            id: doc.id.clone(),
+            url: doc.url.clone(),
+            site: doc.site_or_domain(),
+            published: doc.published.as_ref().map(|p| p.raw.clone()),
+        };
+        if !self.in_segment(d) {
+            return of(&self.added(d).doc);
+        }
+        match self.seg.stored(d) {
+            // The metadata alone, without copying the text.
+            Some(s) => of(&Document {
+                id: s.doc_id(),
+                published: s.published(),
+                url: s.url,
+                site: s.site,
+                title: None,
+                text: String::new(),
+            }),
+            None => DocRef {
+                id: DocId::Str(String::new()),
+                url: None,
+                site: None,
+                published: None,
+            },
+        }
+    }
+
+    /// The live entry with this id: an added page, else the segment's.
+    fn lookup(&self, id: &str) -> Option<u32> {
+        match self.by_id.get(id) {
+            Some(&d) => Some(d),
+            None => self.seg.find_id(id).filter(|d| !self.seg_dead.contains(d)),
+        }
     }
 
     fn similarity(&self, a: u32, b: u32) -> Similarity {
-        verify::similarity(
-            &self.entries[a as usize].fp.set,
-            &self.entries[b as usize].fp.set,
-        )
+        verify::similarity(self.set(a), self.set(b))
     }
 
     fn link(&mut self, a: u32, b: u32, sim: Similarity) {
@@ -405,51 +492,28 @@ impl Index {
             (b, a, sim.swapped())
         };
         if self.edges.insert((a, b), sim).is_none() {
-            self.adj[a as usize].push(b);
-            self.adj[b as usize].push(a);
+            self.adj.entry(a).or_default().push(b);
+            self.adj.entry(b).or_default().push(a);
         }
     }
 
     fn unlink_all(&mut self, d: u32) {
-        for o in std::mem::take(&mut self.adj[d as usize]) {
+        for o in self.adj.remove(&d).unwrap_or_default() {
             self.edges.remove(&(d.min(o), d.max(o)));
-            self.adj[o as usize].retain(|&x| x != d);
-        }
-    }
-
-    fn band_keys(&self, fp: &Fingerprint) -> Vec<(usize, u64)> {
-        let rows = self.banding.rows;
-        let mut out: Vec<(usize, u64)> = (0..self.banding.bands)
-            .map(|b| {
-                (
-                    b,
-                    band_key(&fp.signature.values[b * rows..(b + 1) * rows], b),
-                )
-            })
-            .collect();
-        out.sort_unstable();
-        out
-    }
-
-    fn window_keys(fp: &Fingerprint) -> Vec<(usize, u64)> {
-        let mut out: Vec<(usize, u64)> = Vec::new();
-        for w in fp.windows.chunks_exact(CHUNK_PERM) {
-            for b in 0..CHUNK_BANDS {
-                out.push((b, band_key(&w[b * CHUNK_ROWS..(b + 1) * CHUNK_ROWS], b)));
+            if let Some(v) = self.adj.get_mut(&o) {
+                v.retain(|&x| x != d);
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out
     }
 
+    /// Put an added page into the band and window tables.
     fn index_entry(&mut self, d: u32) {
-        let e = &self.entries[d as usize];
-        if !e.live || e.fp.near_empty {
+        let a = self.added(d);
+        if !a.live || a.fp.near_empty {
             return;
         }
-        let bands = self.band_keys(&e.fp);
-        let windows = Index::window_keys(&e.fp);
+        let bands = segment::band_keys(&a.fp.signature.values, self.banding);
+        let windows = segment::window_keys(&a.fp.windows);
         for (b, k) in bands {
             self.bands[b].entry(k).or_default().push(d);
         }
@@ -458,13 +522,18 @@ impl Index {
         }
     }
 
+    /// Take an added page out of the band and window tables (a segment page stays in the
+    /// segment's tables; lookups skip it once it is removed).
     fn unindex_entry(&mut self, d: u32) {
-        let e = &self.entries[d as usize];
-        if e.fp.near_empty {
+        if self.in_segment(d) {
             return;
         }
-        let bands = self.band_keys(&e.fp);
-        let windows = Index::window_keys(&e.fp);
+        let a = self.added(d);
+        if a.fp.near_empty {
+            return;
+        }
+        let bands = segment::band_keys(&a.fp.signature.values, self.banding);
+        let windows = segment::window_keys(&a.fp.windows);
         for (tables, keys) in [(&mut self.bands, bands), (&mut self.windows, windows)] {
             for (b, k) in keys {
                 if let Some(v) = tables[b].get_mut(&k) {
@@ -483,25 +552,23 @@ impl Index {
     fn candidates(&self, fp: &Fingerprint, exclude: Option<u32>) -> Vec<u32> {
         let cap = self.config().max_run_pairs.max(2);
         let mut out: Vec<u32> = Vec::new();
-        let mut take = |bucket: &Vec<u32>| {
+        let mut take = |added: Option<&Vec<u32>>, segment: &[u32]| {
             out.extend(
-                bucket
-                    .iter()
+                added
+                    .into_iter()
+                    .flatten()
                     .rev()
-                    .filter(|&&d| Some(d) != exclude && self.entries[d as usize].live)
+                    .chain(segment.iter().rev())
+                    .filter(|&&d| Some(d) != exclude && self.live(d))
                     .take(cap)
                     .copied(),
             );
         };
-        for (b, k) in self.band_keys(fp) {
-            if let Some(v) = self.bands[b].get(&k) {
-                take(v);
-            }
+        for (b, k) in segment::band_keys(&fp.signature.values, self.banding) {
+            take(self.bands[b].get(&k), self.seg.band_bucket(b, k));
         }
-        for (b, k) in Index::window_keys(fp) {
-            if let Some(v) = self.windows[b].get(&k) {
-                take(v);
-            }
+        for (b, k) in segment::window_keys(&fp.windows) {
+            take(self.windows[b].get(&k), self.seg.window_bucket(b, k));
         }
         out.sort_unstable();
         out.dedup();
@@ -535,10 +602,9 @@ impl Index {
         let mut out: Vec<(u32, Similarity)> = candidates
             .into_iter()
             .filter_map(|d| {
-                let other = &self.entries[d as usize].fp;
-                let sim = verify::similarity(&fp.set, &other.set);
+                let sim = verify::similarity(&fp.set, self.set(d));
                 ((sim.jaccard >= threshold || sim.overlap() >= containment)
-                    && cfg.figures.agree(&fp.figures, &other.figures))
+                    && cfg.figures.agree(&fp.figures, self.figures(d)))
                 .then_some((d, sim))
             })
             .collect();
@@ -550,28 +616,23 @@ impl Index {
         out
     }
 
-    fn doc_ref(&self, d: u32) -> DocRef {
-        let doc = &self.entries[d as usize].doc;
-        DocRef {
-            id: doc.id.clone(),
-            url: doc.url.clone(),
-            site: doc.site_or_domain(),
-            published: doc.published.as_ref().map(|p| p.raw.clone()),
-        }
+    /// Every member of a group: its segment members, then the pages added to it.
+    fn group_members(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
+        let segment: &[u32] = if self.in_segment(group) {
+            self.seg.members(group)
+        } else {
+            &[]
+        };
+        let added: &[u32] = self.members.get(&group).map_or(&[], Vec::as_slice);
+        segment.iter().chain(added).copied()
     }
 
     /// The origin of a group: its earliest published live member, ties and undated pages by
     /// entry order.
     fn origin_of(&self, group: u32) -> Option<u32> {
-        let members = self.members.get(&group)?;
-        members
-            .iter()
-            .copied()
-            .filter(|&d| self.entries[d as usize].live)
-            .min_by_key(|&d| {
-                let p = self.entries[d as usize].doc.published.as_ref();
-                (p.map_or(i64::MAX, |p| p.unix), d)
-            })
+        self.group_members(group)
+            .filter(|&d| self.live(d))
+            .min_by_key(|&d| (self.published(d).unwrap_or(i64::MAX), d))
     }
 
     fn decision(&self, doc: &Document, fp: &Fingerprint, found: &[(u32, Similarity)]) -> Decision {
@@ -586,7 +647,7 @@ impl Index {
             .collect();
         let origin = found
             .first()
-            .and_then(|&(d, _)| self.origin_of(self.entries[d as usize].group));
+            .and_then(|&(d, _)| self.origin_of(self.group(d)));
         Decision {
             id: doc.id.clone(),
             decision: if fp.near_empty {
@@ -596,14 +657,15 @@ impl Index {
             } else {
                 DecisionKind::Copy
             },
-            story: origin.map(|o| self.entries[o as usize].doc.id.clone()),
+            story: origin.and_then(|o| self.doc_id(o)),
             origin: origin.map(|o| self.doc_ref(o)),
             matches,
         }
     }
 
-    /// What the index says about `doc`, adding nothing.
-    pub fn query(&self, doc: &Document) -> Decision {
+    /// What the index says about `doc`, adding nothing. An error only when the segment file
+    /// turns out damaged where the answer had to read it.
+    pub fn query(&self, doc: &Document) -> Result<Decision> {
         let cfg = self.config();
         self.query_with(doc, cfg.threshold, cfg.containment)
     }
@@ -611,7 +673,7 @@ impl Index {
     /// [`Index::query`] with thresholds tightened: a pair matches when its Jaccard reaches
     /// `threshold` or its smaller-side containment reaches `containment`. Values below the
     /// index's own thresholds are raised to them (the banding was chosen for those).
-    pub fn query_with(&self, doc: &Document, threshold: f64, containment: f64) -> Decision {
+    pub fn query_with(&self, doc: &Document, threshold: f64, containment: f64) -> Result<Decision> {
         let cfg = self.config();
         let (t, c) = (
             threshold.max(cfg.threshold),
@@ -620,45 +682,48 @@ impl Index {
         let page = self.fp.page(doc);
         let fp = self.fp.fingerprint(&page, &Current(self));
         let found = self.matches_of(&fp, None, t, c);
-        self.decision(doc, &fp, &found)
+        let decision = self.decision(doc, &fp, &found);
+        self.healthy().map(|()| decision)
     }
 
     /// [`Index::query`] by a linear scan: every live page is verified, no LSH. The oracle the LSH
     /// path is tested against; it costs one exact comparison per stored page.
-    pub fn query_linear(&self, doc: &Document) -> Decision {
+    pub fn query_linear(&self, doc: &Document) -> Result<Decision> {
         let cfg = self.config();
         let page = self.fp.page(doc);
         let fp = self.fp.fingerprint(&page, &Current(self));
-        let all: Vec<u32> = (0..self.entries.len() as u32)
-            .filter(|&d| {
-                let e = &self.entries[d as usize];
-                e.live && !e.fp.near_empty
-            })
+        let all: Vec<u32> = (0..self.entries())
+            .filter(|&d| self.live(d) && !self.near_empty(d))
             .collect();
         let found = self.verify(&fp, all, cfg.threshold, cfg.containment);
-        self.decision(doc, &fp, &found)
+        let decision = self.decision(doc, &fp, &found);
+        self.healthy().map(|()| decision)
     }
 
     /// Add `doc` (replacing a document with the same id) and say what it is. In a directory
     /// index the add is durable once [`Index::sync`] returns.
     pub fn add(&mut self, doc: Document) -> Result<Decision> {
+        self.healthy()?;
         if let Some(s) = &mut self.storage {
             s.log.push(&log::Record::Add(log::LoggedDoc::of(&doc)))?;
         }
         let d = self.apply_add(doc);
+        self.healthy()?;
         self.maybe_compact()?;
         Ok(d)
     }
 
     /// Remove the document with this id; `false` when there is none.
     pub fn remove(&mut self, id: &str) -> Result<bool> {
-        if !self.by_id.contains_key(id) {
-            return Ok(false);
+        self.healthy()?;
+        if self.lookup(id).is_none() {
+            return self.healthy().map(|()| false);
         }
         if let Some(s) = &mut self.storage {
             s.log.push(&log::Record::Remove(id.to_string()))?;
         }
-        Ok(self.apply_remove(id))
+        let removed = self.apply_remove(id);
+        self.healthy().map(|()| removed)
     }
 
     /// Make every add and removal so far durable (directory indexes; a no-op in memory).
@@ -677,21 +742,19 @@ impl Index {
         let found = self.matches_of(&fp, None, cfg.threshold, cfg.containment);
         let mut decision = self.decision(&doc, &fp, &found);
 
-        let d = self.entries.len() as u32;
-        let group = found
-            .first()
-            .map_or(d, |&(m, _)| self.entries[m as usize].group);
+        let d = self.entries();
+        let group = found.first().map_or(d, |&(m, _)| self.group(m));
         let lines = page.line_hashes();
         self.by_id.insert(doc.id.as_str().to_string(), d);
-        self.entries.push(Entry {
+        self.added.push(Added {
             doc,
             site: page.site,
             fp,
             group,
             live: true,
-            lines: Some(lines.clone()),
+            lines: lines.clone(),
         });
-        self.adj.push(Vec::new());
+        self.live_added += 1;
         self.members.entry(group).or_default().push(d);
         if group == d {
             self.new_groups += 1;
@@ -727,24 +790,18 @@ impl Index {
     /// The segment members of `group` (none for a group founded since the segment), with their
     /// line hashes computed once and kept.
     fn segment_members(&mut self, group: u32) -> Vec<u32> {
-        if group as usize >= self.seg_len {
+        if !self.in_segment(group) {
             return Vec::new();
         }
-        let members: Vec<u32> = self
-            .members
-            .get(&group)
-            .map(|m| {
-                m.iter()
-                    .copied()
-                    .filter(|&x| (x as usize) < self.seg_len)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let members = self.seg.members(group).to_vec();
         for &m in &members {
-            let m = m as usize;
-            if self.entries[m].lines.is_none() {
-                let page = self.fp.page(&self.entries[m].doc);
-                self.entries[m].lines = Some(page.line_hashes());
+            if !self.seg_lines.contains_key(&m) {
+                let lines = self
+                    .seg
+                    .document(m)
+                    .map(|doc| self.fp.page(&doc).line_hashes())
+                    .unwrap_or_default();
+                self.seg_lines.insert(m, lines);
             }
         }
         members
@@ -754,29 +811,24 @@ impl Index {
     /// `members` (from [`Index::segment_members`]): one of them, on the same site for a site
     /// line, holds the line (or, for a shingle, the shingle).
     fn segment_holds(&self, members: &[u32], what: Held) -> bool {
-        members.iter().any(|&m| {
-            let e = &self.entries[m as usize];
-            match what {
-                Held::Shingle(h) => e.fp.set.binary_search(&h).is_ok(),
-                Held::Line(site, h) => {
-                    site.is_none_or(|s| s == e.site)
-                        && e.lines
-                            .as_ref()
-                            .is_some_and(|l| l.binary_search(&h).is_ok())
-                }
+        members.iter().any(|&m| match what {
+            Held::Shingle(h) => self.seg.set(m).binary_search(&h).is_ok(),
+            Held::Line(site, h) => {
+                site.is_none_or(|s| s == self.seg.site(m))
+                    && self
+                        .seg_lines
+                        .get(&m)
+                        .is_some_and(|l| l.binary_search(&h).is_ok())
             }
         })
     }
 
-    /// Add (`add`) or undo the counts of entry `d`'s lines and shingles under its group.
+    /// Add (`add`) or undo the counts of added page `d`'s lines and shingles under its group.
     fn count(&mut self, d: u32, add: bool) {
-        let (group, site) = {
-            let e = &self.entries[d as usize];
-            (e.group, e.site)
-        };
+        let (group, site) = (self.added(d).group, self.added(d).site);
         let seg = self.segment_members(group);
-        let lines = self.entries[d as usize].lines.clone().unwrap_or_default();
-        let set = self.entries[d as usize].fp.set.clone();
+        let lines = self.added(d).lines.clone();
+        let set = self.added(d).fp.set.clone();
         for h in lines {
             let known = self.segment_holds(&seg, Held::Line(None, h));
             if add {
@@ -812,24 +864,23 @@ impl Index {
             .filter_map(|h| self.line_docs.get(h))
             .flatten()
             .copied()
-            .filter(|&d| self.entries[d as usize].live)
+            .filter(|&d| self.live(d))
             .collect();
         docs.sort_unstable();
         docs.dedup();
         for d in docs {
-            let page: Page = self.fp.page(&self.entries[d as usize].doc);
+            let page: Page = self.fp.page(&self.added(d).doc);
             let fp = self.fp.fingerprint(&page, &Current(self));
-            if fp.set == self.entries[d as usize].fp.set
-                && fp.content_lines == self.entries[d as usize].fp.content_lines
-            {
+            let old = &self.added(d).fp;
+            if fp.set == old.set && fp.content_lines == old.content_lines {
                 continue;
             }
             self.unindex_entry(d);
             self.unlink_all(d);
-            self.entries[d as usize].fp = fp;
+            self.added_mut(d).fp = fp;
             self.index_entry(d);
             let cfg = *self.config();
-            let fp = self.entries[d as usize].fp.clone();
+            let fp = self.added(d).fp.clone();
             for (m, sim) in self.matches_of(&fp, Some(d), cfg.threshold, cfg.containment) {
                 self.link(d, m, sim);
             }
@@ -837,45 +888,47 @@ impl Index {
     }
 
     fn apply_remove(&mut self, id: &str) -> bool {
-        let Some(d) = self.by_id.remove(id) else {
+        let Some(d) = self.lookup(id) else {
             return false;
         };
-        self.unindex_entry(d);
+        self.by_id.remove(id);
         self.unlink_all(d);
-        if d as usize >= self.seg_len {
-            let lines = self.entries[d as usize].lines.clone().unwrap_or_default();
-            let site = self.entries[d as usize].site;
-            let before: Vec<bool> = lines
-                .iter()
-                .map(|&h| Current(self).is_template(site, h))
-                .collect();
-            self.count(d, false);
-            for &h in &lines {
-                if let Some(v) = self.line_docs.get_mut(&h) {
-                    v.retain(|&x| x != d);
-                }
-            }
-            self.entries[d as usize].live = false;
-            let flipped: Vec<u64> = lines
-                .iter()
-                .zip(&before)
-                .filter(|(&h, &b)| b && !Current(self).is_template(site, h))
-                .map(|(&h, _)| h)
-                .collect();
-            self.recheck_lines(&flipped);
+        if self.in_segment(d) {
+            self.seg_dead.insert(d);
+            return true;
         }
-        self.entries[d as usize].live = false;
+        self.unindex_entry(d);
+        let lines = self.added(d).lines.clone();
+        let site = self.added(d).site;
+        let before: Vec<bool> = lines
+            .iter()
+            .map(|&h| Current(self).is_template(site, h))
+            .collect();
+        self.count(d, false);
+        for &h in &lines {
+            if let Some(v) = self.line_docs.get_mut(&h) {
+                v.retain(|&x| x != d);
+            }
+        }
+        self.added_mut(d).live = false;
+        self.live_added -= 1;
+        let flipped: Vec<u64> = lines
+            .iter()
+            .zip(&before)
+            .filter(|(&h, &b)| b && !Current(self).is_template(site, h))
+            .map(|(&h, _)| h)
+            .collect();
+        self.recheck_lines(&flipped);
         true
     }
 
     /// Remove every document published before `unix` (seconds); undated documents stay.
     /// Returns how many were removed.
     pub fn expire_before(&mut self, unix: i64) -> Result<usize> {
-        let ids: Vec<String> = self
-            .entries
-            .iter()
-            .filter(|e| e.live && e.doc.published.as_ref().is_some_and(|p| p.unix < unix))
-            .map(|e| e.doc.id.as_str().to_string())
+        let ids: Vec<String> = (0..self.entries())
+            .filter(|&d| self.live(d) && self.published(d).is_some_and(|p| p < unix))
+            .filter_map(|d| self.doc_id(d))
+            .map(|id| id.as_str().to_string())
             .collect();
         for id in &ids {
             self.remove(id)?;
@@ -883,77 +936,78 @@ impl Index {
         Ok(ids.len())
     }
 
-    /// Stories read off the index: clusters of two or more live documents (entry indices),
+    /// Stories read off the index: clusters of two or more live documents (entry numbers),
     /// by the batch scan's guarded clustering of every verified pair.
     fn stories(&self) -> Vec<Vec<u32>> {
-        let cfg = self.config();
         let mut edges: Vec<Edge> = self
-            .edges
-            .iter()
-            .map(|(&(a, b), &sim)| Edge { a, b, sim })
+            .seg
+            .edges()
+            .filter(|&(a, b)| self.live(a) && self.live(b))
+            .map(|(a, b)| Edge {
+                a,
+                b,
+                sim: self.similarity(a, b),
+            })
+            .chain(self.edges.iter().map(|(&(a, b), &sim)| Edge { a, b, sim }))
             .collect();
-        edges.sort_by_key(|e| (e.a, e.b));
-        let f = cfg.cluster.guard_factor;
-        let near = |a: u32| self.entries[a as usize].fp.near_empty;
-        let passes = |a: u32, b: u32| {
-            let s = self.similarity(a, b);
-            !near(a)
-                && !near(b)
-                && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
-        };
-        let within =
-            |a: u32, b: u32| !near(a) && self.similarity(a, b).containment_a >= cfg.containment;
-        cluster::cluster(self.entries.len(), &edges, &cfg.cluster, passes, within)
+        segment::guarded_stories(
+            self.entries() as usize,
+            &mut edges,
+            self.config(),
+            |d| self.set(d),
+            |d| self.near_empty(d),
+        )
     }
 
     /// The stories of the index as document ids: each sorted, largest story first.
-    pub fn story_ids(&self) -> Vec<Vec<DocId>> {
+    pub fn story_ids(&self) -> Result<Vec<Vec<DocId>>> {
         let mut out: Vec<Vec<DocId>> = self
             .stories()
             .into_iter()
             .map(|c| {
-                let mut ids: Vec<DocId> = c
-                    .iter()
-                    .map(|&d| self.entries[d as usize].doc.id.clone())
-                    .collect();
+                let mut ids: Vec<DocId> = c.iter().filter_map(|&d| self.doc_id(d)).collect();
                 ids.sort();
                 ids
             })
             .collect();
         out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        out
+        self.healthy().map(|()| out)
     }
 
     /// Counts for `index stats`.
-    pub fn stats(&self) -> IndexStats {
-        let live: Vec<&Entry> = self.entries.iter().filter(|e| e.live).collect();
+    pub fn stats(&self) -> Result<IndexStats> {
+        let live: Vec<u32> = (0..self.entries()).filter(|&d| self.live(d)).collect();
         let stories = self.stories();
-        let mut sites: Vec<u64> = live.iter().map(|e| e.site).filter(|&s| s != 0).collect();
+        let mut sites: Vec<u64> = live
+            .iter()
+            .map(|&d| self.site(d))
+            .filter(|&s| s != 0)
+            .collect();
         sites.sort_unstable();
         sites.dedup();
-        IndexStats {
+        let segment_pairs = self
+            .seg
+            .edges()
+            .filter(|&(a, b)| self.live(a) && self.live(b))
+            .count();
+        let stats = IndexStats {
             documents: live.len(),
-            segment_documents: self.entries[..self.seg_len]
-                .iter()
-                .filter(|e| e.live)
-                .count(),
-            added_documents: self.entries[self.seg_len..]
-                .iter()
-                .filter(|e| e.live)
-                .count(),
-            near_empty: live.iter().filter(|e| e.fp.near_empty).count(),
-            pairs: self.edges.len(),
+            segment_documents: self.seg_len - self.seg_dead.len(),
+            added_documents: self.live_added,
+            near_empty: live.iter().filter(|&&d| self.near_empty(d)).count(),
+            pairs: segment_pairs + self.edges.len(),
             documents_in_stories: stories.iter().map(Vec::len).sum(),
             stories: stories.len(),
             sites: sites.len(),
-        }
+        };
+        self.healthy().map(|()| stats)
     }
 
     fn maybe_compact(&mut self) -> Result<()> {
         if self.options.manual {
             return Ok(());
         }
-        let added = self.entries.len() - self.seg_len;
+        let added = self.added.len();
         let seg_live = self.seg_len;
         if added >= self.options.compact_min
             && added as f64 >= self.options.compact_ratio * seg_live as f64
@@ -968,23 +1022,22 @@ impl Index {
     /// the log starts empty. In a directory index the new segment replaces the old one
     /// atomically (a crash leaves one or the other, never a mix).
     pub fn compact(&mut self) -> Result<()> {
-        let docs: Vec<Document> = self
-            .entries
-            .iter()
-            .filter(|e| e.live)
-            .map(|e| e.doc.clone())
-            .collect();
+        let docs = self.documents()?;
         let cfg = *self.config();
         let result = pipeline::scan(docs, &cfg, &pipeline::Quiet)?;
-        let storage = self.storage.take();
-        let mut fresh = Index::from_scan(&result)?;
+        let mut fresh = match self.storage.take() {
+            Some(s) => {
+                let generation = s.generation + 1;
+                drop(s.log);
+                let (storage, seg) = write_generation(&s.dir, generation, &result)?;
+                remove_generation(&s.dir, s.generation);
+                let mut ix = Index::with_segment(seg)?;
+                ix.storage = Some(storage);
+                ix
+            }
+            None => Index::from_scan(&result)?,
+        };
         fresh.options = self.options;
-        if let Some(s) = storage {
-            let generation = s.generation + 1;
-            drop(s.log);
-            fresh.storage = Some(write_generation(&s.dir, generation, &result)?);
-            remove_generation(&s.dir, s.generation);
-        }
         *self = fresh;
         Ok(())
     }
@@ -998,13 +1051,15 @@ impl Index {
                 message: format!("{} already holds an index", dir.display()),
             });
         }
-        let mut ix = Index::from_scan(result)?;
-        ix.storage = Some(write_generation(dir, 1, result)?);
+        let (storage, seg) = write_generation(dir, 1, result)?;
+        let mut ix = Index::with_segment(seg)?;
+        ix.storage = Some(storage);
         Ok(ix)
     }
 
-    /// Open a directory index: its segment, then the adds and removals of its log replayed. A
-    /// torn last log record (an add interrupted before it was acknowledged) is cut off.
+    /// Open a directory index: its segment (mapped, its lookup tables used in place), then the
+    /// adds and removals of its log replayed. A torn last log record (an add interrupted before
+    /// it was acknowledged) is cut off.
     pub fn open(dir: &Path) -> Result<Index> {
         let current = dir.join(CURRENT);
         let text = std::fs::read_to_string(&current).map_err(io_err(&current))?;
@@ -1017,7 +1072,7 @@ impl Index {
                 message: format!("expected \"generation N\", found {:?}", text.trim()),
             })?;
         let seg_path = dir.join(segment_name(generation));
-        let seg = crate::store::Index::open(&seg_path)?;
+        let seg = crate::store::Index::open_lazy(&seg_path)?;
         let expected = crate::minhash::SignatureParams::new(
             seg.config().shingle,
             seg.config().num_perm,
@@ -1037,9 +1092,10 @@ impl Index {
                 ),
             });
         }
-        let mut ix = Index::from_store(&seg, &seg_path)?;
+        let checksum = seg.table_checksum();
+        let mut ix = Index::with_segment(seg)?;
         let log_path = dir.join(log_name(generation));
-        let replay = log::read(&log_path, seg.table_checksum())?;
+        let replay = log::read(&log_path, checksum)?;
         if replay.torn_bytes > 0 {
             eprintln!(
                 "warning: {}: {} bytes at the end are an interrupted, unacknowledged add; dropped",
@@ -1059,6 +1115,7 @@ impl Index {
                 }
             }
         }
+        ix.healthy()?;
         ix.options = options;
         ix.storage = Some(Storage {
             dir: dir.to_path_buf(),
@@ -1066,48 +1123,6 @@ impl Index {
             log: log::Log::append_to(&log_path, replay.valid_len)?,
         });
         Ok(ix)
-    }
-
-    fn from_store(seg: &crate::store::Index, path: &Path) -> Result<Index> {
-        let cfg = *seg.config();
-        let fp = Fingerprinter::new(&cfg)?;
-        let params = *fp.hasher().params();
-        let corrupt = |i: usize| Error::CorruptIndex {
-            path: path.to_path_buf(),
-            message: format!("document {i} is incomplete"),
-        };
-        let mut entries = Vec::with_capacity(seg.len());
-        for i in 0..seg.len() {
-            let doc = seg.document(i).ok_or_else(|| corrupt(i))?;
-            let site = crate::chrome::site_hash(doc.site_or_domain().as_deref());
-            entries.push(Entry {
-                site,
-                fp: Fingerprint {
-                    content_lines: seg.content_rows(i).ok_or_else(|| corrupt(i))?.to_vec(),
-                    set: seg.shingle_set(i).ok_or_else(|| corrupt(i))?.to_vec(),
-                    signature: Signature {
-                        params,
-                        values: seg.signature(i).ok_or_else(|| corrupt(i))?.to_vec(),
-                    },
-                    windows: seg.windows(i).ok_or_else(|| corrupt(i))?.to_vec(),
-                    figures: seg.figures(i).ok_or_else(|| corrupt(i))?.to_vec(),
-                    near_empty: seg.near_empty().get(i).is_some_and(|&f| f == 1),
-                },
-                doc,
-                group: i as u32,
-                live: true,
-                lines: None,
-            });
-        }
-        let pairs: Vec<(u32, u32)> = seg.edges().collect();
-        Index::assemble(
-            fp,
-            seg.banding(),
-            entries,
-            seg.line_stats(),
-            seg.shingle_df().to_vec(),
-            &pairs,
-        )
     }
 }
 
@@ -1118,8 +1133,13 @@ enum Held {
 }
 
 /// Write generation `g` of a directory index: segment, empty log, then `CURRENT` pointing at
-/// them (atomically replaced, so a crash leaves the previous generation in force).
-fn write_generation(dir: &Path, g: u64, result: &ScanResult) -> Result<Storage> {
+/// them (atomically replaced, so a crash leaves the previous generation in force). Returns the
+/// storage and the segment, mapped.
+fn write_generation(
+    dir: &Path,
+    g: u64,
+    result: &ScanResult,
+) -> Result<(Storage, crate::store::Index)> {
     let seg_path = dir.join(segment_name(g));
     crate::store::save(&seg_path, result)?;
     let seg = crate::store::Index::open(&seg_path)?;
@@ -1139,11 +1159,14 @@ fn write_generation(dir: &Path, g: u64, result: &ScanResult) -> Result<Storage> 
         source,
     })?;
     sync_dir(dir)?;
-    Ok(Storage {
-        dir: dir.to_path_buf(),
-        generation: g,
-        log,
-    })
+    Ok((
+        Storage {
+            dir: dir.to_path_buf(),
+            generation: g,
+            log,
+        },
+        seg,
+    ))
 }
 
 /// Make a directory's entries (a rename into it) durable.

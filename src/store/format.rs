@@ -4,12 +4,14 @@
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"WIRECOPY";
 /// The layout version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Written as a little-endian u32: a byte-swapped reading reveals a big-endian writer.
 pub(super) const ENDIAN_MARK: u32 = 0x0102_0304;
 pub(super) const HEADER_LEN: usize = 32;
 pub(super) const ENTRY_LEN: usize = 32;
 pub(super) const ALIGN: usize = 8;
+/// The bytes covered by one entry of the block checksums (64 KiB).
+pub const BLOCK: usize = 1 << 16;
 
 /// The sections of an index file, in the order they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,11 +56,40 @@ pub enum SectionKind {
     WindowValues,
     /// Verified pairs, `a << 32 | b` with `a < b`, strictly increasing.
     Edges,
+    /// The story group of each document: the first member of its story, or itself.
+    Groups,
+    /// The documents ordered by `(group, document)`: each group's members as one run.
+    GroupOrder,
+    /// The documents ordered by `(id, document)`: lookup by id.
+    IdOrder,
+    /// The site hash of each document (0 without a site).
+    Sites,
+    /// The publication time of each document, Unix seconds (`i64::MAX` when undated).
+    Published,
+    /// `bands + 1` offsets into the band table, one run per band.
+    BandOffsets,
+    /// The band table's keys, each band's run ordered by `(key, document)`.
+    BandKeys,
+    /// The band table's documents, parallel to the keys.
+    BandDocs,
+    /// `CHUNK_BANDS + 1` offsets into the window table, one run per window band.
+    WindowBandOffsets,
+    /// The window table's keys, each band's run ordered by `(key, document)`.
+    WindowBandKeys,
+    /// The window table's documents, parallel to the keys.
+    WindowBandDocs,
+    /// `n + 1` offsets into the document records.
+    DocOffsets,
+    /// Each document's [`StoredDoc`](super::StoredDoc), postcard, concatenated.
+    DocRecords,
+    /// xxh3-64 of each [`BLOCK`]-byte block of the bytes from the end of the section table to
+    /// the end of the section before this one: what lets a reader check only what it reads.
+    BlockSums,
 }
 
 impl SectionKind {
     /// Every kind, in file order.
-    pub const ALL: [SectionKind; 20] = [
+    pub const ALL: [SectionKind; 34] = [
         SectionKind::Meta,
         SectionKind::Signatures,
         SectionKind::NearEmpty,
@@ -79,6 +110,20 @@ impl SectionKind {
         SectionKind::WindowOffsets,
         SectionKind::WindowValues,
         SectionKind::Edges,
+        SectionKind::Groups,
+        SectionKind::GroupOrder,
+        SectionKind::IdOrder,
+        SectionKind::Sites,
+        SectionKind::Published,
+        SectionKind::BandOffsets,
+        SectionKind::BandKeys,
+        SectionKind::BandDocs,
+        SectionKind::WindowBandOffsets,
+        SectionKind::WindowBandKeys,
+        SectionKind::WindowBandDocs,
+        SectionKind::DocOffsets,
+        SectionKind::DocRecords,
+        SectionKind::BlockSums,
     ];
 
     /// The kind number stored in the section table.
@@ -109,19 +154,41 @@ impl SectionKind {
             SectionKind::WindowOffsets => "window_offsets",
             SectionKind::WindowValues => "window_values",
             SectionKind::Edges => "edges",
+            SectionKind::Groups => "groups",
+            SectionKind::GroupOrder => "group_order",
+            SectionKind::IdOrder => "id_order",
+            SectionKind::Sites => "sites",
+            SectionKind::Published => "published",
+            SectionKind::BandOffsets => "band_offsets",
+            SectionKind::BandKeys => "band_keys",
+            SectionKind::BandDocs => "band_docs",
+            SectionKind::WindowBandOffsets => "window_band_offsets",
+            SectionKind::WindowBandKeys => "window_band_keys",
+            SectionKind::WindowBandDocs => "window_band_docs",
+            SectionKind::DocOffsets => "doc_offsets",
+            SectionKind::DocRecords => "doc_records",
+            SectionKind::BlockSums => "block_sums",
         }
     }
 
     /// Bytes per element.
     pub fn width(self) -> usize {
         match self {
-            SectionKind::Meta | SectionKind::NearEmpty | SectionKind::TextBytes => 1,
+            SectionKind::Meta
+            | SectionKind::NearEmpty
+            | SectionKind::TextBytes
+            | SectionKind::DocRecords => 1,
             SectionKind::Signatures
             | SectionKind::ContentRows
             | SectionKind::WindowValues
             | SectionKind::LineGlobalCounts
             | SectionKind::LineSiteCounts
-            | SectionKind::DfCounts => 4,
+            | SectionKind::DfCounts
+            | SectionKind::Groups
+            | SectionKind::GroupOrder
+            | SectionKind::IdOrder
+            | SectionKind::BandDocs
+            | SectionKind::WindowBandDocs => 4,
             SectionKind::LineGlobalKeys
             | SectionKind::LineSiteKeys
             | SectionKind::DfKeys
@@ -132,7 +199,15 @@ impl SectionKind {
             | SectionKind::FigureOffsets
             | SectionKind::FigureHashes
             | SectionKind::WindowOffsets
-            | SectionKind::Edges => 8,
+            | SectionKind::Edges
+            | SectionKind::Sites
+            | SectionKind::Published
+            | SectionKind::BandOffsets
+            | SectionKind::BandKeys
+            | SectionKind::WindowBandOffsets
+            | SectionKind::WindowBandKeys
+            | SectionKind::DocOffsets
+            | SectionKind::BlockSums => 8,
         }
     }
 }

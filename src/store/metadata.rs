@@ -99,7 +99,6 @@ pub(super) struct Meta {
     pub(super) documents: u64,
     pub(super) line_pages: u64,
     pub(super) stop_shingles: u64,
-    pub(super) docs: Vec<StoredDoc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -270,19 +269,19 @@ pub(super) fn meta_of(result: &ScanResult) -> Meta {
         documents: result.docs.len() as u64,
         line_pages: result.line_stats.pages,
         stop_shingles: result.stop_shingles as u64,
-        docs: result
-            .docs
-            .iter()
-            .map(|d| StoredDoc {
-                id: d.id.as_str().to_string(),
-                numeric_id: matches!(d.id, DocId::Num(_)),
-                text_hash: d.order_key().1,
-                url: d.url.clone(),
-                site: d.site.clone(),
-                title: d.title.clone(),
-                published: d.published.as_ref().map(|p| p.raw.clone()),
-            })
-            .collect(),
+    }
+}
+
+/// The stored form of a document's identity and metadata.
+pub(super) fn stored_doc(d: &crate::Document) -> StoredDoc {
+    StoredDoc {
+        id: d.id.as_str().to_string(),
+        numeric_id: matches!(d.id, DocId::Num(_)),
+        text_hash: d.order_key().1,
+        url: d.url.clone(),
+        site: d.site.clone(),
+        title: d.title.clone(),
+        published: d.published.as_ref().map(|p| p.raw.clone()),
     }
 }
 

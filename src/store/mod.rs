@@ -74,7 +74,7 @@ mod writer;
 pub use format::{Section, SectionKind, FORMAT_VERSION, MAGIC};
 pub use metadata::{RuleVersions, StoredDoc};
 pub use reader::{Counts, Index};
-pub use writer::save;
+pub use writer::{save, to_words};
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,37 @@ pub(super) struct SectionWriter<W: Write + Seek> {
     w: W,
     pos: u64,
     table: Vec<Section>,
+    blocks: BlockHasher,
+}
+
+/// xxh3-64 of each [`BLOCK`]-byte block of a byte stream.
+struct BlockHasher {
+    h: Xxh3Default,
+    filled: usize,
+    sums: Vec<u64>,
+}
+
+impl BlockHasher {
+    fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let take = (BLOCK - self.filled).min(bytes.len());
+            self.h.update(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled == BLOCK {
+                self.sums.push(self.h.digest());
+                self.h = Xxh3Default::new();
+                self.filled = 0;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<u64> {
+        if self.filled > 0 {
+            self.sums.push(self.h.digest());
+        }
+        self.sums
+    }
 }
 
 impl<W: Write + Seek> SectionWriter<W> {
@@ -27,7 +58,21 @@ impl<W: Write + Seek> SectionWriter<W> {
             w,
             pos: start as u64,
             table: Vec::with_capacity(SectionKind::ALL.len()),
+            blocks: BlockHasher {
+                h: Xxh3Default::new(),
+                filled: 0,
+                sums: Vec::new(),
+            },
         })
+    }
+
+    fn put(&mut self, bytes: &[u8], blocks: bool) -> io::Result<()> {
+        self.w.write_all(bytes)?;
+        self.pos += bytes.len() as u64;
+        if blocks {
+            self.blocks.update(bytes);
+        }
+        Ok(())
     }
 
     fn section<'a>(
@@ -35,15 +80,15 @@ impl<W: Write + Seek> SectionWriter<W> {
         kind: SectionKind,
         parts: impl IntoIterator<Item = &'a [u8]>,
     ) -> io::Result<()> {
+        // Every section but the block checksums themselves is covered by them.
+        let blocks = kind != SectionKind::BlockSums;
         let pad = (ALIGN - self.pos as usize % ALIGN) % ALIGN;
-        self.w.write_all(&[0; ALIGN][..pad])?;
-        self.pos += pad as u64;
+        self.put(&[0; ALIGN][..pad], blocks)?;
         let offset = self.pos;
         let mut h = Xxh3Default::new();
         for p in parts {
             h.update(p);
-            self.w.write_all(p)?;
-            self.pos += p.len() as u64;
+            self.put(p, blocks)?;
         }
         self.table.push(Section {
             kind,
@@ -55,6 +100,19 @@ impl<W: Write + Seek> SectionWriter<W> {
     }
 
     fn finish(mut self) -> io::Result<()> {
+        let sums = std::mem::replace(
+            &mut self.blocks,
+            BlockHasher {
+                h: Xxh3Default::new(),
+                filled: 0,
+                sums: Vec::new(),
+            },
+        )
+        .finish();
+        self.section(
+            SectionKind::BlockSums,
+            [bytemuck::cast_slice::<u64, u8>(&sums)],
+        )?;
         let mut table = Vec::with_capacity(ENTRY_LEN * self.table.len());
         for s in &self.table {
             table.extend_from_slice(&s.kind.code().to_le_bytes());
@@ -148,6 +206,60 @@ pub(super) fn write_sections<W: Write + Seek>(
     w.section(
         SectionKind::Edges,
         [bytemuck::cast_slice::<u64, u8>(&edges)],
+    )?;
+    let t = crate::index::segment::tables(result);
+    w.section(
+        SectionKind::Groups,
+        [bytemuck::cast_slice::<u32, u8>(&t.groups)],
+    )?;
+    w.section(
+        SectionKind::GroupOrder,
+        [bytemuck::cast_slice::<u32, u8>(&t.group_order)],
+    )?;
+    w.section(
+        SectionKind::IdOrder,
+        [bytemuck::cast_slice::<u32, u8>(&t.id_order)],
+    )?;
+    w.section(
+        SectionKind::Sites,
+        [bytemuck::cast_slice::<u64, u8>(&t.sites)],
+    )?;
+    w.section(
+        SectionKind::Published,
+        [bytemuck::cast_slice::<i64, u8>(&t.published)],
+    )?;
+    for (b, kinds) in [
+        (
+            &t.bands,
+            [
+                SectionKind::BandOffsets,
+                SectionKind::BandKeys,
+                SectionKind::BandDocs,
+            ],
+        ),
+        (
+            &t.windows,
+            [
+                SectionKind::WindowBandOffsets,
+                SectionKind::WindowBandKeys,
+                SectionKind::WindowBandDocs,
+            ],
+        ),
+    ] {
+        w.section(kinds[0], [bytemuck::cast_slice::<u64, u8>(&b.offsets)])?;
+        w.section(kinds[1], [bytemuck::cast_slice::<u64, u8>(&b.keys)])?;
+        w.section(kinds[2], [bytemuck::cast_slice::<u32, u8>(&b.docs)])?;
+    }
+    let records: Vec<Vec<u8>> = result
+        .docs
+        .iter()
+        .map(|d| postcard::to_stdvec(&stored_doc(d)).map_err(io::Error::other))
+        .collect::<io::Result<_>>()?;
+    csr(
+        w,
+        SectionKind::DocOffsets,
+        SectionKind::DocRecords,
+        &records,
     )
 }
 
@@ -175,10 +287,50 @@ pub(super) fn csr<W: Write + Seek, T: Pod, L: AsRef<[T]>>(
     )
 }
 
+/// A scan saved into memory: the bytes [`save`] would write, as 8-byte words so that the arrays
+/// can be viewed in place ([`Index::from_words`](super::Index::from_words)).
+pub fn to_words(result: &ScanResult) -> Result<Vec<u64>> {
+    check_lengths(Path::new("(memory)"), result)?;
+    let mut cursor = io::Cursor::new(Vec::new());
+    let mut sw =
+        SectionWriter::new(&mut cursor).map_err(|e| write_error(Path::new("(memory)"), e))?;
+    write_sections(&mut sw, result)
+        .and_then(|()| sw.finish())
+        .map_err(|e| write_error(Path::new("(memory)"), e))?;
+    let bytes = cursor.into_inner();
+    let mut words = vec![0u64; bytes.len().div_ceil(8)];
+    bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
+    // The length in bytes is recovered from the section table; trailing padding is zero.
+    Ok(words)
+}
+
+fn write_error(path: &Path, source: io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Save a scan's signatures, statistics and shingle sets to `path` (layout in the module
 /// documentation). The file is written to a temporary file in the same folder, synced, and
 /// renamed into place, so `path` holds either the old file or the complete new one.
 pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
+    check_lengths(path, result)?;
+    let write_err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Temporary file, synced, renamed into place (see `atomic_write`).
+    crate::atomic_write::write(path, true, |file| {
+        let w = BufWriter::with_capacity(1 << 20, file);
+        let mut sw = SectionWriter::new(w)?;
+        write_sections(&mut sw, result)?;
+        sw.finish()
+    })
+    .map_err(write_err)
+}
+
+fn check_lengths(path: &Path, result: &ScanResult) -> Result<()> {
     if cfg!(target_endian = "big") {
         return Err(Error::UnsupportedIndex {
             path: path.to_path_buf(),
@@ -202,16 +354,5 @@ pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
             ),
         });
     }
-    let write_err = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    // Temporary file, synced, renamed into place (see `atomic_write`).
-    crate::atomic_write::write(path, true, |file| {
-        let w = BufWriter::with_capacity(1 << 20, file);
-        let mut sw = SectionWriter::new(w)?;
-        write_sections(&mut sw, result)?;
-        sw.finish()
-    })
-    .map_err(write_err)
+    Ok(())
 }
