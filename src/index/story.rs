@@ -27,7 +27,7 @@ impl Index {
     /// The syndication report of the index's stories (see the module documentation). Story ids
     /// are positions in [`Index::story_ids`] counted from 1 (largest story first).
     pub fn report(&self, config: &ReportConfig) -> Result<Report> {
-        let docs: Vec<_> = self.documents().cloned().collect();
+        let docs = self.documents()?;
         let mut result: ScanResult = pipeline::scan(docs, self.config(), &pipeline::Quiet)?;
         // A live id names one document (an add replaces a same-id one); the first holder of an
         // id in canonical order stands for it should a segment repeat one.
@@ -36,7 +36,7 @@ impl Index {
             at.entry(&d.id).or_insert(i as u32);
         }
         let clusters: Vec<Vec<u32>> = self
-            .story_ids()
+            .story_ids()?
             .iter()
             .map(|ids| {
                 let mut c: Vec<u32> = ids.iter().filter_map(|id| at.get(id).copied()).collect();
@@ -101,7 +101,7 @@ mod tests {
         let ra = a.report(&ReportConfig::default()).expect("report");
         let rb = b.report(&ReportConfig::default()).expect("report");
         assert_eq!(ra, rb);
-        assert_eq!(ra.clusters.len(), a.story_ids().len());
+        assert_eq!(ra.clusters.len(), a.story_ids().expect("stories").len());
         let s = Index::story_of(&ra, "copy").expect("copy is in a story");
         let ids: Vec<&str> = s.members.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(s.size, 2);

@@ -248,7 +248,9 @@ pub(super) async fn check(
                 threshold.unwrap_or(cfg.threshold),
                 containment.unwrap_or(cfg.containment),
             );
-            Ok(docs.iter().map(|d| ix.query_with(d, t, c)).collect())
+            docs.iter()
+                .map(|d| ix.query_with(d, t, c).map_err(ApiError::from))
+                .collect::<Result<Vec<_>, _>>()
         })
     })
     .await?;
@@ -304,7 +306,7 @@ pub(super) async fn get_document(
     let Path(id) = id.map_err(path_error)?;
     let out = blocking(move || {
         svc.read(|ix| {
-            let d = ix.get(&id).ok_or_else(|| no_document(&id))?;
+            let d = ix.get(&id)?.ok_or_else(|| no_document(&id))?;
             Ok(DocumentOut {
                 id: d.id.clone(),
                 url: d.url.clone(),
@@ -351,7 +353,7 @@ pub(super) async fn story(
     }
     let Path(id) = id.map_err(path_error)?;
     let out = blocking(move || {
-        let known = svc.read(|ix| Ok(ix.get(&id).is_some()))?;
+        let known = svc.read(|ix| Ok(ix.get(&id)?.is_some()))?;
         if !known {
             return Err(no_document(&id));
         }
@@ -369,7 +371,7 @@ pub(super) async fn story(
 
 /// `GET /v1/stats`.
 pub(super) async fn stats(State(svc): Shared) -> Result<Response, ApiError> {
-    let out = blocking(move || svc.read(|ix| Ok(ix.stats()))).await?;
+    let out = blocking(move || svc.read(|ix| Ok(ix.stats()?))).await?;
     Ok(Json(out).into_response())
 }
 
