@@ -8,7 +8,8 @@
 //! crawler fetches them, through the same per-page path ([`fingerprint`]).
 //!
 //! The binary's dependencies (clap, indicatif, anyhow) sit behind the default `cli` feature: a
-//! program that only links the library can use `default-features = false`.
+//! program that only links the library can use `default-features = false`. So does the HTTP
+//! service (module `service`, tokio + axum), behind the default `serve` feature.
 //!
 //! ```
 //! use wirecopy::pipeline::{scan, Quiet, ScanConfig};
@@ -52,6 +53,8 @@ pub mod normalize;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+#[cfg(feature = "serve")]
+pub mod service;
 pub mod shingle;
 pub mod store;
 pub mod verify;

@@ -11,6 +11,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// ends the run normally, with status 0.
 static DURABLE: AtomicBool = AtomicBool::new(false);
 
+/// Set by commands that shut down on a signal themselves (`serve`): the watcher leaves them be.
+static HANDLED: AtomicBool = AtomicBool::new(false);
+
+/// From now on the command handles SIGINT and SIGTERM itself (a graceful shutdown); the
+/// watcher ignores them.
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+pub fn signals_handled_by_command() {
+    HANDLED.store(true, Ordering::SeqCst);
+}
+
 /// From now on a SIGINT or SIGTERM exits with 0: everything acknowledged is on disk, and a
 /// record being appended when the signal came was never acknowledged (reopening cuts it off).
 pub fn signals_end_normally() {
@@ -24,7 +34,10 @@ pub fn remove_temporaries_on_signal() {
         return;
     };
     std::thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
+        for sig in signals.forever() {
+            if HANDLED.load(Ordering::SeqCst) {
+                continue;
+            }
             wirecopy::atomic_write::remove_temporary_files();
             if DURABLE.load(Ordering::SeqCst) {
                 std::process::exit(0);

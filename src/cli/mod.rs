@@ -1,7 +1,7 @@
 //! cli/: the `wirecopy` command, a thin layer over the library.
 //!
 //! [`main`] parses the command line, hands each command to its module (one per command: `scan`,
-//! `eval`, `extract`, `index_info`) and turns the outcome into an [`Exit`] code. The modules
+//! `eval`, `extract`, `index_info`, `index`, `serve`) and turns the outcome into an [`Exit`] code. The modules
 //! beside them hold what the commands share: value parsers (`args`), progress bars on stderr
 //! (`progress`), where results go (`output`), and the SIGINT/SIGTERM cleanup (`interrupt`).
 //!
@@ -20,6 +20,8 @@ mod interrupt;
 mod output;
 mod progress;
 mod scan;
+#[cfg(feature = "serve")]
+mod serve;
 
 use clap::{Parser, Subcommand};
 use exit::{Exit, EXIT_CODES};
@@ -57,6 +59,11 @@ enum Command {
     /// JSON line as soon as the add is durable; SIGINT/SIGTERM or the end of input exit 0.
     #[command(after_help = EXIT_CODES)]
     Stream(index::StreamArgs),
+    /// Serve an index over HTTP (see README "HTTP service" and /v1/openapi.json); SIGINT or
+    /// SIGTERM finish the requests in flight, sync and exit 0.
+    #[cfg(feature = "serve")]
+    #[command(after_help = EXIT_CODES)]
+    Serve(serve::ServeArgs),
 }
 
 /// Run the command line of this process and exit with its [`Exit`] code.
@@ -95,6 +102,8 @@ fn run(command: Command) -> anyhow::Result<Exit> {
         Command::Index(c) => index::run(c),
         Command::Query(a) => index::query(a),
         Command::Stream(a) => index::stream(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(a),
     }
 }
 

@@ -31,6 +31,7 @@
 pub mod log;
 pub(crate) mod segment;
 pub mod stats;
+mod story;
 
 use crate::chrome::site_line_key;
 use crate::cluster::Edge;
