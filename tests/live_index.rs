@@ -257,6 +257,94 @@ fn a_damaged_segment_gives_an_error_where_it_is_read_never_another_answer() {
     assert!(errors >= 10, "most sections are read by these answers");
 }
 
+#[test]
+fn stream_with_a_window_keeps_only_the_documents_within_it() {
+    // Ten unrelated pages published a day apart, streamed with a three-day window: the pages of
+    // the last three days before the newest one stay (days 7 to 10), the rest are dropped.
+    let docs = random_corpus(21, 10);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ix");
+    let input: String = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let line = serde_json::json!({
+                "id": format!("day{:02}", i + 1),
+                "site": d.site,
+                "published": format!("2026-03-{:02}T08:00:00Z", i + 1),
+                "text": d.text,
+            });
+            format!("{line}\n")
+        })
+        .collect();
+    let out = Command::cargo_bin("wirecopy")
+        .expect("binary")
+        .args(["stream", "--window", "3d", "--index"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("stream runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
+    let ix = Index::open_read_only(&path).expect("open");
+    let mut kept: Vec<String> = ix
+        .documents()
+        .expect("healthy")
+        .iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["day07", "day08", "day09", "day10"]);
+}
+
+#[test]
+fn a_segment_written_under_other_line_rules_is_refused_naming_both() {
+    // What decides a page's content lines is versioned with the index: a segment written by a
+    // build with other line rules or Unicode tables is refused, not silently mixed.
+    let docs = random_corpus(23, 20);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ix");
+    let base = scan(docs, &ScanConfig::default(), &Quiet).expect("scan");
+    drop(Index::create(&path, &base).expect("create"));
+    let segment = path.join("segment-000001.wci");
+    assert!(segment.exists());
+    let ours = wirecopy::store::RuleVersions::current();
+    let older = wirecopy::store::RuleVersions {
+        line_rules: ours.line_rules + 1,
+        ..ours
+    };
+    wirecopy::store::save_with_rules(&segment, &base, older).expect("save");
+    for e in [
+        Index::open(&path).expect_err("other line rules"),
+        Index::open_read_only(&path).expect_err("other line rules"),
+    ] {
+        let msg = e.to_string();
+        assert!(msg.contains("segment-000001.wci"), "{msg}");
+        assert!(
+            msg.contains(&format!("line rules {}", ours.line_rules + 1)),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!("line rules {}", ours.line_rules)),
+            "{msg}"
+        );
+    }
+}
+
 fn jsonl(d: &Document) -> String {
     serde_json::json!({"id": d.id.as_str(), "site": d.site, "text": d.text}).to_string()
 }

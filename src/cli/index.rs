@@ -124,8 +124,9 @@ pub struct StreamArgs {
     /// The index directory (created with default parameters when it does not exist).
     #[arg(long, value_name = "DIR")]
     index: PathBuf,
-    /// Keep only documents published (else added) within this window of the newest one, e.g.
-    /// `7d`, `36h`: memory stays bounded on an endless stream.
+    /// Keep only documents published within this window of the newest publication time, and
+    /// undated documents that arrived within it (by the clock), e.g. `7d`, `36h`: memory stays
+    /// bounded on an endless stream.
     #[arg(long, value_name = "DURATION", value_parser = parse_window)]
     window: Option<i64>,
     /// Largest record held in memory, in bytes.
@@ -154,6 +155,13 @@ fn parse_window(s: &str) -> Result<i64, String> {
         return Err("must be positive".into());
     }
     n.checked_mul(mult).ok_or_else(|| "too long".to_string())
+}
+
+/// Now, in Unix seconds (0 if the clock is before 1970).
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn open(dir: &Path) -> Result<Index> {
@@ -311,23 +319,40 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
     let mut out = io::stdout().lock();
     let mut failed: Option<anyhow::Error> = None;
     let mut newest: i64 = i64::MIN;
-    let mut arrival: i64 = 0;
+    // Undated documents by arrival (wall-clock seconds), oldest first: the window drops them
+    // by when they came, as it drops dated ones by when they were published.
+    let mut undated: std::collections::VecDeque<(i64, String)> = Default::default();
     let window = a.window;
     let mut on_doc = |d: Document, _| {
         if failed.is_some() {
             return;
         }
-        arrival += 1;
-        let t = d.published.as_ref().map_or(arrival, |p| p.unix);
+        let published = d.published.as_ref().map(|p| p.unix);
+        let id = d.id.as_str().to_string();
         let step = (|| -> Result<()> {
             let decision = ix.add(d)?;
             ix.sync()?;
             print_decision(&mut out, &decision)?;
             out.flush()?;
-            if let Some(w) = window {
-                if t > newest {
+            let Some(w) = window else {
+                return Ok(());
+            };
+            match published {
+                Some(t) if t > newest => {
                     newest = t;
                     ix.expire_before(newest - w)?;
+                }
+                Some(_) => {}
+                None => undated.push_back((now_unix(), id)),
+            }
+            let cutoff = now_unix() - w;
+            while undated.front().is_some_and(|(t, _)| *t < cutoff) {
+                let Some((_, id)) = undated.pop_front() else {
+                    break;
+                };
+                // Only if the id still names an undated document (not a later dated re-add).
+                if ix.get(&id)?.is_some_and(|doc| doc.published.is_none()) {
+                    ix.remove(&id)?;
                 }
             }
             Ok(())

@@ -90,7 +90,7 @@ mod writer;
 pub use format::{Section, SectionKind, BLOCK, FORMAT_VERSION, MAGIC};
 pub use metadata::{RuleVersions, StoredDoc};
 pub use reader::{Counts, Index};
-pub use writer::{save, to_words};
+pub use writer::{save, save_with_rules, to_words};
 
 #[cfg(test)]
 mod tests {

@@ -142,8 +142,11 @@ pub(super) fn split(table: &[(u64, u32)]) -> (Vec<u64>, Vec<u32>) {
 pub(super) fn write_sections<W: Write + Seek>(
     w: &mut SectionWriter<W>,
     result: &ScanResult,
+    rules: RuleVersions,
 ) -> io::Result<()> {
-    let meta = postcard::to_stdvec(&meta_of(result)).map_err(io::Error::other)?;
+    let mut meta = meta_of(result);
+    meta.rules = rules;
+    let meta = postcard::to_stdvec(&meta).map_err(io::Error::other)?;
     w.section(SectionKind::Meta, [meta.as_slice()])?;
     w.section(
         SectionKind::Signatures,
@@ -294,7 +297,7 @@ pub fn to_words(result: &ScanResult) -> Result<Vec<u64>> {
     let mut cursor = io::Cursor::new(Vec::new());
     let mut sw =
         SectionWriter::new(&mut cursor).map_err(|e| write_error(Path::new("(memory)"), e))?;
-    write_sections(&mut sw, result)
+    write_sections(&mut sw, result, RuleVersions::current())
         .and_then(|()| sw.finish())
         .map_err(|e| write_error(Path::new("(memory)"), e))?;
     let bytes = cursor.into_inner();
@@ -315,6 +318,13 @@ fn write_error(path: &Path, source: io::Error) -> Error {
 /// documentation). The file is written to a temporary file in the same folder, synced, and
 /// renamed into place, so `path` holds either the old file or the complete new one.
 pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
+    save_with_rules(path, result, RuleVersions::current())
+}
+
+/// [`save`], recording `rules` as the line-rule and Unicode table versions: how the tests make a
+/// file that an earlier or later build would have written.
+#[doc(hidden)]
+pub fn save_with_rules(path: &Path, result: &ScanResult, rules: RuleVersions) -> Result<()> {
     check_lengths(path, result)?;
     let write_err = |source| Error::Write {
         path: path.to_path_buf(),
@@ -324,7 +334,7 @@ pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
     crate::atomic_write::write(path, true, |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let mut sw = SectionWriter::new(w)?;
-        write_sections(&mut sw, result)?;
+        write_sections(&mut sw, result, rules)?;
         sw.finish()
     })
     .map_err(write_err)
