@@ -952,7 +952,17 @@ impl Index {
                 v.retain(|&x| x != d);
             }
         }
-        self.added_mut(d).live = false;
+        // A removed page is never read again (every lookup skips it): free what it held, so
+        // that a windowed stream's memory follows the live pages until the next compaction.
+        let a = self.added_mut(d);
+        a.live = false;
+        a.lines = Vec::new();
+        a.doc.text = String::new();
+        a.fp.set = Vec::new();
+        a.fp.windows = Vec::new();
+        a.fp.figures = Vec::new();
+        a.fp.content_lines = Vec::new();
+        a.fp.signature.values = Vec::new();
         self.live_added -= 1;
         let flipped: Vec<u64> = lines
             .iter()
