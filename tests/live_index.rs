@@ -257,21 +257,20 @@ fn a_damaged_segment_gives_an_error_where_it_is_read_never_another_answer() {
     assert!(errors >= 10, "most sections are read by these answers");
 }
 
-#[test]
-fn stream_with_a_window_keeps_only_the_documents_within_it() {
-    // Ten unrelated pages published a day apart, streamed with a three-day window: the pages of
-    // the last three days before the newest one stay (days 7 to 10), the rest are dropped.
-    let docs = random_corpus(21, 10);
+/// Stream `(id, published)` pages of unrelated text through `stream --window 3d` into a new
+/// index; the number of decision lines printed and the ids the index keeps, sorted.
+fn stream_window(seed: u64, pages: &[(&str, String)]) -> (usize, Vec<String>) {
+    let docs = random_corpus(seed, pages.len());
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("ix");
     let input: String = docs
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
+        .zip(pages)
+        .map(|(d, (id, published))| {
             let line = serde_json::json!({
-                "id": format!("day{:02}", i + 1),
+                "id": id,
                 "site": d.site,
-                "published": format!("2026-03-{:02}T08:00:00Z", i + 1),
+                "published": published,
                 "text": d.text,
             });
             format!("{line}\n")
@@ -299,7 +298,6 @@ fn stream_with_a_window_keeps_only_the_documents_within_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
     let ix = Index::open_read_only(&path).expect("open");
     let mut kept: Vec<String> = ix
         .documents()
@@ -308,7 +306,49 @@ fn stream_with_a_window_keeps_only_the_documents_within_it() {
         .map(|d| d.id.to_string())
         .collect();
     kept.sort();
+    (String::from_utf8_lossy(&out.stdout).lines().count(), kept)
+}
+
+#[test]
+fn stream_with_a_window_keeps_only_the_documents_within_it() {
+    // Ten unrelated pages published a day apart, streamed with a three-day window: the pages of
+    // the last three days before the newest one stay (days 7 to 10), the rest are dropped. A
+    // page arriving last but published on day 2 is answered and never kept.
+    let mut pages: Vec<(String, String)> = (1..=10)
+        .map(|i| (format!("day{i:02}"), format!("2026-03-{i:02}T08:00:00Z")))
+        .collect();
+    pages.push(("late".into(), "2026-03-02T09:00:00Z".into()));
+    let pages: Vec<(&str, String)> = pages.iter().map(|(i, p)| (i.as_str(), p.clone())).collect();
+    let (answers, kept) = stream_window(21, &pages);
+    assert_eq!(answers, 11, "every page gets its answer line");
     assert_eq!(kept, ["day07", "day08", "day09", "day10"]);
+}
+
+#[test]
+fn a_page_dated_in_the_future_moves_the_window_at_most_a_day_past_the_clock() {
+    // Pages published 1 to 6 days (and an hour) before now, then one dated a year ahead. The
+    // window follows the newest time but counts the future page as at most a day ahead of the
+    // clock: the page of the last day stays with it (the window reaches two days back).
+    let now = time::OffsetDateTime::now_utc();
+    let at = |d: time::Duration| {
+        (now + d)
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("formats")
+    };
+    let mut pages: Vec<(String, String)> = (1..=6)
+        .rev()
+        .map(|i| {
+            (
+                format!("ago{i}"),
+                at(-time::Duration::days(i) - time::Duration::hours(1)),
+            )
+        })
+        .collect();
+    pages.push(("future".into(), at(time::Duration::days(365))));
+    let pages: Vec<(&str, String)> = pages.iter().map(|(i, p)| (i.as_str(), p.clone())).collect();
+    let (answers, kept) = stream_window(22, &pages);
+    assert_eq!(answers, 7);
+    assert_eq!(kept, ["ago1", "future"]);
 }
 
 #[test]

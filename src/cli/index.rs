@@ -305,6 +305,9 @@ pub fn query(a: QueryArgs) -> Result<Exit> {
     Ok(exit(skipped))
 }
 
+/// How far past the clock a publication time may move `stream --window`'s newest time.
+const FUTURE_SLACK: i64 = 86_400;
+
 /// Run `wirecopy stream`.
 pub fn stream(a: StreamArgs) -> Result<Exit> {
     let mut ix = if a.index.join("CURRENT").exists() {
@@ -330,6 +333,17 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
         let published = d.published.as_ref().map(|p| p.unix);
         let id = d.id.as_str().to_string();
         let step = (|| -> Result<()> {
+            let now = now_unix();
+            // A page already outside the window is judged but not kept: adding it would only
+            // hold it until the next expiry.
+            let late = match (window, published) {
+                (Some(w), Some(t)) => newest != i64::MIN && t < newest - w,
+                _ => false,
+            };
+            if late {
+                print_decision(&mut out, &ix.query(&d)?)?;
+                return Ok(out.flush()?);
+            }
             let decision = ix.add(d)?;
             ix.sync()?;
             print_decision(&mut out, &decision)?;
@@ -338,14 +352,16 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
                 return Ok(());
             };
             match published {
-                Some(t) if t > newest => {
-                    newest = t;
+                // A date in the future counts as at most a day ahead of the clock, so that one
+                // misdated page cannot hold the window still (or empty it).
+                Some(t) if t.min(now.saturating_add(FUTURE_SLACK)) > newest => {
+                    newest = t.min(now.saturating_add(FUTURE_SLACK));
                     ix.expire_before(newest - w)?;
                 }
                 Some(_) => {}
-                None => undated.push_back((now_unix(), id)),
+                None => undated.push_back((now, id)),
             }
-            let cutoff = now_unix() - w;
+            let cutoff = now - w;
             while undated.front().is_some_and(|(t, _)| *t < cutoff) {
                 let Some((_, id)) = undated.pop_front() else {
                     break;
