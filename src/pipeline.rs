@@ -14,7 +14,7 @@
 //! is read only between stages, never reaches the clusters, and costs a few calls per scan.
 
 use crate::chrome::{self, ChromeConfig, LineStats};
-use crate::cluster::{self, ClusterConfig, Edge};
+use crate::cluster::{ClusterConfig, Edge};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::figures::{self, FigureConfig};
@@ -598,19 +598,14 @@ fn match_sets(
     clock.lap(Stage::Verify);
 
     obs.stage("clustering", edges.len() as u64);
-    let f = cfg.cluster.guard_factor;
-    let passes = |a: u32, b: u32| {
-        let s = verify::similarity(&sets[a as usize], &sets[b as usize]);
-        !near_empty[a as usize]
-            && !near_empty[b as usize]
-            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
-    };
-    let within = |a: u32, b: u32| {
-        !near_empty[a as usize]
-            && verify::similarity(&sets[a as usize], &sets[b as usize]).containment_a
-                >= cfg.containment
-    };
-    let clusters = cluster::cluster(n, &edges, &cfg.cluster, passes, within);
+    let mut edges = edges;
+    let clusters = crate::index::segment::guarded_stories(
+        n,
+        &mut edges,
+        cfg,
+        |d| &sets[d as usize],
+        |d| near_empty[d as usize],
+    );
     clock.lap(Stage::Cluster);
     Ok(Matched {
         signatures,

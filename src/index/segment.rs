@@ -54,7 +54,23 @@ pub(crate) fn guarded_stories<'s>(
 ) -> Vec<Vec<u32>> {
     edges.sort_by_key(|e| (e.a, e.b));
     let f = cfg.cluster.guard_factor;
-    let sim = |a: u32, b: u32| verify::similarity(set(a), set(b));
+    // The guard asks about the same pairs again and again as a story grows (its sample of
+    // members shifts by one page at a time), and many of them are verified pairs whose
+    // similarity is already known: each pair is computed once. Same numbers, same verdicts.
+    let known: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Similarity>> =
+        std::cell::RefCell::new(edges.iter().map(|e| ((e.a, e.b), e.sim)).collect());
+    let sim = |a: u32, b: u32| {
+        let key = (a.min(b), a.max(b));
+        let s = *known
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| verify::similarity(set(key.0), set(key.1)));
+        if a <= b {
+            s
+        } else {
+            s.swapped()
+        }
+    };
     let passes = |a: u32, b: u32| {
         let s: Similarity = sim(a, b);
         !near_empty(a)
@@ -104,37 +120,16 @@ pub(crate) struct Tables {
     pub(crate) windows: Buckets,
 }
 
-/// Derive a scan's lookup tables: story groups by [`guarded_stories`] over the scan's verified
-/// pairs (a group is named by its first member), and band and window tables of every page that
+/// Derive a scan's lookup tables: story groups (the scan's clusters, by [`guarded_stories`] over
+/// its verified pairs; a group is named by its first member), and band and window tables of every page that
 /// is not near-empty.
 pub(crate) fn tables(result: &ScanResult) -> Tables {
     let n = result.docs.len();
-    let mut edges: Vec<Edge> = result
-        .edges
-        .iter()
-        .map(|e| {
-            if e.a < e.b {
-                *e
-            } else {
-                Edge {
-                    a: e.b,
-                    b: e.a,
-                    sim: e.sim.swapped(),
-                }
-            }
-        })
-        .collect();
-    edges.sort_by_key(|e| (e.a, e.b));
-    edges.dedup_by_key(|e| (e.a, e.b));
-    let stories = guarded_stories(
-        n,
-        &mut edges,
-        &result.config,
-        |d| &result.sets[d as usize],
-        |d| result.near_empty[d as usize],
-    );
+    // The scan's clusters are the guarded stories of its edges (`pipeline::scan` clusters them
+    // with `guarded_stories`), so they are not clustered again here.
+    let stories = &result.clusters;
     let mut groups: Vec<u32> = (0..n as u32).collect();
-    for c in &stories {
+    for c in stories {
         for &d in c {
             groups[d as usize] = c[0];
         }
