@@ -331,9 +331,13 @@ fn stages(c: &mut Criterion) {
     let masks: Vec<Vec<bool>> = pages
         .par_iter()
         .map(|p| {
-            content_mask_of(&p.units, p.site, &cfg.chrome, |site, line| {
-                stats.is_template(&cfg.chrome, site, line)
-            })
+            content_mask_of(
+                &p.units,
+                p.site,
+                &cfg.chrome,
+                |site, line| stats.is_template(&cfg.chrome, site, line),
+                |line| stats.is_recurring(line),
+            )
         })
         .collect();
     let chunker = fp.chunker();

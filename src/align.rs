@@ -684,7 +684,8 @@ mod tests {
     #[test]
     fn digits_of_any_script_and_width_count_as_the_same_words() {
         let origin = ["The ministry said 1,250 people were moved on 5 March from 12 villages."];
-        let wide = ["The ministry said １,２５０ people were moved on ５ March from １２ villages."];
+        let wide =
+            ["The ministry said １,２５０ people were moved on ５ March from １２ villages."];
         let arabic = ["The ministry said ١,٢٥٠ people were moved on ٥ March from ١٢ villages."];
         for copy in [&wide, &arabic] {
             let a = align(&origin, copy);

@@ -47,6 +47,8 @@ pub trait Verdicts {
     fn is_template(&self, site: u64, line: u64) -> bool;
     /// Whether a shingle is too common to be evidence.
     fn is_stop(&self, shingle: u64) -> bool;
+    /// Whether `line` is in two or more story groups (see [`crate::chrome::LineStats::is_recurring`]).
+    fn is_recurring(&self, line: u64) -> bool;
 }
 
 /// One page as the matcher sees it.
@@ -185,9 +187,13 @@ impl Fingerprinter {
 
     /// Which lines of `page` are content under `verdicts`.
     pub fn content_mask(&self, page: &Page, verdicts: &dyn Verdicts) -> Vec<bool> {
-        content_mask_of(&page.units, page.site, &self.cfg.chrome, |site, line| {
-            verdicts.is_template(site, line)
-        })
+        content_mask_of(
+            &page.units,
+            page.site,
+            &self.cfg.chrome,
+            |site, line| verdicts.is_template(site, line),
+            |line| verdicts.is_recurring(line),
+        )
     }
 
     /// The fingerprint of `page` under `verdicts`.
@@ -218,15 +224,18 @@ pub fn units_of(text: &str, kind: ShingleKind, unspaced: UnspacedScripts) -> Uni
     }
 }
 
-/// Which lines are content, given a template verdict per `(site, line hash)`.
+/// Which lines are content, given a template verdict per `(site, line hash)` and whether a line
+/// recurs in other story groups.
 pub fn content_mask_of(
     u: &Units,
     site: u64,
     cfg: &ChromeConfig,
     template: impl Fn(u64, u64) -> bool,
+    recurring: impl Fn(u64) -> bool,
 ) -> Vec<bool> {
     let t: Vec<bool> = u.lines.iter().map(|l| template(site, l.hash)).collect();
-    chrome::content_mask(&u.lines, &t, cfg)
+    let r: Vec<bool> = u.lines.iter().map(|l| recurring(l.hash)).collect();
+    chrome::content_mask(&u.lines, &t, &r, cfg)
 }
 
 /// The raw line numbers of the lines `mask` keeps.

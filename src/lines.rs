@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 /// Version of the line rules and their tables (`data/lines/`). Bumped whenever a table entry or
 /// a rule changes: the rules decide which lines are content, so shingles made under other rules
 /// are not comparable.
-pub const LINE_RULES_VERSION: u32 = 1;
+pub const LINE_RULES_VERSION: u32 = 2;
 
 /// The tables, one file per language (`data/lines/README.md` has the format).
 const FILES: [(&str, &str); 12] = [
@@ -74,6 +74,9 @@ pub struct LineFeatures {
     pub title_case: bool,
     /// A short line that is page metadata rather than story: a date or time line or a byline.
     pub metadata: bool,
+    /// The line may head a list: no sentence end, no digit (a figure line such as `12 mths`
+    /// heads a table, not a list), and not page metadata.
+    pub header: bool,
 }
 
 /// The features of one raw line made of `units` units.
@@ -85,11 +88,13 @@ pub fn features(raw: &str, units: usize) -> LineFeatures {
 /// its byte masks on ASCII lines); `title_case` must agree with [`is_title_case`].
 pub fn features_with(raw: &str, units: usize, title_case: impl FnOnce() -> bool) -> LineFeatures {
     let sentence_end = ends_like_sentence(raw);
+    let metadata = !sentence_end && is_metadata(raw, units);
     LineFeatures {
         marker: list_marker(raw),
         sentence_end,
         title_case: !sentence_end && title_case(),
-        metadata: !sentence_end && is_metadata(raw, units),
+        metadata,
+        header: !sentence_end && !metadata && !raw.chars().any(char::is_numeric),
     }
 }
 

@@ -426,9 +426,13 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .par_iter()
         .zip(&sites)
         .map(|(u, &site)| {
-            content_mask_of(u, site, &cfg.chrome, |site, line| {
-                line_stats.is_template(&chrome_cfg, site, line)
-            })
+            content_mask_of(
+                u,
+                site,
+                &cfg.chrome,
+                |site, line| line_stats.is_template(&chrome_cfg, site, line),
+                |line| line_stats.is_recurring(line),
+            )
         })
         .collect();
     let content_lines: Vec<Vec<u32>> = units
@@ -648,10 +652,17 @@ fn provisional_groups(
             let sp = site_pages
                 .binary_search_by_key(&site, |&(k, _)| k)
                 .map_or(0, |i| site_pages[i].1);
-            let m = content_mask_of(u, site, &cfg.chrome, |site, line| {
-                let c = stats.site_count(site, line);
-                c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
-            });
+            // Pages, not groups, are counted here: a story's copies would recur in each other.
+            let m = content_mask_of(
+                u,
+                site,
+                &cfg.chrome,
+                |site, line| {
+                    let c = stats.site_count(site, line);
+                    c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
+                },
+                |_| false,
+            );
             let raw = content_rows(u, &m);
             (content_shingles(u, &m, cfg.shingle), raw)
         })

@@ -477,10 +477,9 @@ fn kill_9_never_loses_an_acknowledged_add() {
     assert!(!acknowledged.is_empty());
 }
 
-#[test]
-fn the_demo_corpus_added_page_by_page_gives_the_batch_stories() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let docs = docs_of(&std::fs::read_to_string(root.join("wire.jsonl")).expect("corpus"));
+/// The stories of `docs` added one page at a time in published order, after checking that they
+/// are the batch scan's clusters; ids sorted within and across stories.
+fn online_stories_equal_to_batch(docs: Vec<Document>) -> Vec<Vec<String>> {
     let batch = scan(docs.clone(), &ScanConfig::default(), &Quiet).expect("scan");
     let mut batch_ids: Vec<Vec<String>> = batch
         .clusters
@@ -512,6 +511,45 @@ fn the_demo_corpus_added_page_by_page_gives_the_batch_stories() {
     online.sort();
     assert!(!online.is_empty());
     assert_eq!(online, batch_ids);
+    online
+}
+
+#[test]
+fn the_demo_corpus_added_page_by_page_gives_the_batch_stories() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let docs = docs_of(&std::fs::read_to_string(root.join("wire.jsonl")).expect("corpus"));
+    online_stories_equal_to_batch(docs);
+}
+
+#[test]
+fn an_unmarked_related_list_is_found_online_as_in_the_batch() {
+    // tests/cases/70: a cut copy above a list of headlines with no marker, which another
+    // story's page carries too. The list's lines recur only once the second page has arrived:
+    // the first page holding them is judged again then, so the cut still joins its origin.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs =
+        docs_of(&std::fs::read_to_string(root.join("corpus/wire.jsonl")).expect("corpus"));
+    let case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/cases/70-chinese-unmarked-related-list.json"))
+            .expect("case"),
+    )
+    .expect("case is JSON");
+    let lines: String = case["docs"]
+        .as_array()
+        .expect("docs")
+        .iter()
+        .map(|d| format!("{d}\n"))
+        .collect();
+    docs.extend(docs_of(&lines));
+    let stories = online_stories_equal_to_batch(docs);
+    assert!(stories.contains(&vec![
+        "c70-xiangjiang-cut".to_string(),
+        "c70-xinhua-origin".to_string()
+    ]));
+    assert!(!stories
+        .iter()
+        .flatten()
+        .any(|id| id == "c70-dongting-other"));
 }
 
 #[test]

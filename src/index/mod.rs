@@ -17,8 +17,10 @@
 //! 3. The page joins the story (group) of its strongest match, or founds one. Its lines and
 //!    shingles are counted once per group, so copies of one story never make it chrome.
 //! 4. When counting its lines turns a line into template (a site's second story carrying the same
-//!    footer), the added pages holding that line are fingerprinted again and re-matched: early
-//!    pages of a site, judged before its chrome was known, are corrected as soon as it is.
+//!    footer), or makes it recur in a second group (a headline that another page lists), the
+//!    added pages holding that line are fingerprinted again and re-matched: early pages of a
+//!    site, judged before its chrome or its related lists were known, are corrected as soon as
+//!    they are.
 //!    Segment pages keep their fingerprints until the next compaction.
 //!
 //! The decision returned is the one made in step 2, exactly what [`Index::query`] gives for the
@@ -239,6 +241,13 @@ pub struct Index {
 /// The chrome verdicts an index applies now: segment statistics plus live counts.
 struct Current<'a>(&'a Index);
 
+impl Current<'_> {
+    /// What decides a line's part in a page's content: template on `site`, recurring.
+    fn line_state(&self, site: u64, line: u64) -> (bool, bool) {
+        (self.is_template(site, line), self.is_recurring(line))
+    }
+}
+
 impl Verdicts for Current<'_> {
     fn is_template(&self, site: u64, line: u64) -> bool {
         let ix = self.0;
@@ -260,6 +269,11 @@ impl Verdicts for Current<'_> {
             cfg.site_min_pages
         };
         n >= min
+    }
+
+    fn is_recurring(&self, line: u64) -> bool {
+        let ix = self.0;
+        ix.seg.line_global(line) + ix.global.get(line) >= 2
     }
 
     fn is_stop(&self, shingle: u64) -> bool {
@@ -808,16 +822,17 @@ impl Index {
         for &h in &lines {
             self.line_docs.entry(h).or_default().push(d);
         }
-        // Count the page once per group, and re-check pages whose lines turned into template.
-        let before: Vec<bool> = lines
+        // Count the page once per group, and re-check pages whose lines turned into template
+        // or began to recur in another group (a list item's verdict).
+        let before: Vec<(bool, bool)> = lines
             .iter()
-            .map(|&h| Current(self).is_template(page.site, h))
+            .map(|&h| Current(self).line_state(page.site, h))
             .collect();
         self.count(d, true);
         let flipped: Vec<u64> = lines
             .iter()
             .zip(&before)
-            .filter(|(&h, &b)| !b && Current(self).is_template(page.site, h))
+            .filter(|(&h, &b)| b != Current(self).line_state(page.site, h))
             .map(|(&h, _)| h)
             .collect();
         self.recheck_lines(&flipped);
@@ -942,9 +957,9 @@ impl Index {
         self.unindex_entry(d);
         let lines = self.added(d).lines.clone();
         let site = self.added(d).site;
-        let before: Vec<bool> = lines
+        let before: Vec<(bool, bool)> = lines
             .iter()
-            .map(|&h| Current(self).is_template(site, h))
+            .map(|&h| Current(self).line_state(site, h))
             .collect();
         self.count(d, false);
         for &h in &lines {
@@ -967,7 +982,7 @@ impl Index {
         let flipped: Vec<u64> = lines
             .iter()
             .zip(&before)
-            .filter(|(&h, &b)| b && !Current(self).is_template(site, h))
+            .filter(|(&h, &b)| b != Current(self).line_state(site, h))
             .map(|(&h, _)| h)
             .collect();
         self.recheck_lines(&flipped);
