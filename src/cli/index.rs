@@ -47,10 +47,6 @@ pub struct BuildArgs {
     /// The index directory to create.
     #[arg(long, value_name = "DIR")]
     index: PathBuf,
-    /// Largest record held in memory, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    max_record_size: u64,
     #[command(flatten)]
     fields: FieldArgs,
     #[command(flatten)]
@@ -66,10 +62,6 @@ pub struct AddArgs {
     /// Inputs, as for `scan`.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Largest record held in memory, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    max_record_size: u64,
     #[command(flatten)]
     fields: FieldArgs,
 }
@@ -129,10 +121,6 @@ pub struct StreamArgs {
     /// bounded on an endless stream.
     #[arg(long, value_name = "DURATION", value_parser = parse_window)]
     window: Option<i64>,
-    /// Largest record held in memory, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    max_record_size: u64,
     #[command(flatten)]
     fields: FieldArgs,
 }
@@ -178,8 +166,8 @@ fn print_decision(out: &mut impl Write, d: &Decision) -> Result<()> {
     Ok(())
 }
 
-fn read(inputs: &[PathBuf], fields: &FieldArgs, max: u64) -> Result<(Vec<Document>, bool)> {
-    let (docs, read) = read_all(inputs, &fields.options(max))?;
+fn read(inputs: &[PathBuf], fields: &FieldArgs) -> Result<(Vec<Document>, bool)> {
+    let (docs, read) = read_all(inputs, &fields.options())?;
     Ok((docs, read.skipped > 0))
 }
 
@@ -192,7 +180,7 @@ pub fn run(cmd: IndexCommand) -> Result<Exit> {
             if a.index.join("CURRENT").exists() {
                 bail!("{} already holds an index", a.index.display());
             }
-            let (docs, skipped) = read(&a.inputs, &a.fields, a.max_record_size)?;
+            let (docs, skipped) = read(&a.inputs, &a.fields)?;
             let result = pipeline::scan(docs, &cfg, &pipeline::Quiet)?;
             let ix = Index::create(&a.index, &result)
                 .with_context(|| format!("creating the index {}", a.index.display()))?;
@@ -205,7 +193,7 @@ pub fn run(cmd: IndexCommand) -> Result<Exit> {
         }
         IndexCommand::Add(a) => {
             let mut ix = open(&a.index)?;
-            let (docs, skipped) = read(&a.inputs, &a.fields, a.max_record_size)?;
+            let (docs, skipped) = read(&a.inputs, &a.fields)?;
             let mut decisions = Vec::with_capacity(docs.len());
             for d in docs {
                 decisions.push(ix.add(d)?);
@@ -276,7 +264,7 @@ pub fn query(a: QueryArgs) -> Result<Exit> {
         a.threshold.unwrap_or(cfg.threshold),
         a.containment.unwrap_or(cfg.containment),
     );
-    let options = a.docs.fields.options(a.docs.max_record_size);
+    let options = a.docs.fields.options();
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut failed: Option<anyhow::Error> = None;
     let mut on_doc = |d: Document, _| {
@@ -318,7 +306,7 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
             .with_context(|| format!("creating the index {}", a.index.display()))?
     };
     super::interrupt::signals_end_normally();
-    let options = a.fields.options(a.max_record_size);
+    let options = a.fields.options();
     let mut out = io::stdout().lock();
     let mut failed: Option<anyhow::Error> = None;
     let mut newest: i64 = i64::MIN;
@@ -392,7 +380,7 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
             r,
             &path,
             input::warc::Dialect::Warc,
-            a.max_record_size,
+            a.fields.max_record_size,
             &mut |d, at| {
                 on_doc(
                     d,

@@ -66,11 +66,6 @@ pub struct ScanArgs {
     /// Also save signatures, corpus statistics and shingle sets to FILE (see `index-info`).
     #[arg(long, value_name = "FILE")]
     save_index: Option<PathBuf>,
-    /// Largest JSONL line, WARC/ARC record, decoded HTTP body or file held in memory, in bytes;
-    /// larger ones are reported and skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    max_record_size: u64,
     #[command(flatten)]
     fields: FieldArgs,
     #[command(flatten)]
@@ -97,6 +92,11 @@ pub(super) struct FieldArgs {
     /// JSONL field holding the publication time.
     #[arg(long, default_value = "published")]
     published_field: String,
+    /// Largest JSONL line, WARC/ARC record, decoded HTTP body or file held in memory, in bytes;
+    /// larger ones are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_RECORD_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(super) max_record_size: u64,
 }
 
 #[derive(Args)]
@@ -147,7 +147,7 @@ pub(super) struct ParamArgs {
 
 impl FieldArgs {
     /// Read options for these field names and record size limit.
-    pub(super) fn options(&self, max_record_size: u64) -> ReadOptions {
+    pub(super) fn options(&self) -> ReadOptions {
         ReadOptions {
             fields: FieldMap {
                 id: self.id_field.clone(),
@@ -157,7 +157,7 @@ impl FieldArgs {
                 title: self.title_field.clone(),
                 published: self.published_field.clone(),
             },
-            max_record_size,
+            max_record_size: self.max_record_size,
         }
     }
 }
@@ -226,7 +226,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         .num_threads(threads)
         .build_global()
         .context("starting worker threads")?;
-    let options = a.fields.options(a.max_record_size);
+    let options = a.fields.options();
     let mut timings = Timings::default();
     let (docs, read) = timings.time(Stage::Read, || read_all(&a.inputs, &options))?;
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
