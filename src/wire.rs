@@ -393,6 +393,9 @@ mod tests {
                 "APA",
             ),
             ("Berlin (dpa) – Die Koalition streitet", "dpa"),
+            // The regional services: most datelines on German local sites.
+            ("Kiel (dpa/lno) - Eine Fähre ist", "dpa"),
+            ("München (dpa/lby) - Der Landtag", "dpa"),
             ("Bonn (KNA) Die Bischöfe", "KNA"),
             ("МОСКВА, 5 марта. /ТАСС/. Президент провел", "TASS"),
             ("МОСКВА, 5 мар — РИА Новости. Президент провел", "RIA"),

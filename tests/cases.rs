@@ -3,11 +3,18 @@
 //! background, so that site chrome has pages to be learned from), and each case's documents
 //! must come out exactly in the expected clusters. A document listed in `may_join_any` (a page
 //! carrying two stories) may join either story or stay alone, but must not glue them together.
+//!
+//! A case may also say what the report must tell of a story: `"report": {"wire": "Xinhua",
+//! "credited": {"copy-id": true, "other-id": false}}` (or a list of such objects, one per
+//! story). The story is the one holding the `credited` ids; `wire` is the agency's code
+//! (`null`: no wire) and each `credited` value is what the report's `credited` must be for that
+//! member (`true` kept, `false` stripped, `null` not applicable, as for the origin).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use wirecopy::input::{parse_record, FieldMap};
+use wirecopy::input::{parse_record, FieldMap, ReadCounts};
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
+use wirecopy::report::{Report, ReportConfig};
 use wirecopy::Document;
 
 struct Case {
@@ -15,6 +22,32 @@ struct Case {
     ids: BTreeSet<String>,
     expected: Vec<BTreeSet<String>>,
     flexible: BTreeSet<String>,
+    reports: Vec<ReportWant>,
+}
+
+/// What the report must say of one story of a case.
+struct ReportWant {
+    /// The wire agency's code, `None` for no wire.
+    wire: Option<String>,
+    /// Member id -> expected `credited`.
+    credited: BTreeMap<String, Option<bool>>,
+}
+
+fn report_wants(v: &serde_json::Value) -> Vec<ReportWant> {
+    let one = |r: &serde_json::Value| ReportWant {
+        wire: r["wire"].as_str().map(str::to_string),
+        credited: r["credited"]
+            .as_object()
+            .expect("report.credited is an object of member ids")
+            .iter()
+            .map(|(id, c)| (id.clone(), c.as_bool()))
+            .collect(),
+    };
+    match v {
+        serde_json::Value::Null => Vec::new(),
+        serde_json::Value::Array(a) => a.iter().map(one).collect(),
+        r => vec![one(r)],
+    }
 }
 
 fn load() -> (Vec<Document>, Vec<Case>) {
@@ -56,6 +89,7 @@ fn load() -> (Vec<Document>, Vec<Case>) {
                 .map(set)
                 .collect(),
             flexible: set(&v["may_join_any"]),
+            reports: report_wants(&v["report"]),
             ids,
         });
     }
@@ -78,6 +112,7 @@ fn load() -> (Vec<Document>, Vec<Case>) {
 fn every_case_gets_its_verdict() {
     let (docs, cases) = load();
     let r = scan(docs, &ScanConfig::default(), &Quiet).expect("scan");
+    let report = wirecopy::output::report(&r, ReadCounts::default(), &ReportConfig::default());
     let mut cluster_of: BTreeMap<String, usize> = BTreeMap::new();
     for (c, members) in r.clusters.iter().enumerate() {
         for &m in members {
@@ -127,6 +162,13 @@ fn every_case_gets_its_verdict() {
         if got != want {
             failures.push(format!("{}: expected {want:?}, got {got:?}", case.file));
         }
+        for w in &case.reports {
+            failures.extend(
+                check_report(&report, w)
+                    .into_iter()
+                    .map(|f| format!("{}: {f}", case.file)),
+            );
+        }
     }
     assert!(
         failures.is_empty(),
@@ -134,4 +176,35 @@ fn every_case_gets_its_verdict() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// What is wrong with the report's story holding `want`'s members, if anything.
+fn check_report(report: &Report, want: &ReportWant) -> Vec<String> {
+    let ids: Vec<&String> = want.credited.keys().collect();
+    let Some(story) = report.clusters.iter().find(|s| {
+        s.members
+            .iter()
+            .any(|m| ids.iter().any(|id| m.id.to_string() == **id))
+    }) else {
+        return vec![format!("report: no story holds {ids:?}")];
+    };
+    let mut out = Vec::new();
+    let wire = story.wire.map(|a| a.code.to_string());
+    if wire != want.wire {
+        out.push(format!(
+            "report: story {} names wire {wire:?}, expected {:?}",
+            story.id, want.wire
+        ));
+    }
+    for (id, credited) in &want.credited {
+        match story.members.iter().find(|m| m.id.to_string() == *id) {
+            None => out.push(format!("report: {id} is not in story {}", story.id)),
+            Some(m) if m.credited != *credited => out.push(format!(
+                "report: {id} credited {:?}, expected {credited:?}",
+                m.credited
+            )),
+            Some(_) => {}
+        }
+    }
+    out
 }
