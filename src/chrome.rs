@@ -276,7 +276,7 @@ pub fn content_mask(
                     .filter(|l| l.features.sentence_end)
                     .count();
                 if sentences * 2 <= run {
-                    keep[i..i + run].iter_mut().for_each(|k| *k = false);
+                    drop_list(&mut keep, lines, i, run);
                 }
                 i += run;
                 continue;
@@ -286,7 +286,7 @@ pub fn content_mask(
             l.features.title_case && !l.features.sentence_end && l.len() <= MAX_HEADLINE_UNITS
         });
         if head_run >= 3 {
-            keep[i..i + head_run].iter_mut().for_each(|k| *k = false);
+            drop_list(&mut keep, lines, i, head_run);
             i += head_run;
             continue;
         }
@@ -303,7 +303,7 @@ pub fn content_mask(
                 .filter(|&j| recurring[j] && lines[j].features.header)
                 .count();
             if recurs * 3 >= run * 2 {
-                keep[i - 1..i + run].iter_mut().for_each(|k| *k = false);
+                drop_list(&mut keep, lines, i, run);
                 i += run;
                 continue;
             }
@@ -311,6 +311,15 @@ pub fn content_mask(
         i += 1;
     }
     keep
+}
+
+/// Drop the list `lines[at..at + len]` and the short header line right above it ("Related",
+/// "関連ニュース", "اقرأ أيضاً"), which no site statistics name on a site's only page.
+fn drop_list(keep: &mut [bool], lines: &[Line], at: usize, len: usize) {
+    keep[at..at + len].iter_mut().for_each(|k| *k = false);
+    if at > 0 && is_list_header(&lines[at - 1]) {
+        keep[at - 1] = false;
+    }
 }
 
 /// A short line that may head a list (see [`crate::lines::LineFeatures::header`]).
@@ -465,8 +474,9 @@ mod tests {
             &vec![false; u.lines.len()],
             &ChromeConfig::default(),
         );
+        // The dialogue stays; both lists go, with the header above the first (`Читайте также`).
         let want = [
-            true, true, true, true, true, true, false, false, false, false, true, true,
+            true, true, true, true, true, false, false, false, false, false, true, true,
         ];
         assert_eq!(keep, want);
     }
