@@ -20,6 +20,7 @@
 //! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
 //! into a skipped record that names the file and offset.
 
+mod furniture;
 mod headline;
 mod nesting;
 mod render;
@@ -206,6 +207,7 @@ fn readability(dom: Dom, base: Option<&str>, char_threshold: usize) -> Option<Pi
         .ok()
         .and_then(|mut r| r.parse().ok())?;
     let (frag, _) = parse(a.content.as_ref());
+    furniture::drop_furniture_after_story(&frag);
     Some(Pick {
         lines: lines_of(&frag.root(), false),
         title: nonempty(a.title.as_str()),
@@ -777,6 +779,28 @@ mod tests {
         let e = extract(html.as_bytes(), None, None).unwrap();
         assert!(e.text.contains("only two of them are left"), "{}", e.text);
         assert!(!e.text.contains("trademarks"), "{}", e.text);
+    }
+
+    #[test]
+    fn link_rows_after_the_story_go_and_its_own_links_stay() {
+        let html = page(
+            "",
+            &format!(
+                "<div class='post'><div class='entry'>{ARTICLE}\
+                 <ul><li><a href='/rates'>Our rates explainer</a></li>\
+                 <li><a href='/bank'>How the bank decides</a></li></ul></div>\
+                 <div class='post-more'><p>Posted on Tuesday 5 March by the economics \
+                 desk, in:</p><ul><li><a href='/t/economy'>Economy</a></li>\
+                 <li><a href='/t/banks'>Central banks</a></li>\
+                 <li><a href='/t/markets'>Markets</a></li></ul></div>\
+                 <div class='note'>Jane Roe covers central banks for the paper.</div></div>"
+            ),
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("wage figures"), "{}", e.text);
+        assert!(e.text.contains("Our rates explainer"), "{}", e.text);
+        assert!(e.text.contains("Jane Roe covers"), "{}", e.text);
+        assert!(!e.text.contains("economics desk"), "{}", e.text);
     }
 
     #[test]
