@@ -9,9 +9,12 @@
 //!    bytes are valid UTF-8 with non-ASCII text, since that is a mislabelled UTF-8 page.
 //! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
 //!    article subtree; we then render that subtree ourselves as lines, because the duplicate
-//!    detector compares lines. When it finds no article, the body minus navigation, header,
-//!    footer, aside and forms is used instead. README ("Main-text extraction") has the measurement behind
-//!    the choice.
+//!    detector compares lines. Readability runs twice (its own threshold, and a strict run
+//!    whose short first pick stands against a retry into a sidebar), link-heavy boxes after the
+//!    story are dropped from the pick (module `furniture`), and the headline gives a second
+//!    opinion (module `headline`). When it finds no article, the body minus navigation,
+//!    header, footer, aside and forms is used instead. README ("Main-text extraction") has the
+//!    measurement behind the choice.
 //! 3. **Metadata.** Title, byline and site name from readability's metadata; the publication date
 //!    from `article:published_time`, `itemprop=datePublished`, JSON-LD `datePublished`, then the
 //!    first `<time datetime>`; the canonical URL from `<link rel=canonical>` or `og:url`.
@@ -184,7 +187,6 @@ pub fn extract(
 const READABILITY_CHARS: usize = 500;
 
 /// The threshold of the strict second run, low enough that a short post's first pick stands.
-/// Measured on the dragnet pages: 100 and 250 switch nearly the same pages.
 const STRICT_PICK_CHARS: usize = 100;
 
 /// What one readability run picked, rendered as lines, with its metadata.
