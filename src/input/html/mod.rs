@@ -9,9 +9,12 @@
 //!    bytes are valid UTF-8 with non-ASCII text, since that is a mislabelled UTF-8 page.
 //! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
 //!    article subtree; we then render that subtree ourselves as lines, because the duplicate
-//!    detector compares lines. When it finds no article, the body minus navigation, header,
-//!    footer, aside and forms is used instead. README ("Main-text extraction") has the measurement behind
-//!    the choice.
+//!    detector compares lines. Readability runs twice (its own threshold, and a strict run
+//!    whose short first pick stands against a retry into a sidebar), link-heavy boxes after the
+//!    story are dropped from the pick (module `furniture`), and the headline gives a second
+//!    opinion (module `headline`). When it finds no article, the body minus navigation,
+//!    header, footer, aside and forms is used instead. README ("Main-text extraction") has the
+//!    measurement behind the choice.
 //! 3. **Metadata.** Title, byline and site name from readability's metadata; the publication date
 //!    from `article:published_time`, `itemprop=datePublished`, JSON-LD `datePublished`, then the
 //!    first `<time datetime>`; the canonical URL from `<link rel=canonical>` or `og:url`.
@@ -20,6 +23,7 @@
 //! (binary, empty, no text) is an [`Error::BadPayload`], never a panic, and the readers turn it
 //! into a skipped record that names the file and offset.
 
+mod furniture;
 mod headline;
 mod nesting;
 mod render;
@@ -116,31 +120,36 @@ pub fn extract(
 
     drop_comment_sections(&dom);
     let story = headline::story_under_headline(&dom);
-    let cfg = dom_smoothie::Config {
-        // Bounds the work on pathological pages; real articles stay far below.
-        max_elements_to_parse: 200_000,
-        ..Default::default()
-    };
     // A URL that is not absolute only loses relative-link fixing, which we do not need.
     let base = url.filter(|u| url::Url::parse(u).is_ok());
-    let article = dom_smoothie::Readability::with_document(dom, base, Some(cfg))
-        .ok()
-        .and_then(|mut r| r.parse().ok());
-
-    let (mut body, title, byline, site_name) = match article {
-        Some(a) => {
-            let (frag, _) = parse(a.content.as_ref());
-            let lines = lines_of(&frag.root(), false);
-            (
-                lines,
-                nonempty(a.title.as_str()),
-                a.byline.as_deref().and_then(nonempty),
-                a.site_name.as_deref().and_then(nonempty),
-            )
+    let story_text = story.as_ref().map(|s| join(s));
+    let strict = readability(dom.clone(), base, STRICT_PICK_CHARS);
+    let article = match (readability(dom, base, READABILITY_CHARS), strict) {
+        // Readability retries a pick shorter than its threshold with looser rules and keeps
+        // the longest attempt, which on a short blog post is often a wordy sidebar or profile
+        // box. The strict run keeps its first pick: when the two are unrelated and the
+        // headline does not vouch for the retry, the strict pick is the post.
+        (Some(retry), Some(strict))
+            if !strict.lines.is_empty()
+                && headline::disjoint(&retry.lines, &strict.lines)
+                && story_text
+                    .as_deref()
+                    .is_none_or(|t| headline::disjoint(&retry.lines, t)) =>
+        {
+            Some(Pick {
+                title: retry.title.or(strict.title),
+                byline: retry.byline.or(strict.byline),
+                site_name: retry.site_name.or(strict.site_name),
+                ..strict
+            })
         }
+        (retry, strict) => retry.or(strict),
+    };
+    let (mut body, title, byline, site_name) = match article {
+        Some(a) => (a.lines, a.title, a.byline, a.site_name),
         None => (String::new(), None, None, None),
     };
-    if let Some(story) = story.map(|s| join(&s)) {
+    if let Some(story) = story_text {
         // Readability chose text that is neither under the headline nor around it (a profile
         // box, a sidebar): the page's own headline knows better.
         if body.is_empty() || headline::disjoint(&body, &story) {
@@ -170,6 +179,42 @@ pub fn extract(
         text: body,
         encoding: enc.name(),
         bounded,
+    })
+}
+
+/// Readability's character threshold (readability.js's default): a pick with less text makes
+/// it retry with looser rules and keep the longest attempt.
+const READABILITY_CHARS: usize = 500;
+
+/// The threshold of the strict second run, low enough that a short post's first pick stands.
+const STRICT_PICK_CHARS: usize = 100;
+
+/// What one readability run picked, rendered as lines, with its metadata.
+struct Pick {
+    lines: String,
+    title: Option<String>,
+    byline: Option<String>,
+    site_name: Option<String>,
+}
+
+/// Run readability on a page with the given character threshold.
+fn readability(dom: Dom, base: Option<&str>, char_threshold: usize) -> Option<Pick> {
+    let cfg = dom_smoothie::Config {
+        // Bounds the work on pathological pages; real articles stay far below.
+        max_elements_to_parse: 200_000,
+        char_threshold,
+        ..Default::default()
+    };
+    let a = dom_smoothie::Readability::with_document(dom, base, Some(cfg))
+        .ok()
+        .and_then(|mut r| r.parse().ok())?;
+    let (frag, _) = parse(a.content.as_ref());
+    furniture::drop_furniture_after_story(&frag);
+    Some(Pick {
+        lines: lines_of(&frag.root(), false),
+        title: nonempty(a.title.as_str()),
+        byline: a.byline.as_deref().and_then(nonempty),
+        site_name: a.site_name.as_deref().and_then(nonempty),
     })
 }
 
@@ -715,6 +760,49 @@ mod tests {
         let e = extract(html.as_bytes(), None, None).unwrap();
         assert!(e.text.contains("grandmother"), "{}", e.text);
         assert!(!e.text.contains("twenty years"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_short_post_beats_the_sidebar_readability_retries_into() {
+        // The post is too short for readability's threshold, so it retries without skipping
+        // the sidebar and keeps the longer sidebar; its strict first pick is the post.
+        let disclaimer = "<p>This site has no affiliation with any of the makers whose \
+            products are mentioned here, and all trademarks belong to their owners, who have \
+            not reviewed, approved or paid for anything written on these pages, ever.</p>";
+        let html = format!(
+            "<html><head><title>Lens news</title></head><body>\
+             <div id='main'><div class='post'><h2>New zoom in stock</h2>\
+             <p>The new zoom lens is in stock at last, and only two of them are left, so \
+             anyone who waited for it should order one today, before they sell out again.</p>\
+             </div></div>\
+             <div class='sidebar'>{disclaimer}{disclaimer}{disclaimer}{disclaimer}</div>\
+             </body></html>"
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("only two of them are left"), "{}", e.text);
+        assert!(!e.text.contains("trademarks"), "{}", e.text);
+    }
+
+    #[test]
+    fn link_rows_after_the_story_go_and_its_own_links_stay() {
+        let html = page(
+            "",
+            &format!(
+                "<div class='post'><div class='entry'>{ARTICLE}\
+                 <ul><li><a href='/rates'>Our rates explainer</a></li>\
+                 <li><a href='/bank'>How the bank decides</a></li></ul></div>\
+                 <div class='post-more'><p>Posted on Tuesday 5 March by the economics \
+                 desk, in:</p><ul><li><a href='/t/economy'>Economy</a></li>\
+                 <li><a href='/t/banks'>Central banks</a></li>\
+                 <li><a href='/t/markets'>Markets</a></li></ul></div>\
+                 <div class='note'>Jane Roe covers central banks for the paper.</div></div>"
+            ),
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("wage figures"), "{}", e.text);
+        assert!(e.text.contains("Our rates explainer"), "{}", e.text);
+        assert!(e.text.contains("Jane Roe covers"), "{}", e.text);
+        assert!(!e.text.contains("economics desk"), "{}", e.text);
     }
 
     #[test]
