@@ -1,20 +1,29 @@
 //! chrome.rs: which text is site chrome rather than story?
 //!
-//! Learned from the corpus itself. Corpus statistics count, for every normalized line, on how
-//! many pages it appears overall and on how many pages of each site (site = the `site` field or
-//! the registrable domain of the URL). A line is *template* when it recurs on
-//! [`ChromeConfig::site_min_pages`] pages of one site (navigation, bylines, footers, share
-//! buttons) or on more than [`ChromeConfig::global_max_pages`] pages anywhere (cookie notices,
-//! promo lines, list headers). Runs of bullet lines (`- headline`) or of three or more headline-
-//! cased lines are *headline lists* ("Related", "Trending", "Most read") and are dropped too. The
-//! rest of a page is its *content*; shingles are made from content only.
+//! Learned from the corpus itself, by structure rather than by frequency alone. Corpus
+//! statistics count, for every normalized line, the *story groups* holding it overall and on
+//! each site (site = the `site` field or the registrable domain of the URL), where a story group
+//! is a set of near-duplicate pages found in a provisional pass with each site's core template
+//! removed ([`ChromeConfig::story_groups`]). A line is *template* when it is in
+//! [`ChromeConfig::site_min_groups`] groups of one site (navigation, bylines, footers under
+//! different stories) or in more groups than the global cap anywhere (cookie notices, promo
+//! lines). A story copied onto a thousand sites, or kept in four versions on one site, is one
+//! group, so its text never becomes chrome however popular it is.
 //!
-//! Shingles that appear on more pages than [`ChromeConfig::shingle_max_df`] allows carry no
-//! evidence (templated briefs, datelines, boilerplate sentences) and are removed from every set.
+//! Lists are dropped by their shape, in any script, never by their wording: a run of lines that
+//! open with one symbol, most of them without a sentence end (`- headline`, `・見出し`,
+//! `▶ Titel`), or a run of three or more short lines without sentence ends or figures under a
+//! short header line, most of which recur in other story groups (other pages' headlines). The
+//! header line above a dropped list goes with it. A run of marked lines most of which end like
+//! sentences is dialogue and stays. The rest of a page is its *content*; shingles are made from
+//! content only.
+//!
+//! Shingles in more groups than [`ChromeConfig::shingle_max_df`] allows carry no evidence
+//! (templated briefs, datelines, boilerplate sentences) and are removed from every set.
 //!
 //! Invariant: statistics are plain counts keyed by xxh3 hashes, so they can be persisted (the
-//! store saves them with an index); the verdict for a line depends only on the counts and the
-//! configuration. Nothing merges statistics from shards or updates them as documents arrive yet.
+//! store saves them with an index) and merged (`index::stats`); the verdict for a line depends
+//! only on the counts and the configuration.
 
 use crate::normalize::{Line, Units};
 use rayon::prelude::*;
@@ -34,7 +43,7 @@ pub struct ChromeConfig {
     pub shingle_max_df: u32,
     /// ... or on more than this share of all pages, whichever is larger.
     pub shingle_max_share: f64,
-    /// Drop headline lists (runs of bullet or headline-cased lines).
+    /// Drop headline lists (runs of marked lines; unmarked runs of recurring short lines).
     pub drop_headline_lists: bool,
     /// Drop short date/time lines and bylines (see `normalize::Line::metadata`).
     pub drop_metadata_lines: bool,
@@ -226,8 +235,8 @@ impl LineStats {
     }
 }
 
-/// A headline is short: a capitalised line longer than this (a table row of a report, a list of
-/// names) is not part of a headline list.
+/// A list item is short: a line longer than this (a paragraph, a table row of a report) is not
+/// part of an unmarked headline list.
 pub const MAX_HEADLINE_UNITS: usize = 24;
 
 /// A header over an unmarked list ("Related", "関連記事", "اقرأ أيضا") is at most this long.
@@ -259,8 +268,9 @@ pub fn content_mask(
         }
     }
     // Headline lists: maximal runs of non-template lines that open with one marker (two or
-    // more, most of them without a sentence end) or are headline-cased without a sentence end
-    // (three or more). A run of marked lines most of which end like sentences is dialogue
+    // more, most of them without a sentence end). Capitalisation is no evidence: German
+    // capitalises every noun, so a fact box (`Mindestlohn: 12,82 Euro pro Stunde`) looks
+    // headline-cased, and most scripts have no case at all. A run of marked lines most of which end like sentences is dialogue
     // (`— Вы давно здесь работаете?` / `— Двадцать лет.`) or a list of points, and is content.
     let mut i = 0;
     while i < lines.len() {
@@ -281,14 +291,6 @@ pub fn content_mask(
                 i += run;
                 continue;
             }
-        }
-        let head_run = run_len(lines, &keep, i, |l| {
-            l.features.title_case && !l.features.sentence_end && l.len() <= MAX_HEADLINE_UNITS
-        });
-        if head_run >= 3 {
-            drop_list(&mut keep, lines, i, head_run);
-            i += head_run;
-            continue;
         }
         // Unmarked lists in any script: a run of three or more short lines without sentence
         // ends under a short header line, at least two thirds of which recur in other story
@@ -491,6 +493,25 @@ mod tests {
             &ChromeConfig::default(),
         );
         assert!(keep.iter().all(|&k| k));
+    }
+
+    #[test]
+    fn capitalised_fact_boxes_and_name_lists_are_content() {
+        // German capitalises nouns, English names: neither makes a list of other pages.
+        for text in [
+            "Die wichtigsten Zahlen\nMindestlohn: 12,82 Euro pro Stunde\nBürgergeld: Regelsatz 563 Euro\nKindergeld: 255 Euro je Kind\nRentenbeitrag: 18,6 Prozent",
+            "Das Kabinett\nBundeskanzler Olaf Scholz (SPD)\nVizekanzler Robert Habeck (Grüne)\nFinanzminister Christian Lindner (FDP)",
+            "The Line-Up\nPrime Minister Keir Starmer\nChancellor Rachel Reeves\nHome Secretary Yvette Cooper",
+        ] {
+            let u = units(text, UnspacedScripts::Characters);
+            let keep = content_mask(
+                &u.lines,
+                &vec![false; u.lines.len()],
+                &vec![false; u.lines.len()],
+                &ChromeConfig::default(),
+            );
+            assert!(keep.iter().all(|&k| k), "{text}: {keep:?}");
+        }
     }
 
     /// Lines of `text`, whether each is recurring (by the lines' text), and the mask.

@@ -1,4 +1,4 @@
-//! lines.rs: what is each line of a page: a sentence, a list item, a headline, a date or a byline?
+//! lines.rs: what is each line of a page: a sentence, a list item, a list header, a date or a byline?
 //!
 //! [`features`] looks at one raw line (and the number of units `normalize` made of it) and says:
 //! - [`LineFeatures::marker`]: the symbol it opens with, if that symbol is a list marker (`- `,
@@ -8,7 +8,6 @@
 //!   most of them without a sentence end) or dialogue (`— Вы давно здесь работаете?`);
 //! - [`LineFeatures::sentence_end`]: it ends like a sentence, in any script (`.`, `。`, `؟`, `।`,
 //!   then any closing quotes and brackets: `.“`, `。」`, `. »`);
-//! - [`LineFeatures::title_case`]: a headline (most words capitalised, no sentence end);
 //! - [`LineFeatures::metadata`]: a short date or time line (`Published March 5, 2024 10:00`,
 //!   `05.03.2024, 10:30 Uhr`, `jeudi 2 juillet 2020 à 19h19`, `2009年03月04日 15:52`,
 //!   `١ أغسطس ٢٠١٥ - ٠٨:١٣`) or a byline (`By Jane Doe`, `Von …`, `Автор: …`, `… 記者`).
@@ -29,7 +28,7 @@ use std::sync::OnceLock;
 /// Version of the line rules and their tables (`data/lines/`). Bumped whenever a table entry or
 /// a rule changes: the rules decide which lines are content, so shingles made under other rules
 /// are not comparable.
-pub const LINE_RULES_VERSION: u32 = 2;
+pub const LINE_RULES_VERSION: u32 = 3;
 
 /// The tables, one file per language (`data/lines/README.md` has the format).
 const FILES: [(&str, &str); 12] = [
@@ -69,9 +68,6 @@ pub struct LineFeatures {
     pub marker: Option<char>,
     /// The line ends like a sentence (see [`ends_like_sentence`]).
     pub sentence_end: bool,
-    /// The line does not end like a sentence, and most of its words (at least three) start
-    /// with a capital: a headline.
-    pub title_case: bool,
     /// A short line that is page metadata rather than story: a date or time line or a byline.
     pub metadata: bool,
     /// The line may head a list: no sentence end, no digit (a figure line such as `12 mths`
@@ -81,18 +77,11 @@ pub struct LineFeatures {
 
 /// The features of one raw line made of `units` units.
 pub fn features(raw: &str, units: usize) -> LineFeatures {
-    features_with(raw, units, || is_title_case(raw))
-}
-
-/// [`features`], with the title-case test supplied by the caller (`normalize` answers it from
-/// its byte masks on ASCII lines); `title_case` must agree with [`is_title_case`].
-pub fn features_with(raw: &str, units: usize, title_case: impl FnOnce() -> bool) -> LineFeatures {
     let sentence_end = ends_like_sentence(raw);
     let metadata = !sentence_end && is_metadata(raw, units);
     LineFeatures {
         marker: list_marker(raw),
         sentence_end,
-        title_case: !sentence_end && title_case(),
         metadata,
         header: !sentence_end && !metadata && !raw.chars().any(char::is_numeric),
     }
@@ -204,19 +193,6 @@ pub fn ends_like_sentence(raw: &str) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| t.sentence_ends.contains(&c))
-}
-
-/// Whether most of the line's whitespace-separated words (at least three) start, at their first
-/// letter or digit, with a capital or a digit. Scripts without case never make a headline here.
-pub fn is_title_case(raw: &str) -> bool {
-    let (mut words, mut caps) = (0u32, 0u32);
-    for w in raw.split_whitespace() {
-        if let Some(c) = w.chars().find(|c| c.is_alphanumeric()) {
-            words += 1;
-            caps += u32::from(c.is_uppercase() || c.is_numeric());
-        }
-    }
-    words >= 3 && caps * 10 >= words * 8
 }
 
 /// The most units a date line or byline may have (in scripts written with spaces).
@@ -567,20 +543,5 @@ mod tests {
         ] {
             assert_eq!(list_marker(line), None, "{line}");
         }
-    }
-
-    #[test]
-    fn headline_case_needs_a_cased_script() {
-        assert!(is_title_case("Port Strike Enters Third Week"));
-        assert!(is_title_case("Neue Regierung In Wien Vereidigt"));
-        assert!(!is_title_case(
-            "Die Regierung will einen niedrigen Kündigungsschutz"
-        ));
-        assert!(!is_title_case("ピストでの公道走行に罰金、日本で初適用"));
-        assert!(!is_title_case(
-            "إحالة أوراق 10 متهمين بخلية الظواهري إلى المفتي"
-        ));
-        let f = features("Port Strike Enters Third Week.", 5);
-        assert!(f.sentence_end && !f.title_case);
     }
 }

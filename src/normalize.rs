@@ -170,14 +170,7 @@ fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
         let end = out.units.len() as u32;
         if end > start {
             let hash = xxh3_64(bytemuck::cast_slice(&out.units[start as usize..]));
-            let doc = &s.doc;
-            let features = lines::features_with(raw, (end - start) as usize, || {
-                if ascii {
-                    doc.title_case(line_start, line_end)
-                } else {
-                    lines::is_title_case(raw)
-                }
-            });
+            let features = lines::features(raw, (end - start) as usize);
             out.lines.push(Line {
                 start,
                 end,
@@ -438,8 +431,6 @@ struct Block {
     newline: u64,
     /// Bytes >= 0x80.
     high: u64,
-    /// ASCII capitals.
-    upper: u64,
 }
 
 /// Classes of one byte, in the order of [`Block`]'s fields.
@@ -473,24 +464,16 @@ const fn byte_flags(c: u8) -> u8 {
     f
 }
 
-/// Whether a byte is an ASCII capital (the ninth class of [`Block`]).
-#[cfg(any(test, not(target_arch = "x86_64")))]
-const fn is_upper(c: u8) -> bool {
-    c.is_ascii_uppercase()
-}
-
 /// Byte classes of a block, one byte at a time: the definition, and the path for targets
 /// without SSE2.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 fn classify_scalar(block: &[u8; 64]) -> Block {
     let mut m = [0u64; 8];
-    let mut upper = 0u64;
     for (j, &c) in block.iter().enumerate() {
         let f = byte_flags(c);
         for (k, mask) in m.iter_mut().enumerate() {
             *mask |= u64::from((f >> k) & 1) << j;
         }
-        upper |= u64::from(is_upper(c)) << j;
     }
     Block {
         letter: m[0],
@@ -501,7 +484,6 @@ fn classify_scalar(block: &[u8; 64]) -> Block {
         space: m[5],
         newline: m[6],
         high: m[7],
-        upper,
     }
 }
 
@@ -524,7 +506,6 @@ fn classify_sse2(block: &[u8; 64]) -> Block {
         let v: __m128i = bytemuck::cast(bytes);
         let shift = 16 * i;
         let alpha = in_range(_mm_or_si128(v, splat(0x20)), b'a', 25);
-        out.upper |= bits(in_range(v, b'A', 25)) << shift;
         out.letter |= (bits(alpha) | bits(v)) << shift;
         out.high |= bits(v) << shift;
         out.newline |= bits(eq(v, b'\n')) << shift;
@@ -629,50 +610,8 @@ impl Classified {
         false
     }
 
-    /// Whether most whitespace-separated words of the ASCII line `from..to` (at least three)
-    /// start, at their first letter or digit, with a capital or a digit: [`lines::is_title_case`] from
-    /// the masks. The first letter or digit of a word is the first letter, digit or space after
-    /// a space (or the line start) when it is not a space itself; adding the gaps (bytes that
-    /// are none of these) to the bits just after spaces carries each such bit across its gap
-    /// onto that byte.
-    fn title_case(&self, from: usize, to: usize) -> bool {
-        if from >= to {
-            return false;
-        }
-        let (first_block, last_block) = (from / 64, (to - 1) / 64);
-        let (mut words, mut caps) = (0u32, 0u32);
-        let (mut carry, mut space_top) = (0u64, 0u64);
-        for b in first_block..=last_block {
-            let Some(blk) = self.blocks.get(b) else {
-                break;
-            };
-            let mut range = u64::MAX;
-            let mut start = 0;
-            if b == first_block {
-                range &= u64::MAX << (from % 64);
-                start = 1u64 << (from % 64);
-            }
-            if b == last_block {
-                range &= u64::MAX >> (63 - (to - 1) % 64);
-            }
-            let alnum = (blk.letter | blk.digit) & range;
-            let space = blk.space & range;
-            let marks = alnum | space;
-            let gaps = !marks & range;
-            let after_space = (space << 1) | space_top | start;
-            let (sum, c1) = gaps.overflowing_add(after_space);
-            let (sum, c2) = sum.overflowing_add(carry);
-            carry = u64::from(c1 || c2);
-            space_top = space >> 63;
-            let firsts = sum & alnum;
-            words += firsts.count_ones();
-            caps += (firsts & (blk.upper | blk.digit)).count_ones();
-        }
-        words >= 3 && caps * 10 >= words * 8
-    }
-
     /// UAX#29 words of `bytes[from..to]` (the bytes `build` saw), case-folded and hashed onto
-    /// `out`; counts capitalised words on the way. The rules that apply to these bytes: letters,
+    /// `out`. The rules that apply to these bytes: letters,
     /// digits and `_` join (WB5, WB8-10, WB13a/b); a letter, `:`/`.`/`'`, letter sequence joins
     /// (WB6/7); a digit, `,`/`;`/`.`/`'`, digit sequence joins (WB11/12). Words without a letter
     /// or digit (a lone `_`) are dropped, as `unicode_words` does. `from..to` must not cut a
@@ -934,7 +873,6 @@ mod tests {
         let (a, b) = (u.lines[0].features, u.lines[1].features);
         assert!(a.marker == Some('-') && !a.sentence_end);
         assert!(b.marker.is_none() && b.sentence_end);
-        assert!(a.title_case && !b.title_case);
         let m = units("Published March 28, 1987 00:37\nBy Jane Doe\nUpdated 2024-03-05\nLONDON, March 5 (Reuters) - Shares rose sharply on Monday in early trade.\nMay", UnspacedScripts::Characters);
         let meta: Vec<bool> = m.lines.iter().map(|l| l.features.metadata).collect();
         assert_eq!(meta, vec![true, true, true, false, false]);
@@ -974,25 +912,11 @@ mod tests {
             let text = lines.join(if crlf { "\r\n" } else { "\n" });
             let got = units(&text, UnspacedScripts::Characters);
             let mut want = Vec::new();
-            let mut titles = Vec::new();
             for line in text.lines() {
                 let u = reference(line);
-                if !u.is_empty() {
-                    titles.push(!ends_like_sentence(line) && lines::is_title_case(line));
-                }
                 want.extend(u);
             }
             prop_assert_eq!(got.units, want);
-            prop_assert_eq!(got.lines.iter().map(|l| l.features.title_case).collect::<Vec<_>>(), titles);
-        }
-
-        #[test]
-        fn title_case_from_masks_equals_the_reference(s in "([A-Z][a-z]{0,6}|[a-z]{1,6}|[0-9]{1,3}|[ \t\u{0B}\r]|[-.,'_\"(])+", pad in 0usize..70) {
-            // After `pad` bytes of another line, so that lines start anywhere in a block.
-            let text = format!("{}\n{s}", "x".repeat(pad));
-            let mut c = Classified::default();
-            c.build(text.as_bytes());
-            prop_assert_eq!(c.title_case(pad + 1, text.len()), lines::is_title_case(&s), "{:?}", s);
         }
 
         #[test]
