@@ -3,10 +3,11 @@
 //! Turns a document's text into *units*: hashed, normalized word tokens, line by line. The
 //! normalization is, in order: typographic folding (curly quotes, primes, the dash family and
 //! exotic spaces become their ASCII forms), Unicode NFKC, Unicode default case folding, then
-//! UAX#29 word segmentation keeping words that hold a letter or digit. Words of unspaced scripts
-//! (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) are split into one unit per character when
-//! [`UnspacedScripts::Characters`] is chosen (the default), so that word shingles over them become
-//! character shingles automatically.
+//! UAX#29 word segmentation keeping words that hold a letter or digit. Under
+//! [`UnspacedScripts::Characters`] (the default), words of Han, Hiragana and Katakana are split
+//! into one unit per character, so that word shingles over them become character shingles, and
+//! runs of Thai, Lao, Khmer and Myanmar (alphabets: one unit per letter would make 3-grams every
+//! page shares) are cut into words by ICU4X's dictionary segmenter.
 //!
 //! Lines are kept because pages are made of lines: navigation, headline lists and footers are
 //! whole lines, and `chrome` recognises them line by line.
@@ -25,7 +26,8 @@ use xxhash_rust::xxh3::xxh3_64;
 /// 8 bytes is its own id, longer ones are hashed zero-padded to 16 bytes: see [`unit_hash`]).
 /// Version 3: decimal digits of every script fold to ASCII digits; Arabic tatweel and harakat
 /// vanish, Persian yeh and keheh become the Arabic letters, Russian ё becomes е.
-pub const NORMALIZER_VERSION: u32 = 3;
+/// Version 4: Thai, Lao, Khmer and Myanmar are cut into dictionary words, not characters.
+pub const NORMALIZER_VERSION: u32 = 4;
 
 /// How words of scripts written without spaces are cut into units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -321,6 +323,48 @@ fn unicode_units(raw: &str, unspaced: UnspacedScripts, scratch: &mut Scratch, ou
         tokenize(folded.as_bytes(), &mut scratch.line, &mut scratch.text, out);
         return;
     }
+    if unspaced == UnspacedScripts::Characters && folded.chars().any(is_complex) {
+        // Thai, Lao, Khmer and Myanmar runs are cut into words by ICU's segmenter; the text
+        // between them takes the path of every other line.
+        let mut rest = folded.as_str();
+        while let Some(start) = rest.find(is_complex) {
+            push_words(&rest[..start], unspaced, scratch, out);
+            let run = &rest[start..];
+            let len = run.find(|c: char| !is_complex(c)).unwrap_or(run.len());
+            complex_words(&run[..len], out);
+            rest = &run[len..];
+        }
+        push_words(rest, unspaced, scratch, out);
+    } else {
+        push_words(&folded, unspaced, scratch, out);
+    }
+}
+
+/// Characters of the scripts written without spaces whose words ICU's segmenter finds
+/// (Thai, Lao, Myanmar, Khmer): one unit per letter of an alphabet would make 3-grams that
+/// every page of the language shares.
+fn is_complex(c: char) -> bool {
+    matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF)
+}
+
+/// The words of a run of [`is_complex`] characters, by ICU4X's word segmenter with its
+/// dictionaries, as units. (Its LSTM models scored the same on the generated Thai corpus of
+/// `benches/thai_units.sh` and normalized 25 times slower.)
+fn complex_words(run: &str, out: &mut Vec<u64>) {
+    use icu_segmenter::{options::WordBreakInvariantOptions, WordSegmenter};
+    let segmenter = WordSegmenter::new_dictionary(WordBreakInvariantOptions::default());
+    let mut from = 0;
+    for (to, kind) in segmenter.segment_str(run).iter_with_word_type() {
+        if to > from && kind.is_word_like() {
+            out.push(unit_hash(&run[from..to]));
+        }
+        from = to;
+    }
+}
+
+/// UAX#29 words of folded text; words of unspaced scripts one unit per character under
+/// [`UnspacedScripts::Characters`].
+fn push_words(folded: &str, unspaced: UnspacedScripts, scratch: &mut Scratch, out: &mut Vec<u64>) {
     for w in folded.unicode_words() {
         if unspaced == UnspacedScripts::Characters && w.chars().any(is_unspaced) {
             // Split into runs: unspaced characters one by one, other runs whole.
@@ -726,6 +770,25 @@ mod tests {
         let nfkc: String = typo.nfkc().collect();
         let folded = caseless::default_case_fold_str(&nfkc);
         let mut v = Vec::new();
+        // Runs of Thai, Lao, Khmer and Myanmar are ICU's dictionary words; the rest UAX#29 words.
+        let mut runs: Vec<(bool, String)> = Vec::new();
+        for c in folded.chars() {
+            match runs.last_mut() {
+                Some((complex, run)) if *complex == is_complex(c) => run.push(c),
+                _ => runs.push((is_complex(c), c.to_string())),
+            }
+        }
+        for (complex, run) in runs {
+            if complex {
+                complex_words(&run, &mut v);
+            } else {
+                reference_words(&run, &mut v);
+            }
+        }
+        v
+    }
+
+    fn reference_words(folded: &str, v: &mut Vec<u64>) {
         for w in folded.unicode_words() {
             if w.chars().any(is_unspaced) {
                 let mut run = String::new();
@@ -747,7 +810,6 @@ mod tests {
                 v.push(unit_hash(w));
             }
         }
-        v
     }
 
     /// The fast path's units, when it takes the line.
@@ -861,6 +923,28 @@ mod tests {
         assert_eq!(u.units.len(), 6);
         let w = units("新华社北京电", UnspacedScripts::Words);
         assert!(!w.units.is_empty());
+    }
+
+    #[test]
+    fn thai_lao_khmer_and_myanmar_become_words() {
+        // ภาษา ไทย ภาษา ไทย: four words, the same two twice, with the figure and Latin word kept.
+        let u = units("ภาษาไทยภาษาไทย 2024 abc", UnspacedScripts::Characters);
+        assert_eq!(u.units.len(), 6);
+        assert_eq!(u.units[0], u.units[2]);
+        assert_eq!(u.units[1], u.units[3]);
+        assert_ne!(u.units[0], u.units[1]);
+        assert_eq!(&u.units[4..], &[unit_hash("2024"), unit_hash("abc")]);
+        // Words, not letters, in the other three scripts (ພາສາລາວ, ភាសាខ្មែរ, မြန်မာစာ).
+        for text in ["ພາສາລາວພາສາລາວ", "ភាសាខ្មែរភាសាខ្មែរ", "မြန်မာစာမြန်မာစာ"]
+        {
+            let n = units(text, UnspacedScripts::Characters).units.len();
+            assert!(n >= 2 && n * 3 <= text.chars().count(), "{text}: {n} units");
+        }
+        // Han stays one unit per character beside them.
+        assert_eq!(
+            units("新华社ภาษา", UnspacedScripts::Characters).units.len(),
+            4
+        );
     }
 
     #[test]

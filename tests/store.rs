@@ -246,7 +246,7 @@ fn check_fixture(FIXTURE_VERSION: u32, FIXTURE_NORMALIZER: u32, name: &str) {
                 ),
             }
             // The reader gives back what the writer wrote: the fixture corpus is ASCII English,
-            // which normalizer versions 2 and 3 cut into the same units and line rules 1 into
+            // which normalizer versions 2 to 4 cut into the same units and line rules 1 to 3 into
             // the same content, so a scan by this build gives the same arrays. A later change
             // that alters ASCII units or English content lines fails here, and must then
             // compare only what it left alone.
