@@ -535,7 +535,8 @@ fn flush_cuts(out: &mut Vec<Row>, next: &mut usize, end: usize, carried: &[bool]
     }
 }
 
-/// One token of a word-level diff between two paragraphs.
+/// One token of a word-level diff between two paragraphs (a [`display_tokens`] token without
+/// its whitespace).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WordOp {
     /// A word both paragraphs have at this point (the copy's spelling).
@@ -546,12 +547,72 @@ pub enum WordOp {
     Added(String),
 }
 
+/// The display tokens of a paragraph, in the units similarity counts: whitespace-separated
+/// words, each Chinese or Japanese character on its own, Thai, Lao, Khmer and Myanmar cut at
+/// their word breaks (`normalize`'s rules). Each token is a slice of `text` with the
+/// whitespace that follows it, so that the tokens written one after another give the paragraph
+/// back as published (without its leading whitespace).
+pub fn display_tokens(text: &str) -> Vec<&str> {
+    use crate::normalize::{complex_segments, is_complex, is_unspaced};
+    let text = text.trim_start();
+    let mut out: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let chunk_len = rest[word_len..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(rest.len(), |n| word_len + n);
+        let (word, chunk) = (&rest[..word_len], &rest[..chunk_len]);
+        if !word.chars().any(is_unspaced) {
+            out.push(chunk);
+        } else {
+            // Pieces of the word (their starts), then each piece runs to the next start, the
+            // last one with the chunk's trailing whitespace.
+            let mut starts: Vec<usize> = Vec::new();
+            let mut i = 0;
+            while i < word.len() {
+                let c = word[i..].chars().next().unwrap_or(' ');
+                if is_complex(c) {
+                    let run_len = word[i..]
+                        .find(|c: char| !is_complex(c))
+                        .unwrap_or(word.len() - i);
+                    let mut at = i;
+                    for (seg, _) in complex_segments(&word[i..i + run_len]) {
+                        starts.push(at);
+                        at += seg.len();
+                    }
+                    i += run_len;
+                } else if is_unspaced(c) {
+                    starts.push(i);
+                    i += c.len_utf8();
+                } else {
+                    let run_len = word[i..].find(is_unspaced).unwrap_or(word.len() - i);
+                    starts.push(i);
+                    i += run_len;
+                }
+            }
+            for (k, &st) in starts.iter().enumerate() {
+                let end = starts.get(k + 1).copied().unwrap_or(chunk.len());
+                out.push(&chunk[st..end]);
+            }
+        }
+        rest = &rest[chunk_len..];
+    }
+    out
+}
+
 /// Word-level diff of an origin paragraph against a copy paragraph (longest common subsequence
-/// of whitespace-separated tokens compared by their [`words`]). Tokens keep their spelling, so
-/// the view shows the text as published.
+/// of [`display_tokens`], without their whitespace, compared by their [`words`]). Tokens keep
+/// their spelling, so the view shows the text as published.
 pub fn diff_words(origin: &str, copy: &str) -> Vec<WordOp> {
-    let a: Vec<&str> = origin.split_whitespace().collect();
-    let b: Vec<&str> = copy.split_whitespace().collect();
+    let a: Vec<&str> = display_tokens(origin)
+        .into_iter()
+        .map(str::trim_end)
+        .collect();
+    let b: Vec<&str> = display_tokens(copy)
+        .into_iter()
+        .map(str::trim_end)
+        .collect();
     let key = |t: &str| {
         let w = words(t).join(" ");
         if w.is_empty() {
@@ -818,8 +879,20 @@ mod tests {
                 WordOp::Same(w) | WordOp::Added(w) => Some(w.as_str()),
                 WordOp::Cut(_) => None,
             }).collect();
-            proptest::prop_assert_eq!(origin, a.split_whitespace().collect::<Vec<_>>());
-            proptest::prop_assert_eq!(copy, b.split_whitespace().collect::<Vec<_>>());
+            fn trimmed(v: Vec<&str>) -> Vec<&str> {
+                v.into_iter().map(str::trim_end).collect()
+            }
+            proptest::prop_assert_eq!(origin, trimmed(display_tokens(&a)));
+            proptest::prop_assert_eq!(copy, trimmed(display_tokens(&b)));
+        }
+
+        /// Display tokens give the paragraph back, and split where similarity's units do.
+        #[test]
+        fn display_tokens_rebuild_the_text(s in "[a-c 新华社ภาษาไทย,.]{0,30}") {
+            proptest::prop_assert_eq!(display_tokens(&s).concat(), s.trim_start());
+            for t in display_tokens(&s) {
+                proptest::prop_assert!(!t.trim_end().is_empty());
+            }
         }
     }
 

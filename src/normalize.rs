@@ -343,22 +343,33 @@ fn unicode_units(raw: &str, unspaced: UnspacedScripts, scratch: &mut Scratch, ou
 /// Characters of the scripts written without spaces whose words ICU's segmenter finds
 /// (Thai, Lao, Myanmar, Khmer): one unit per letter of an alphabet would make 3-grams that
 /// every page of the language shares.
-fn is_complex(c: char) -> bool {
+pub(crate) fn is_complex(c: char) -> bool {
     matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF)
 }
 
-/// The words of a run of [`is_complex`] characters, by ICU4X's word segmenter with its
-/// dictionaries, as units. (Its LSTM models scored the same on the generated Thai corpus of
-/// `benches/thai_units.sh` and normalized 25 times slower.)
-fn complex_words(run: &str, out: &mut Vec<u64>) {
+/// The segments of a run of [`is_complex`] characters by ICU4X's word segmenter with its
+/// dictionaries, each with whether it is word-like. (Its LSTM models scored the same on the
+/// generated Thai corpus of `benches/thai_units.sh` and normalized 25 times slower.)
+pub(crate) fn complex_segments(run: &str) -> Vec<(&str, bool)> {
     use icu_segmenter::{options::WordBreakInvariantOptions, WordSegmenter};
     let segmenter = WordSegmenter::new_dictionary(WordBreakInvariantOptions::default());
     let mut from = 0;
+    let mut out = Vec::new();
     for (to, kind) in segmenter.segment_str(run).iter_with_word_type() {
-        if to > from && kind.is_word_like() {
-            out.push(unit_hash(&run[from..to]));
+        if to > from {
+            out.push((&run[from..to], kind.is_word_like()));
         }
         from = to;
+    }
+    out
+}
+
+/// The words of a run of [`is_complex`] characters, as units.
+fn complex_words(run: &str, out: &mut Vec<u64>) {
+    for (w, word_like) in complex_segments(run) {
+        if word_like {
+            out.push(unit_hash(w));
+        }
     }
 }
 

@@ -16,7 +16,7 @@
 
 use super::format::{credit_label, human_delay, percent, reason_label};
 use super::{Member, Report, Role, Story};
-use crate::align::{diff_words, Row, WordOp};
+use crate::align::{diff_words, display_tokens, Row, WordOp};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -301,18 +301,40 @@ fn members_table(story: &Story) -> String {
 /// One paragraph pair as (origin cell, copy cell) HTML with cut and added words marked.
 fn diff_cells(origin: &str, copy: &str) -> (String, String) {
     let (mut o, mut c) = (String::new(), String::new());
+    // A token is followed by a space on its side when it was as published: Chinese characters
+    // and Thai words run on unspaced. The marks enclose the token, not its space.
+    let gaps = |text: &str| -> Vec<&'static str> {
+        display_tokens(text)
+            .iter()
+            .map(|t| {
+                if t.trim_end().len() < t.len() {
+                    " "
+                } else {
+                    ""
+                }
+            })
+            .collect()
+    };
+    let (og, cg) = (gaps(origin), gaps(copy));
+    let (mut i, mut j) = (0, 0);
     for op in diff_words(origin, copy) {
+        let og = og.get(i).copied().unwrap_or(" ");
+        let cg = cg.get(j).copied().unwrap_or(" ");
         match op {
             WordOp::Same(w) => {
                 let w = esc(&w);
-                let _ = write!(o, "{w} ");
-                let _ = write!(c, "{w} ");
+                let _ = write!(o, "{w}{og}");
+                let _ = write!(c, "{w}{cg}");
+                i += 1;
+                j += 1;
             }
             WordOp::Cut(w) => {
-                let _ = write!(o, "<del>{}</del> ", esc(&w));
+                let _ = write!(o, "<del>{}</del>{og}", esc(&w));
+                i += 1;
             }
             WordOp::Added(w) => {
-                let _ = write!(c, "<ins>{}</ins> ", esc(&w));
+                let _ = write!(c, "<ins>{}</ins>{cg}", esc(&w));
+                j += 1;
             }
         }
     }
@@ -464,6 +486,13 @@ mod tests {
         let (o, c) = diff_cells("a b <c>", "a x b");
         assert_eq!(o, "a b <del>&lt;c&gt;</del>");
         assert_eq!(c, "a <ins>x</ins> b");
+        // Chinese runs on without spaces, each character a token; Thai is cut into words.
+        let (o, c) = diff_cells("新华社长沙电 2024", "新华社北京电 2024");
+        assert_eq!(o, "新华社<del>长</del><del>沙</del>电 2024");
+        assert_eq!(c, "新华社<ins>北</ins><ins>京</ins>电 2024");
+        let (o, c) = diff_cells("ภาษาไทย", "ภาษาลาว");
+        assert_eq!(o, "ภาษา<del>ไทย</del>");
+        assert!(c.starts_with("ภาษา<ins>"), "{c}");
     }
 
     #[test]
