@@ -40,17 +40,7 @@ fn run_set(name: &str, threads: Option<usize>) -> Option<SetRun> {
             .install(run),
         None => run(),
     };
-    let mut truth = BTreeMap::new();
-    for l in std::fs::read_to_string(dir.join("truth.jsonl"))
-        .expect("truth")
-        .lines()
-    {
-        let v: serde_json::Value = serde_json::from_str(l).expect("truth line");
-        truth.insert(
-            id_key(&v["id"]).expect("id"),
-            id_key(&v["cluster"]).expect("cluster"),
-        );
-    }
+    let truth = common::read_truth(&dir);
     let mut predicted = BTreeMap::new();
     let mut clusters = Vec::new();
     for (c, members) in r.clusters.iter().enumerate() {

@@ -8,7 +8,7 @@ use assert_cmd::cargo::CommandCargoExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use wirecopy::eval::{id_key, score};
+use wirecopy::eval::score;
 use wirecopy::index::{DecisionKind, Index};
 use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::splitmix64;
@@ -41,17 +41,7 @@ fn adding_dev_sets_one_page_at_a_time_scores_like_the_batch_scan() {
         for d in in_published_order(docs) {
             ix.add(d).expect("add");
         }
-        let mut truth = BTreeMap::new();
-        for l in std::fs::read_to_string(dir.join("truth.jsonl"))
-            .expect("truth")
-            .lines()
-        {
-            let v: serde_json::Value = serde_json::from_str(l).expect("truth line");
-            truth.insert(
-                id_key(&v["id"]).expect("id"),
-                id_key(&v["cluster"]).expect("cluster"),
-            );
-        }
+        let truth = common::read_truth(&dir);
         let mut predicted = BTreeMap::new();
         for (c, ids) in ix.story_ids().expect("healthy").iter().enumerate() {
             for id in ids {
@@ -389,20 +379,25 @@ fn jsonl(d: &Document) -> String {
     serde_json::json!({"id": d.id.as_str(), "site": d.site, "text": d.text}).to_string()
 }
 
+/// `wirecopy stream --index path` with piped stdin and stdout.
+fn spawn_stream(path: &std::path::Path) -> std::process::Child {
+    Command::cargo_bin("wirecopy")
+        .expect("binary")
+        .args(["stream", "--index"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn")
+}
+
 #[test]
 fn stream_answers_each_line_through_a_pipe_as_the_library_does() {
     let docs = random_corpus(5, 40);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("ix");
-    let mut child = Command::cargo_bin("wirecopy")
-        .expect("binary")
-        .args(["stream", "--index"])
-        .arg(&path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_stream(&path);
     let mut stdin = child.stdin.take().expect("stdin");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut lib = Index::in_memory(&ScanConfig::default()).expect("index");
@@ -434,15 +429,7 @@ fn kill_9_never_loses_an_acknowledged_add() {
     let mut st = 3u64;
     let mut next = 0;
     for round in 0..4 {
-        let mut child = Command::cargo_bin("wirecopy")
-            .expect("binary")
-            .args(["stream", "--index"])
-            .arg(&path)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_stream(&path);
         let mut stdin = child.stdin.take().expect("stdin");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         // Write a burst without waiting, read some of the answers, then kill mid-burst.

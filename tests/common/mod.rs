@@ -29,6 +29,22 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// A dev set's `truth.jsonl` under `dir`: document id -> true cluster.
+pub fn read_truth(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut truth = std::collections::BTreeMap::new();
+    for l in std::fs::read_to_string(dir.join("truth.jsonl"))
+        .expect("truth")
+        .lines()
+    {
+        let v: serde_json::Value = serde_json::from_str(l).expect("truth line");
+        truth.insert(
+            wirecopy::eval::id_key(&v["id"]).expect("id"),
+            wirecopy::eval::id_key(&v["cluster"]).expect("cluster"),
+        );
+    }
+    truth
+}
+
 /// A small corpus of invented pages used by several tests: two stories with copies, a brief
 /// with a copy, and unrelated pages, all in site chrome.
 pub fn small_corpus() -> Vec<serde_json::Value> {
