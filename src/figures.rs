@@ -12,26 +12,9 @@
 
 use xxhash_rust::xxh3::xxh3_64;
 
-/// The value of a Unicode decimal digit (general category Nd), `None` for anything else.
-///
-/// Every Nd digit block is a run of ten code points starting at its zero; the zeros below are
-/// those of the scripts news is written in (ASCII, Arabic-Indic and Persian, Devanagari and the
-/// other Indic scripts, Thai, Lao, Tibetan, Myanmar, Khmer, Mongolian, full-width).
-pub fn decimal_digit(c: char) -> Option<u8> {
-    const ZEROS: [u32; 30] = [
-        0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
-        0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
-        0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xFF10,
-    ];
-    let cp = c as u32;
-    if cp < 0x80 {
-        return c.is_ascii_digit().then(|| (cp - 0x30) as u8);
-    }
-    ZEROS
-        .iter()
-        .find(|&&z| (z..z + 10).contains(&cp))
-        .map(|&z| (cp - z) as u8)
-}
+/// The value of a Unicode decimal digit of any script (normalize's, so that figures fold digits
+/// exactly as similarity does).
+pub use crate::normalize::decimal_digit;
 
 /// Hashes of the specific figures in `lines`, sorted and deduplicated. A figure is a run of
 /// decimal digits, with `.`, `,`, `:` or `/` kept where a digit follows them (`1,234.5`,

@@ -421,6 +421,12 @@ pub fn decimal_digit(c: char) -> Option<u8> {
     if c < 0x80 {
         return c.checked_sub(0x30).filter(|&v| v < 10).map(|v| v as u8);
     }
+    // No decimal digits below Arabic-Indic, from after Ol Chiki to Vai (CJK, kana, Hangul
+    // Jamo) or from after Meetei Mayek to the full-width forms (Hangul syllables): most
+    // letters of most scripts are answered without the search.
+    if c < 0x660 || (0x1C5A..0xA620).contains(&c) || (0xABFA..0xFF10).contains(&c) {
+        return None;
+    }
     let i = DIGIT_ZEROS.partition_point(|&z| z <= c).checked_sub(1)?;
     let v = c - DIGIT_ZEROS[i];
     (v < 10).then_some(v as u8)
@@ -887,6 +893,15 @@ mod tests {
         assert_eq!(decimal_digit('９'), Some(9));
         for c in ['a', '/', ':', '½', '²', '٫', '一', '\u{0E5A}'] {
             assert_eq!(decimal_digit(c), None, "{c:?}");
+        }
+        // The ranges answered without the search hold no digit: every scalar value agrees with
+        // the table searched whole.
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let want = DIGIT_ZEROS
+                .iter()
+                .find(|&&z| (z..z + 10).contains(&(c as u32)))
+                .map(|&z| (c as u32 - z) as u8);
+            assert_eq!(decimal_digit(c), want, "{c:?}");
         }
     }
 
