@@ -469,13 +469,7 @@ mod tests {
     #[test]
     fn dialogue_is_content_and_lists_of_any_marker_are_not() {
         let text = "Интервью\n— Вы давно здесь работаете?\n— Двадцать лет. Пришёл после армии.\n— Что изменилось?\n— Всё.\nЧитайте также\n・見出し一つ目\n・見出し二つ目\n▶ Titel eins\n▶ Titel zwei\n– Oui.\n– Non, jamais !";
-        let u = units(text, UnspacedScripts::Characters);
-        let keep = content_mask(
-            &u.lines,
-            &vec![false; u.lines.len()],
-            &vec![false; u.lines.len()],
-            &ChromeConfig::default(),
-        );
+        let keep = mask_with_recurring(text, &[]);
         // The dialogue stays; both lists go, with the header above the first (`Читайте также`).
         let want = [
             true, true, true, true, true, false, false, false, false, false, true, true,
@@ -485,12 +479,9 @@ mod tests {
 
     #[test]
     fn brief_tables_are_content() {
-        let u = units("Shr loss 15 cts vs loss 11 cts\nNet loss 632,000 vs loss 437,000\nRevs 3,206,000 vs 2,650,000\nYear", UnspacedScripts::Characters);
-        let keep = content_mask(
-            &u.lines,
-            &vec![false; u.lines.len()],
-            &vec![false; u.lines.len()],
-            &ChromeConfig::default(),
+        let keep = mask_with_recurring(
+            "Shr loss 15 cts vs loss 11 cts\nNet loss 632,000 vs loss 437,000\nRevs 3,206,000 vs 2,650,000\nYear",
+            &[],
         );
         assert!(keep.iter().all(|&k| k));
     }
@@ -503,18 +494,13 @@ mod tests {
             "Das Kabinett\nBundeskanzler Olaf Scholz (SPD)\nVizekanzler Robert Habeck (Grüne)\nFinanzminister Christian Lindner (FDP)",
             "The Line-Up\nPrime Minister Keir Starmer\nChancellor Rachel Reeves\nHome Secretary Yvette Cooper",
         ] {
-            let u = units(text, UnspacedScripts::Characters);
-            let keep = content_mask(
-                &u.lines,
-                &vec![false; u.lines.len()],
-                &vec![false; u.lines.len()],
-                &ChromeConfig::default(),
-            );
+            let keep = mask_with_recurring(text, &[]);
             assert!(keep.iter().all(|&k| k), "{text}: {keep:?}");
         }
     }
 
-    /// Lines of `text`, whether each is recurring (by the lines' text), and the mask.
+    /// The mask of `text` with no template lines and the lines of `recurring` recurring (by
+    /// the lines' text; none for a page judged alone).
     fn mask_with_recurring(text: &str, recurring: &[&str]) -> Vec<bool> {
         let u = units(text, UnspacedScripts::Characters);
         let raw: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
