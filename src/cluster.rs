@@ -157,6 +157,44 @@ pub fn cluster(
     out
 }
 
+/// The stories of a set of verified pairs by the batch scan's guarded clustering: the one rule
+/// the batch scan, the live index and its segments share. `edges` must hold each pair once with `a < b`.
+pub(crate) fn guarded_stories<'s>(
+    n: usize,
+    edges: &mut [Edge],
+    cfg: &crate::pipeline::ScanConfig,
+    set: impl Fn(u32) -> &'s [u64],
+    near_empty: impl Fn(u32) -> bool,
+) -> Vec<Vec<u32>> {
+    edges.sort_by_key(|e| (e.a, e.b));
+    let f = cfg.cluster.guard_factor;
+    // The guard asks about the same pairs again and again as a story grows (its sample of
+    // members shifts by one page at a time), and many of them are verified pairs whose
+    // similarity is already known: each pair is computed once. Same numbers, same verdicts.
+    let known: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Similarity>> =
+        std::cell::RefCell::new(edges.iter().map(|e| ((e.a, e.b), e.sim)).collect());
+    let sim = |a: u32, b: u32| {
+        let key = (a.min(b), a.max(b));
+        let s = *known
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| crate::verify::similarity(set(key.0), set(key.1)));
+        if a <= b {
+            s
+        } else {
+            s.swapped()
+        }
+    };
+    let passes = |a: u32, b: u32| {
+        let s: Similarity = sim(a, b);
+        !near_empty(a)
+            && !near_empty(b)
+            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
+    };
+    let within = |a: u32, b: u32| !near_empty(a) && sim(a, b).containment_a >= cfg.containment;
+    cluster(n, edges, &cfg.cluster, passes, within)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -603,7 +603,7 @@ fn match_sets(
 
     obs.stage("clustering", edges.len() as u64);
     let mut edges = edges;
-    let clusters = crate::index::segment::guarded_stories(
+    let clusters = crate::cluster::guarded_stories(
         n,
         &mut edges,
         cfg,

@@ -1017,7 +1017,7 @@ impl Index {
             })
             .chain(self.edges.iter().map(|(&(a, b), &sim)| Edge { a, b, sim }))
             .collect();
-        segment::guarded_stories(
+        crate::cluster::guarded_stories(
             self.entries() as usize,
             &mut edges,
             self.config(),

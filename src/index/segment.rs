@@ -8,13 +8,11 @@
 //! search in the mapping, so an index opens without decoding, copying or hashing its documents
 //! again (what `open` still reads in full is listed in [`crate::store`]).
 
-use crate::cluster::{self, Edge};
 use crate::document::Document;
 use crate::fingerprint::{CHUNK_BANDS, CHUNK_PERM, CHUNK_ROWS};
 use crate::lsh::Banding;
-use crate::pipeline::{ScanConfig, ScanResult};
+use crate::pipeline::ScanResult;
 use crate::store::StoredDoc;
-use crate::verify::{self, Similarity};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The LSH key of one band of MinHash values (seeded by the band number).
@@ -41,44 +39,6 @@ pub(crate) fn window_keys(windows: &[u32]) -> Vec<(usize, u64)> {
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// The stories of a set of verified pairs by the batch scan's guarded clustering: the one rule
-/// the live index and its segments share. `edges` must hold each pair once with `a < b`.
-pub(crate) fn guarded_stories<'s>(
-    n: usize,
-    edges: &mut [Edge],
-    cfg: &ScanConfig,
-    set: impl Fn(u32) -> &'s [u64],
-    near_empty: impl Fn(u32) -> bool,
-) -> Vec<Vec<u32>> {
-    edges.sort_by_key(|e| (e.a, e.b));
-    let f = cfg.cluster.guard_factor;
-    // The guard asks about the same pairs again and again as a story grows (its sample of
-    // members shifts by one page at a time), and many of them are verified pairs whose
-    // similarity is already known: each pair is computed once. Same numbers, same verdicts.
-    let known: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Similarity>> =
-        std::cell::RefCell::new(edges.iter().map(|e| ((e.a, e.b), e.sim)).collect());
-    let sim = |a: u32, b: u32| {
-        let key = (a.min(b), a.max(b));
-        let s = *known
-            .borrow_mut()
-            .entry(key)
-            .or_insert_with(|| verify::similarity(set(key.0), set(key.1)));
-        if a <= b {
-            s
-        } else {
-            s.swapped()
-        }
-    };
-    let passes = |a: u32, b: u32| {
-        let s: Similarity = sim(a, b);
-        !near_empty(a)
-            && !near_empty(b)
-            && (s.jaccard >= cfg.threshold * f || s.overlap() >= cfg.containment * f)
-    };
-    let within = |a: u32, b: u32| !near_empty(a) && sim(a, b).containment_a >= cfg.containment;
-    cluster::cluster(n, edges, &cfg.cluster, passes, within)
 }
 
 /// A sorted `(band, key, document)` table as offsets per band and parallel keys and documents.
@@ -120,7 +80,8 @@ pub(crate) struct Tables {
     pub(crate) windows: Buckets,
 }
 
-/// Derive a scan's lookup tables: story groups (the scan's clusters, by [`guarded_stories`] over
+/// Derive a scan's lookup tables: story groups (the scan's clusters, by
+/// [`crate::cluster::guarded_stories`] over
 /// its verified pairs; a group is named by its first member), and band and window tables of every page that
 /// is not near-empty.
 pub(crate) fn tables(result: &ScanResult) -> Tables {
