@@ -163,7 +163,11 @@ fn marks() -> &'static Marks {
                 }
             }
         }
-        let automaton = aho_corasick::AhoCorasick::new(marks.iter().map(|m| m.2[0]))
+        // A DFA: built once for the process (the table is static), and the fastest to search
+        // (every kept line of every story member is scanned).
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(marks.iter().map(|m| m.2[0]))
             .unwrap_or_else(|e| unreachable!("the static mark table builds an automaton: {e}"));
         Marks { marks, automaton }
     })
