@@ -122,7 +122,7 @@ pub fn words(text: &str) -> Vec<String> {
 /// unspaced script such as Chinese or Japanese), so that coverage and the added share count what
 /// the match counted, in every language.
 fn word_hashes(text: &str) -> Vec<u64> {
-    crate::normalize::units(text, crate::normalize::UnspacedScripts::Characters).units
+    crate::normalize::unit_ids(text, crate::normalize::UnspacedScripts::Characters)
 }
 
 /// Word bigrams of a word sequence as a sorted set of hashes; a one-word paragraph is its own
@@ -177,24 +177,59 @@ pub fn align_with<S: AsRef<str>, T: AsRef<str>>(
 pub struct Aligner {
     config: AlignConfig,
     ow: Vec<Vec<u64>>,
+    /// Each origin paragraph's distinct words, sorted (what a copy paragraph aligned to it may
+    /// carry without adding).
+    ow_set: Vec<Vec<u64>>,
     ob: Vec<Vec<u64>>,
-    postings: Vec<(u64, u32)>,
+    postings: Postings,
+}
+
+/// The origin paragraphs holding each bigram: `(bigram, paragraph)` sorted, and where each
+/// bigram's run starts and ends in it (one hash lookup per copy bigram, not a binary search).
+#[derive(Debug, Clone)]
+struct Postings {
+    list: Vec<(u64, u32)>,
+    runs: rustc_hash::FxHashMap<u64, (u32, u32)>,
+}
+
+impl Postings {
+    fn new(ob: &[Vec<u64>]) -> Postings {
+        let mut list: Vec<(u64, u32)> = ob
+            .iter()
+            .enumerate()
+            .flat_map(|(o, set)| set.iter().map(move |&g| (g, o as u32)))
+            .collect();
+        list.sort_unstable();
+        let mut runs = rustc_hash::FxHashMap::default();
+        let mut start = 0;
+        for (i, &(g, _)) in list.iter().enumerate() {
+            if i + 1 == list.len() || list[i + 1].0 != g {
+                runs.insert(g, (start as u32, i as u32 + 1));
+                start = i + 1;
+            }
+        }
+        Postings { list, runs }
+    }
+
+    /// The `(bigram, paragraph)` entries of `g`, sorted by paragraph.
+    fn of(&self, g: u64) -> &[(u64, u32)] {
+        self.runs
+            .get(&g)
+            .map_or(&[], |&(lo, hi)| &self.list[lo as usize..hi as usize])
+    }
 }
 
 impl Aligner {
     /// Prepare `origin`'s paragraphs.
     pub fn new<S: AsRef<str>>(origin: &[S], config: AlignConfig) -> Aligner {
         let ow: Vec<Vec<u64>> = origin.iter().map(|p| word_hashes(p.as_ref())).collect();
+        let ow_set: Vec<Vec<u64>> = ow.iter().map(|w| sorted_set(w.iter().copied())).collect();
         let ob: Vec<Vec<u64>> = ow.iter().map(|w| bigrams(w)).collect();
-        let mut postings: Vec<(u64, u32)> = ob
-            .iter()
-            .enumerate()
-            .flat_map(|(o, set)| set.iter().map(move |&g| (g, o as u32)))
-            .collect();
-        postings.sort_unstable();
+        let postings = Postings::new(&ob);
         Aligner {
             config,
             ow,
+            ow_set,
             ob,
             postings,
         }
@@ -228,28 +263,23 @@ impl Aligner {
             carried[*o] = true;
         }
 
-        // Words: coverage counts origin tokens found in a matching copy paragraph.
-        let mut carried_words: Vec<Vec<u64>> = vec![Vec::new(); n_origin];
-        let mut story_words: Vec<Vec<u64>> = vec![Vec::new(); copy.len()];
+        // Words: coverage counts origin tokens found in a copy paragraph aligned to theirs; a
+        // copy paragraph adds the tokens its origin paragraph lacks.
+        let mut aligned_to: Vec<Vec<usize>> = vec![Vec::new(); n_origin];
         for (c, o) in copy_to_origin.iter().enumerate() {
             if let Some(o) = o {
-                carried_words[*o].extend_from_slice(&cw[c]);
-                story_words[c].extend_from_slice(&ow[*o]);
+                aligned_to[*o].push(c);
             }
         }
-        let carried_words: Vec<Vec<u64>> = carried_words
-            .into_iter()
-            .map(|v| sorted_set(v.into_iter()))
-            .collect();
-        let story_words: Vec<Vec<u64>> = story_words
-            .into_iter()
-            .map(|v| sorted_set(v.into_iter()))
-            .collect();
+        let cw_set: Vec<Vec<u64>> = cw.iter().map(|w| sorted_set(w.iter().copied())).collect();
         let origin_words: Vec<(usize, usize)> = ow
             .iter()
-            .zip(&carried_words)
-            .map(|(w, set)| {
-                let kept = w.iter().filter(|x| set.binary_search(x).is_ok()).count();
+            .zip(&aligned_to)
+            .map(|(w, cs)| {
+                let kept = w
+                    .iter()
+                    .filter(|x| cs.iter().any(|&c| cw_set[c].binary_search(x).is_ok()))
+                    .count();
                 (w.len(), kept)
             })
             .collect();
@@ -258,8 +288,14 @@ impl Aligner {
         let copy_total: usize = cw.iter().map(Vec::len).sum();
         let copy_added: usize = cw
             .iter()
-            .zip(&story_words)
-            .map(|(w, set)| w.iter().filter(|x| set.binary_search(x).is_err()).count())
+            .zip(&copy_to_origin)
+            .map(|(w, o)| match o {
+                Some(o) => w
+                    .iter()
+                    .filter(|x| self.ow_set[*o].binary_search(x).is_err())
+                    .count(),
+                None => w.len(),
+            })
             .sum();
 
         let rows = rows(&chain, &copy_to_origin, &score, &carried);
@@ -307,7 +343,7 @@ const MAX_POSTING: usize = 128;
 /// and matches, not copy x origin.
 fn match_lists(
     ob: &[Vec<u64>],
-    postings: &[(u64, u32)],
+    postings: &Postings,
     cb: &[Vec<u64>],
     config: &AlignConfig,
 ) -> Vec<Matches> {
@@ -325,9 +361,7 @@ fn match_lists(
                 0
             };
             for g in cset {
-                let lo = postings.partition_point(|&(h, _)| h < *g);
-                let hi = lo + postings[lo..].partition_point(|&(h, _)| h == *g);
-                let list = &postings[lo..hi];
+                let list = postings.of(*g);
                 let list = if list.len() > MAX_POSTING {
                     let mid = list.partition_point(|&(_, o)| (o as usize) < expected);
                     let from = mid
