@@ -93,6 +93,10 @@ struct Tables {
     months: BTreeSet<String>,
     bylines: BTreeSet<String>,
     byline_ends: BTreeSet<String>,
+    /// The entries of `bylines` and `byline_ends` written in unspaced scripts (they match
+    /// glued to a name), in table order.
+    unspaced_bylines: Vec<String>,
+    unspaced_byline_ends: Vec<String>,
     clock_words: BTreeSet<String>,
     date_chars: BTreeSet<char>,
     sentence_ends: BTreeSet<char>,
@@ -154,6 +158,14 @@ fn tables() -> &'static Tables {
                 };
             }
         }
+        let unspaced = |set: &BTreeSet<String>| -> Vec<String> {
+            set.iter()
+                .filter(|b| b.chars().all(is_unspaced))
+                .cloned()
+                .collect()
+        };
+        t.unspaced_bylines = unspaced(&t.bylines);
+        t.unspaced_byline_ends = unspaced(&t.byline_ends);
         t
     })
 }
@@ -242,18 +254,18 @@ fn is_byline(raw: &str, t: &Tables) -> bool {
     };
     // A byline names someone: the byline word alone is not one.
     let named = words.len() >= 2;
-    let short_unspaced = raw.chars().filter(|&c| is_unspaced(c)).count() <= 12;
-    let unspaced_entry = |b: &String| b.chars().all(is_unspaced);
+    // An ASCII line holds no unspaced entry (they are all written in unspaced scripts).
+    let short_unspaced = !raw.is_ascii() && raw.chars().filter(|&c| is_unspaced(c)).count() <= 12;
     let (f, l) = (table_word(first), table_word(last));
     (named && (t.bylines.contains(&f) || t.byline_ends.contains(&l)))
         || (short_unspaced
-            && t.bylines
+            && t.unspaced_bylines
                 .iter()
-                .any(|b| unspaced_entry(b) && f.starts_with(b.as_str()) && f.len() > b.len()))
+                .any(|b| f.starts_with(b.as_str()) && f.len() > b.len()))
         || (short_unspaced
-            && t.byline_ends
+            && t.unspaced_byline_ends
                 .iter()
-                .any(|b| unspaced_entry(b) && l.ends_with(b.as_str()) && l.len() > b.len()))
+                .any(|b| l.ends_with(b.as_str()) && l.len() > b.len()))
 }
 
 /// What a line holds that dates and times are made of.
