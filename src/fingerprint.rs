@@ -126,12 +126,10 @@ impl Chunker {
         let mut start = 0;
         loop {
             let end = (start + self.window).min(seq.len());
-            let mut w = seq[start..end].to_vec();
-            w.sort_unstable();
-            w.dedup();
             let at = out.len();
             out.resize(at + CHUNK_PERM, 0);
-            h.sign_into(&w, &mut out[at..]);
+            // MinHash takes the window as it comes: order and repeats do not change a minimum.
+            h.sign_into(&seq[start..end], &mut out[at..]);
             if end == seq.len() {
                 break;
             }
