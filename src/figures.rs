@@ -66,7 +66,13 @@ fn line_figures(line: &str, buf: &mut String, out: &mut Vec<u64>) {
         return;
     }
     let before = out.len();
-    if line.is_ascii() {
+    // Digits and separators of other scripts need the full path; a line whose other characters
+    // are letters, quotes or dashes gives the same figures from its bytes.
+    let other_digits = || {
+        line.chars()
+            .any(|c| !c.is_ascii() && (matches!(c, '٫' | '٬') || decimal_digit(c).is_some()))
+    };
+    if line.is_ascii() || !other_digits() {
         ascii_figures(line.as_bytes(), out);
     } else {
         unicode_figures(line, buf, out);
@@ -322,6 +328,25 @@ mod tests {
             let mut u = Vec::new();
             unicode_figures(line, &mut String::new(), &mut u);
             assert_eq!(a, u, "{line}");
+        }
+    }
+
+    proptest::proptest! {
+        // A line whose other characters are letters, quotes or dashes gives the same figures
+        // from its bytes (the path `line_figures` takes for it) as from its characters; with a
+        // digit or separator of another script it takes the Unicode path.
+        #[test]
+        fn byte_path_equals_the_unicode_path_without_other_digits(line in "[0-9a-z .,:/\u{2019}\u{201C}\u{2014}\u{00E9}\u{0430}\u{4E00}\u{0661}\u{066B}]{0,40}") {
+            let mut a = Vec::new();
+            line_figures(&line, &mut String::new(), &mut a);
+            let mut u = Vec::new();
+            unicode_figures(&line, &mut String::new(), &mut u);
+            let before = u.len();
+            let counter = line.split_whitespace().nth(2).is_none() && line.chars().any(char::is_alphabetic);
+            if before > 0 && (counter || is_time_line(&line)) {
+                u.clear();
+            }
+            proptest::prop_assert_eq!(a, u, "{:?}", line);
         }
     }
 
