@@ -122,14 +122,25 @@ thread_local! {
 
 /// Normalize `text` into units and lines.
 pub fn units(text: &str, unspaced: UnspacedScripts) -> Units {
+    with_scratch(|s| units_with(text, unspaced, true, s))
+}
+
+/// The units of `text` alone: [`units`]`(text, unspaced).units`, without describing the lines
+/// (their hashes and features), for callers that compare words, such as alignment.
+pub fn unit_ids(text: &str, unspaced: UnspacedScripts) -> Vec<u64> {
+    with_scratch(|s| units_with(text, unspaced, false, s)).units
+}
+
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
     SCRATCH.with(|s| match s.try_borrow_mut() {
-        Ok(mut s) => units_with(text, unspaced, &mut s),
-        // Not reached (`units` does not call itself); a fresh set of buffers does as well.
-        Err(_) => units_with(text, unspaced, &mut Scratch::default()),
+        Ok(mut s) => f(&mut s),
+        // Not reached (normalizing does not call itself); a fresh set of buffers does as well.
+        Err(_) => f(&mut Scratch::default()),
     })
 }
 
-fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
+/// Normalize `text`; `with_lines` says whether lines are described too (else `lines` is empty).
+fn units_with(text: &str, unspaced: UnspacedScripts, with_lines: bool, s: &mut Scratch) -> Units {
     let bytes = text.as_bytes();
     // The whole text is classified at once; ASCII lines take their words from it. Lines with
     // other bytes are folded (typographic marks, Latin-1 letters) and classified on their own, or
@@ -138,7 +149,7 @@ fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
     let lines: u32 = s.doc.blocks.iter().map(|b| b.newline.count_ones()).sum();
     let mut out = Units {
         units: Vec::with_capacity(text.len() / 5),
-        lines: Vec::with_capacity(lines as usize + 1),
+        lines: Vec::with_capacity(if with_lines { lines as usize + 1 } else { 0 }),
     };
     let mut line_start = 0;
     let mut raw_index = 0u32;
@@ -170,9 +181,9 @@ fn units_with(text: &str, unspaced: UnspacedScripts, s: &mut Scratch) -> Units {
             unicode_units(raw, unspaced, s, &mut out.units);
         }
         let end = out.units.len() as u32;
-        if end > start {
+        if end > start && with_lines {
             let hash = xxh3_64(bytemuck::cast_slice(&out.units[start as usize..]));
-            let features = lines::features(raw, (end - start) as usize);
+            let features = s.features(raw, (end - start) as usize);
             out.lines.push(Line {
                 start,
                 end,
@@ -458,6 +469,37 @@ struct Scratch {
     folded: Vec<u8>,
     /// Text of a word being folded or split (Unicode path, non-ASCII words).
     text: String,
+    /// Features of short lines seen before on this thread, by xxh3 of the raw line: a site's
+    /// navigation, footer and list lines recur on every page, and [`lines::features`] is a pure
+    /// function of the line and its unit count (kept beside it: a line has other units under
+    /// other [`UnspacedScripts`]). Cleared when it reaches [`FEATURE_CACHE`] lines.
+    features: rustc_hash::FxHashMap<u64, (usize, LineFeatures)>,
+}
+
+/// Lines of at most this many bytes have their features remembered (see [`Scratch`]).
+const FEATURE_CACHE_BYTES: usize = 160;
+/// The most line features a thread remembers.
+const FEATURE_CACHE: usize = 1 << 14;
+
+impl Scratch {
+    /// [`lines::features`] of a raw line of `units` units, remembered for short lines.
+    fn features(&mut self, raw: &str, units: usize) -> LineFeatures {
+        if raw.len() > FEATURE_CACHE_BYTES {
+            return lines::features(raw, units);
+        }
+        let key = xxh3_64(raw.as_bytes());
+        if let Some(&(n, f)) = self.features.get(&key) {
+            if n == units {
+                return f;
+            }
+        }
+        if self.features.len() >= FEATURE_CACHE {
+            self.features.clear();
+        }
+        let f = lines::features(raw, units);
+        self.features.insert(key, (units, f));
+        f
+    }
 }
 
 /// Bytes classified for word segmentation.
@@ -989,6 +1031,30 @@ mod tests {
     }
 
     #[test]
+    fn remembered_line_features_are_the_features_of_the_line() {
+        // A dated Thai line: three dictionary words by default, a unit per letter under UAX#29
+        // alone, so a date line under one count and not under the other; the remembered
+        // features follow the count.
+        let thai = "5/3/2024 รัฐบาลประกาศมาตรการ";
+        let text = format!("{thai}\nBy Jane Doe\nBy Jane Doe\nHome | World | Business");
+        let text = text.as_str();
+        let meta = |mode| units(thai, mode).lines[0].features.metadata;
+        assert_ne!(
+            meta(UnspacedScripts::Characters),
+            meta(UnspacedScripts::Words)
+        );
+        for _ in 0..2 {
+            for mode in [UnspacedScripts::Characters, UnspacedScripts::Words] {
+                let u = units(text, mode);
+                for l in &u.lines {
+                    let raw = text.lines().nth(l.raw as usize).unwrap_or_default();
+                    assert_eq!(l.features, lines::features(raw, l.len()), "{raw} {mode:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn fast_path_examples() {
         for s in [
             "U.S. shares fell 1.5 pct, or 1,000.25 dlrs; e.g. it's 3:30",
@@ -1026,6 +1092,7 @@ mod tests {
                 let u = reference(line);
                 want.extend(u);
             }
+            prop_assert_eq!(&unit_ids(&text, UnspacedScripts::Characters), &want);
             prop_assert_eq!(got.units, want);
         }
 
