@@ -131,6 +131,13 @@ pub fn unit_ids(text: &str, unspaced: UnspacedScripts) -> Vec<u64> {
     with_scratch(|s| units_with(text, unspaced, false, s)).units
 }
 
+/// Forget the line features this thread remembers (see [`units`]): for benchmarks that
+/// normalize the same documents again and again, which a scan never does.
+#[doc(hidden)]
+pub fn forget_line_features() {
+    with_scratch(|s| s.features.clear());
+}
+
 fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
     SCRATCH.with(|s| match s.try_borrow_mut() {
         Ok(mut s) => f(&mut s),
