@@ -299,6 +299,8 @@ fn stages(c: &mut Criterion) {
     );
     g.bench_function("normalize", |b| {
         b.iter(|| {
+            // Every worker starts with no line features remembered, as in a scan.
+            rayon::broadcast(|_| forget_line_features());
             let p = normalize();
             assert_eq!(
                 unit_count(&p),
