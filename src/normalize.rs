@@ -476,11 +476,12 @@ struct Scratch {
     folded: Vec<u8>,
     /// Text of a word being folded or split (Unicode path, non-ASCII words).
     text: String,
-    /// Features of short lines seen before on this thread, by xxh3 of the raw line: a site's
+    /// Features of short lines seen before on this thread, by the raw line itself (not a hash
+    /// of it: no crafted collision can give one page's line another's features): a site's
     /// navigation, footer and list lines recur on every page, and [`lines::features`] is a pure
     /// function of the line and its unit count (kept beside it: a line has other units under
     /// other [`UnspacedScripts`]). Cleared when it reaches [`FEATURE_CACHE`] lines.
-    features: rustc_hash::FxHashMap<u64, (usize, LineFeatures)>,
+    features: rustc_hash::FxHashMap<Box<str>, (usize, LineFeatures)>,
 }
 
 /// Lines of at most this many bytes have their features remembered (see [`Scratch`]).
@@ -494,8 +495,7 @@ impl Scratch {
         if raw.len() > FEATURE_CACHE_BYTES {
             return lines::features(raw, units);
         }
-        let key = xxh3_64(raw.as_bytes());
-        if let Some(&(n, f)) = self.features.get(&key) {
+        if let Some(&(n, f)) = self.features.get(raw) {
             if n == units {
                 return f;
             }
@@ -504,7 +504,7 @@ impl Scratch {
             self.features.clear();
         }
         let f = lines::features(raw, units);
-        self.features.insert(key, (units, f));
+        self.features.insert(raw.into(), (units, f));
         f
     }
 }
