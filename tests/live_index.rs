@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use wirecopy::eval::score;
-use wirecopy::index::{DecisionKind, Index};
+use wirecopy::index::{DecisionKind, Index, IndexOptions};
 use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::minhash::splitmix64;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig};
@@ -172,6 +172,107 @@ fn a_directory_index_reopens_with_the_same_stories_and_answers() {
     // A damaged CURRENT file is an error naming it.
     std::fs::write(path.join("CURRENT"), "nonsense").expect("write");
     let e = Index::open(&path).expect_err("damaged CURRENT");
+    assert!(e.to_string().contains("CURRENT"), "{e}");
+}
+
+/// What an index answers about `probes`, its stories and its live documents.
+fn answers_of(
+    ix: &Index,
+    probes: &[Document],
+) -> (
+    Vec<wirecopy::Decision>,
+    Vec<Vec<wirecopy::DocId>>,
+    Vec<Document>,
+) {
+    (
+        probes
+            .iter()
+            .map(|q| ix.query(q).expect("healthy"))
+            .collect(),
+        ix.story_ids().expect("healthy"),
+        ix.documents().expect("healthy"),
+    )
+}
+
+#[test]
+fn added_pages_become_segments_merged_in_tiers_without_changing_an_answer() {
+    let docs = random_corpus(21, 150);
+    let probes = &docs[130..];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ix");
+    let base = scan(docs[..30].to_vec(), &ScanConfig::default(), &Quiet).expect("scan");
+    let mut ix = Index::create(&path, &base).expect("create");
+    ix.set_options(IndexOptions {
+        manual: true,
+        ..IndexOptions::default()
+    });
+    // Batches of 20 pages: segment sizes follow a binary counter (a new segment is merged with
+    // the newest ones no larger than it; the compaction's segment is never merged).
+    let mut segments = Vec::new();
+    for (i, batch) in docs[30..130].chunks(20).enumerate() {
+        for d in batch {
+            ix.add(d.clone()).expect("add");
+        }
+        // A removal of a segment page and of a page added since: both stay removed.
+        ix.remove(&format!("d{:03}", 2 * i)).expect("remove");
+        ix.remove(batch[3].id.as_str()).expect("remove");
+        let before = answers_of(&ix, probes);
+        let len = ix.len();
+        ix.flush().expect("flush");
+        assert_eq!(
+            answers_of(&ix, probes),
+            before,
+            "batch {i}: the flush changed an answer"
+        );
+        let stats = ix.stats().expect("healthy");
+        assert_eq!((stats.documents, stats.added_documents), (len, 0));
+        segments.push(stats.segments);
+        // Reopened, the directory gives the same answers (the log is empty, the segments
+        // hold everything, removals included).
+        drop(ix);
+        ix = Index::open(&path).expect("reopen");
+        ix.set_options(IndexOptions {
+            manual: true,
+            ..IndexOptions::default()
+        });
+        assert_eq!(
+            answers_of(&ix, probes),
+            before,
+            "batch {i}: reopening changed an answer"
+        );
+    }
+    assert_eq!(segments, [2, 2, 3, 2, 3]);
+    let files = |ext: &str| {
+        std::fs::read_dir(&path)
+            .expect("dir")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(ext))
+            })
+            .count()
+    };
+    // Merged-away segments and old logs are deleted.
+    assert_eq!((files(".wci"), files(".wcl")), (3, 1));
+    assert!(ix.get("d000").expect("healthy").is_none());
+    assert!(ix.get(docs[33].id.as_str()).expect("healthy").is_none());
+    // An add after the flushes is judged against every segment.
+    let copy = Document::new("again", docs[120].text.clone());
+    let d = ix.add(copy).expect("add");
+    assert_eq!(d.decision, DecisionKind::Copy);
+    assert!(d
+        .matches
+        .iter()
+        .any(|m| m.doc.id.as_str() == docs[120].id.as_str()));
+    // Compaction folds every segment into one and drops the removed pages.
+    let live = ix.len();
+    ix.compact().expect("compact");
+    let stats = ix.stats().expect("healthy");
+    assert_eq!((stats.segments, stats.documents), (1, live));
+    assert_eq!((files(".wci"), files(".wcl")), (1, 1));
+    // A CURRENT naming segments out of order is refused, naming the file.
+    drop(ix);
+    std::fs::write(path.join("CURRENT"), "generation 9\nsegments 4 2 9\n").expect("write");
+    let e = Index::open(&path).expect_err("segments out of order");
     assert!(e.to_string().contains("CURRENT"), "{e}");
 }
 
@@ -380,11 +481,12 @@ fn jsonl(d: &Document) -> String {
 }
 
 /// `wirecopy stream --index path` with piped stdin and stdout.
-fn spawn_stream(path: &std::path::Path) -> std::process::Child {
+fn spawn_stream(path: &std::path::Path, args: &[&str]) -> std::process::Child {
     Command::cargo_bin("wirecopy")
         .expect("binary")
         .args(["stream", "--index"])
         .arg(path)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -397,7 +499,7 @@ fn stream_answers_each_line_through_a_pipe_as_the_library_does() {
     let docs = random_corpus(5, 40);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("ix");
-    let mut child = spawn_stream(&path);
+    let mut child = spawn_stream(&path, &[]);
     let mut stdin = child.stdin.take().expect("stdin");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut lib = Index::in_memory(&ScanConfig::default()).expect("index");
@@ -429,7 +531,8 @@ fn kill_9_never_loses_an_acknowledged_add() {
     let mut st = 3u64;
     let mut next = 0;
     for round in 0..4 {
-        let mut child = spawn_stream(&path);
+        // Small segments: kills land in flushes and tier merges too.
+        let mut child = spawn_stream(&path, &["--flush-pages", "3"]);
         let mut stdin = child.stdin.take().expect("stdin");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         // Write a burst without waiting, read some of the answers, then kill mid-burst.

@@ -189,10 +189,11 @@ fn cli_saves_and_checks_an_index() {
 
 /// The fixtures with the format and normalizer versions they were written with; these never
 /// change with the code (a new format version adds a fixture).
-const FIXTURES: [(u32, u32, &str); 3] = [
+const FIXTURES: [(u32, u32, &str); 4] = [
     (2, 2, "index-v2.idx"),
     (3, 3, "index-v3.idx"),
     (4, 3, "index-v4.idx"),
+    (5, 4, "index-v5.idx"),
 ];
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -269,6 +270,8 @@ fn check_fixture(FIXTURE_VERSION: u32, FIXTURE_NORMALIZER: u32, name: &str) {
             assert_eq!(ix.published(), fresh.published());
             assert_eq!(ix.band_table(), fresh.band_table());
             assert_eq!(ix.window_table(), fresh.window_table());
+            // A batch scan's segment starts at entry 0 and holds no tombstones (format 5).
+            assert_eq!((ix.base(), ix.dead()), (0, &[][..]));
             // The fixture holds a story of three pages: one group, named by its first member.
             let groups = ix.groups();
             assert!(

@@ -16,7 +16,7 @@ use clap::{Args, Subcommand};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use wirecopy::index::{Decision, Index};
+use wirecopy::index::{Decision, Index, IndexOptions};
 use wirecopy::input::{self, Sink};
 use wirecopy::pipeline::{self, ScanConfig};
 use wirecopy::Document;
@@ -34,7 +34,8 @@ pub enum IndexCommand {
     Remove(RemoveArgs),
     /// Remove documents published before a date.
     Expire(ExpireArgs),
-    /// Fold the added documents into a new segment (chrome learned again from everything).
+    /// Scan every live document again into one segment: chrome learned again from everything,
+    /// removed documents dropped.
     Compact(DirArgs),
 }
 
@@ -121,6 +122,11 @@ pub struct StreamArgs {
     /// bounded on an endless stream.
     #[arg(long, value_name = "DURATION", value_parser = parse_window)]
     window: Option<i64>,
+    /// Write the pages added since the last segment as a new segment every N pages: what is
+    /// held in memory, and replayed from the log after a crash, is at most N pages.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    flush_pages: u32,
     #[command(flatten)]
     fields: FieldArgs,
 }
@@ -305,6 +311,10 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
         Index::create(&a.index, &result)
             .with_context(|| format!("creating the index {}", a.index.display()))?
     };
+    ix.set_options(IndexOptions {
+        flush_pages: a.flush_pages as usize,
+        ..IndexOptions::default()
+    });
     super::interrupt::signals_end_normally();
     let options = a.fields.options();
     let mut out = io::stdout().lock();

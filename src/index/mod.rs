@@ -44,7 +44,7 @@ use crate::lsh::Banding;
 use crate::pipeline::{self, ScanConfig, ScanResult};
 use crate::verify::{self, Similarity};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use segment::Segment;
+use segment::{Parts, Segment};
 use serde::Serialize;
 use stats::LiveCounts;
 use std::path::{Path, PathBuf};
@@ -107,23 +107,31 @@ pub struct Decision {
     pub matches: Vec<Match>,
 }
 
-/// When an index compacts on its own.
+/// When an index writes segments and compacts on its own.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IndexOptions {
-    /// Compact once the pages added since the last compaction reach this many ...
+    /// Write the pages added since the last segment as a new segment once they are this many
+    /// ([`Index::flush`]): what is held in memory and replayed from the log at open is at most
+    /// this many pages.
+    pub flush_pages: usize,
+    /// Compact once the removed pages still held (by removals, `expire` or a stream's window)
+    /// reach this many ...
     pub compact_min: usize,
-    /// ... and this share of the segment's pages (geometric growth keeps the total work of
-    /// all compactions linear in the documents added).
+    /// ... and this share of the live pages (geometric growth keeps the total work of all
+    /// compactions linear in the documents added). Adds alone never compact: they go into
+    /// segments, merged in tiers.
     pub compact_ratio: f64,
-    /// Never compact on its own (only [`Index::compact`] does).
+    /// Never write a segment or compact on its own (only [`Index::flush`] and
+    /// [`Index::compact`] do).
     pub manual: bool,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
+            flush_pages: 1000,
             compact_min: 1000,
-            compact_ratio: 0.5,
+            compact_ratio: 1.0,
             manual: false,
         }
     }
@@ -134,9 +142,11 @@ impl Default for IndexOptions {
 pub struct IndexStats {
     /// Live documents.
     pub documents: usize,
-    /// Of which in the segment.
+    /// Segments (the last compaction's, then the written batches of added pages).
+    pub segments: usize,
+    /// Live documents in the segments.
     pub segment_documents: usize,
-    /// Of which added since the last compaction.
+    /// Live documents added since the last segment was written (held in memory and the log).
     pub added_documents: usize,
     /// Near-empty documents.
     pub near_empty: usize,
@@ -169,6 +179,8 @@ struct Added {
 struct Storage {
     dir: PathBuf,
     generation: u64,
+    /// The generation that wrote each segment file (`segment-G.wci`), oldest first.
+    segments: Vec<u64>,
     log: log::Log,
     /// `LOCK`, held exclusively while this index may write (released when dropped).
     lock: std::fs::File,
@@ -209,9 +221,12 @@ pub struct Index {
     fp: Fingerprinter,
     banding: Banding,
     options: IndexOptions,
-    seg: Segment,
+    /// The segments, oldest first: the last compaction's (a batch scan), then the pages added
+    /// since, written in batches and merged in tiers.
+    segs: Vec<Segment>,
+    /// Entries in the segments (`0..seg_len`).
     seg_len: usize,
-    /// Segment documents removed since the segment was written.
+    /// Segment entries removed (written with the newest segment, plus those removed since).
     seg_dead: HashSet<u32>,
     /// Line hashes of segment documents, computed when first needed.
     seg_lines: HashMap<u32, Vec<u64>>,
@@ -236,6 +251,9 @@ pub struct Index {
     storage: Option<Storage>,
     /// Opened with [`Index::open_read_only`]: adds, removals and compaction are refused.
     read_only: bool,
+    /// A flush or compaction failed after giving up the log: every later write is refused
+    /// (what was acknowledged is on disk; the index must be opened again).
+    poisoned: bool,
 }
 
 /// The chrome verdicts an index applies now: segment statistics plus live counts.
@@ -252,9 +270,9 @@ impl Verdicts for Current<'_> {
     fn is_template(&self, site: u64, line: u64) -> bool {
         let ix = self.0;
         let cfg = &ix.fp.config().chrome;
-        let pages = ix.seg.line_pages() + ix.new_groups;
+        let pages = ix.seg_sum(|s| s.line_pages()) + ix.new_groups;
         let cap = f64::from(cfg.global_max_pages).max(cfg.global_max_share * pages as f64);
-        let global = ix.seg.line_global(line) + ix.global.get(line);
+        let global = ix.seg_count(|s| s.line_global(line)) + ix.global.get(line);
         if f64::from(global) > cap {
             return true;
         }
@@ -262,7 +280,7 @@ impl Verdicts for Current<'_> {
             return false;
         }
         let key = site_line_key(site, line);
-        let n = ix.seg.line_site(key) + ix.per_site.get(key);
+        let n = ix.seg_count(|s| s.line_site(key)) + ix.per_site.get(key);
         let min = if cfg.story_groups {
             cfg.site_min_groups
         } else {
@@ -273,19 +291,24 @@ impl Verdicts for Current<'_> {
 
     fn is_recurring(&self, line: u64) -> bool {
         let ix = self.0;
-        ix.seg.line_global(line) + ix.global.get(line) >= 2
+        ix.seg_count(|s| s.line_global(line)) + ix.global.get(line) >= 2
     }
 
     fn is_stop(&self, shingle: u64) -> bool {
         let ix = self.0;
         let cfg = &ix.fp.config().chrome;
-        let pages = ix.seg.line_pages() + ix.new_groups;
+        let pages = ix.seg_sum(|s| s.line_pages()) + ix.new_groups;
         let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
-        f64::from(ix.seg.shingle_df(shingle) + ix.shingles.get(shingle)) > cap
+        f64::from(ix.seg_count(|s| s.shingle_df(shingle)) + ix.shingles.get(shingle)) > cap
     }
 }
 
 const CURRENT: &str = "CURRENT";
+
+/// The largest segment a tier merge writes, in batches of [`IndexOptions::flush_pages`]
+/// (65,536 pages by default): a merge holds its segments in memory while it rewrites them.
+/// Beyond that, segments accumulate (one per this many pages) until a compaction.
+pub const MERGE_MAX_FLUSHES: usize = 64;
 
 fn segment_name(generation: u64) -> String {
     format!("segment-{generation:06}.wci")
@@ -319,17 +342,48 @@ impl Index {
     }
 
     fn with_segment(store: crate::store::Index) -> Result<Index> {
-        let cfg = *store.config();
+        Index::with_segments(vec![store])
+    }
+
+    /// An index over segments written in order (each one's entries follow the previous one's),
+    /// with the tombstones of the newest.
+    fn with_segments(stores: Vec<crate::store::Index>) -> Result<Index> {
+        let Some(first) = stores.first() else {
+            return Err(Error::InvalidParameter {
+                name: "index",
+                message: "an index needs at least one segment".into(),
+            });
+        };
+        let (cfg, banding) = (*first.config(), first.banding());
+        let mut end = 0u32;
+        for s in &stores {
+            if *s.config() != cfg || s.banding() != banding || s.base() != end {
+                return Err(Error::CorruptIndex {
+                    path: s.path().to_path_buf(),
+                    message: format!(
+                        "segment does not follow the one before it (it starts at entry {}, expected {end}, or was written with other parameters)",
+                        s.base()
+                    ),
+                });
+            }
+            end += s.len() as u32;
+        }
         let fp = Fingerprinter::new(&cfg)?;
-        let banding = store.banding();
-        let seg_len = store.len();
+        let segs: Vec<Segment> = stores.into_iter().map(Segment::new).collect();
+        let seg_dead: HashSet<u32> = segs
+            .last()
+            .map_or(&[][..], |s| s.dead())
+            .iter()
+            .copied()
+            .filter(|&d| d < end)
+            .collect();
         Ok(Index {
             fp,
             banding,
             options: IndexOptions::default(),
-            seg: Segment::new(store),
-            seg_len,
-            seg_dead: HashSet::default(),
+            segs,
+            seg_len: end as usize,
+            seg_dead,
             seg_lines: HashMap::default(),
             added: Vec::new(),
             live_added: 0,
@@ -346,6 +400,7 @@ impl Index {
             by_id: HashMap::default(),
             storage: None,
             read_only: false,
+            poisoned: false,
         })
     }
 
@@ -393,7 +448,7 @@ impl Index {
     /// that failed their checksum, so none is given (the index must be opened again, or
     /// rebuilt).
     fn healthy(&self) -> Result<()> {
-        match self.seg.failure() {
+        match self.segs.iter().find_map(Segment::failure) {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -407,6 +462,13 @@ impl Index {
                 message: "opened read-only: adds, removals and compaction need Index::open".into(),
             });
         }
+        if self.poisoned {
+            return Err(Error::InvalidParameter {
+                name: "index",
+                message: "a flush or compaction failed before it completed: open the index again"
+                    .into(),
+            });
+        }
         self.healthy()
     }
 
@@ -418,6 +480,20 @@ impl Index {
 
     fn in_segment(&self, d: u32) -> bool {
         (d as usize) < self.seg_len
+    }
+
+    /// The segment holding segment entry `d`.
+    fn seg(&self, d: u32) -> &Segment {
+        &self.segs[self.segs.partition_point(|s| s.base() <= d) - 1]
+    }
+
+    /// A count summed over the segments.
+    fn seg_count(&self, f: impl Fn(&Segment) -> u32) -> u32 {
+        self.segs.iter().map(f).fold(0, u32::saturating_add)
+    }
+
+    fn seg_sum(&self, f: impl Fn(&Segment) -> u64) -> u64 {
+        self.segs.iter().map(f).sum()
     }
 
     fn added(&self, d: u32) -> &Added {
@@ -438,7 +514,7 @@ impl Index {
 
     fn set(&self, d: u32) -> &[u64] {
         if self.in_segment(d) {
-            self.seg.set(d)
+            self.seg(d).set(d)
         } else {
             &self.added(d).fp.set
         }
@@ -446,7 +522,7 @@ impl Index {
 
     fn near_empty(&self, d: u32) -> bool {
         if self.in_segment(d) {
-            self.seg.near_empty(d)
+            self.seg(d).near_empty(d)
         } else {
             self.added(d).fp.near_empty
         }
@@ -454,7 +530,7 @@ impl Index {
 
     fn figures(&self, d: u32) -> &[u64] {
         if self.in_segment(d) {
-            self.seg.figures(d)
+            self.seg(d).figures(d)
         } else {
             &self.added(d).fp.figures
         }
@@ -462,7 +538,7 @@ impl Index {
 
     fn site(&self, d: u32) -> u64 {
         if self.in_segment(d) {
-            self.seg.site(d)
+            self.seg(d).site(d)
         } else {
             self.added(d).site
         }
@@ -470,7 +546,7 @@ impl Index {
 
     fn group(&self, d: u32) -> u32 {
         if self.in_segment(d) {
-            self.seg.group(d)
+            self.seg(d).group(d)
         } else {
             self.added(d).group
         }
@@ -478,7 +554,7 @@ impl Index {
 
     fn published(&self, d: u32) -> Option<i64> {
         if self.in_segment(d) {
-            self.seg.published(d)
+            self.seg(d).published(d)
         } else {
             self.added(d).doc.published.as_ref().map(|p| p.unix)
         }
@@ -486,7 +562,7 @@ impl Index {
 
     fn doc_id(&self, d: u32) -> Option<DocId> {
         if self.in_segment(d) {
-            self.seg.stored(d).map(|s| s.doc_id())
+            self.seg(d).stored(d).map(|s| s.doc_id())
         } else {
             Some(self.added(d).doc.id.clone())
         }
@@ -494,7 +570,7 @@ impl Index {
 
     fn document(&self, d: u32) -> Option<Document> {
         if self.in_segment(d) {
-            self.seg.document(d)
+            self.seg(d).document(d)
         } else {
             Some(self.added(d).doc.clone())
         }
@@ -510,7 +586,7 @@ impl Index {
         if !self.in_segment(d) {
             return of(&self.added(d).doc);
         }
-        match self.seg.stored(d) {
+        match self.seg(d).stored(d) {
             // The metadata alone, without copying the text.
             Some(s) => of(&Document {
                 id: s.doc_id(),
@@ -533,7 +609,12 @@ impl Index {
     fn lookup(&self, id: &str) -> Option<u32> {
         match self.by_id.get(id) {
             Some(&d) => Some(d),
-            None => self.seg.find_id(id).filter(|d| !self.seg_dead.contains(d)),
+            None => self
+                .segs
+                .iter()
+                .rev()
+                .filter_map(|s| s.find_id(id))
+                .find(|d| !self.seg_dead.contains(d)),
         }
     }
 
@@ -608,23 +689,35 @@ impl Index {
     fn candidates(&self, fp: &Fingerprint, exclude: Option<u32>) -> Vec<u32> {
         let cap = self.config().max_run_pairs.max(2);
         let mut out: Vec<u32> = Vec::new();
-        let mut take = |added: Option<&Vec<u32>>, segment: &[u32]| {
+        // Newest first: the added pages, then the segments from the newest.
+        let mut take = |bucket: &mut dyn Iterator<Item = u32>| {
             out.extend(
-                added
-                    .into_iter()
-                    .flatten()
-                    .rev()
-                    .chain(segment.iter().rev())
-                    .filter(|&&d| Some(d) != exclude && self.live(d))
-                    .take(cap)
-                    .copied(),
+                bucket
+                    .filter(|&d| Some(d) != exclude && self.live(d))
+                    .take(cap),
             );
         };
         for (b, k) in segment::band_keys(&fp.signature.values, self.banding) {
-            take(self.bands[b].get(&k), self.seg.band_bucket(b, k));
+            let added = self.bands[b].get(&k).into_iter().flatten().rev().copied();
+            take(
+                &mut added.chain(
+                    self.segs
+                        .iter()
+                        .rev()
+                        .flat_map(|s| s.band_bucket(b, k).rev()),
+                ),
+            );
         }
         for (b, k) in segment::window_keys(&fp.windows) {
-            take(self.windows[b].get(&k), self.seg.window_bucket(b, k));
+            let added = self.windows[b].get(&k).into_iter().flatten().rev().copied();
+            take(
+                &mut added.chain(
+                    self.segs
+                        .iter()
+                        .rev()
+                        .flat_map(|s| s.window_bucket(b, k).rev()),
+                ),
+            );
         }
         out.sort_unstable();
         out.dedup();
@@ -674,13 +767,16 @@ impl Index {
 
     /// Every member of a group: its segment members, then the pages added to it.
     fn group_members(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
-        let segment: &[u32] = if self.in_segment(group) {
-            self.seg.members(group)
-        } else {
-            &[]
-        };
         let added: &[u32] = self.members.get(&group).map_or(&[], Vec::as_slice);
-        segment.iter().chain(added).copied()
+        self.segment_group(group).chain(added.iter().copied())
+    }
+
+    /// The segment members of `group`, in entry order (a group's members never precede it).
+    fn segment_group(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
+        self.segs
+            .iter()
+            .filter(move |s| s.end() > group)
+            .flat_map(move |s| s.members(group))
     }
 
     /// The origin of a group: its earliest published live member, ties and undated pages by
@@ -850,11 +946,11 @@ impl Index {
         if !self.in_segment(group) {
             return Vec::new();
         }
-        let members = self.seg.members(group).to_vec();
+        let members: Vec<u32> = self.segment_group(group).collect();
         for &m in &members {
             if !self.seg_lines.contains_key(&m) {
                 let lines = self
-                    .seg
+                    .seg(m)
                     .document(m)
                     .map(|doc| self.fp.page(&doc).line_hashes())
                     .unwrap_or_default();
@@ -869,9 +965,9 @@ impl Index {
     /// line, holds the line (or, for a shingle, the shingle).
     fn segment_holds(&self, members: &[u32], what: Held) -> bool {
         members.iter().any(|&m| match what {
-            Held::Shingle(h) => self.seg.set(m).binary_search(&h).is_ok(),
+            Held::Shingle(h) => self.set(m).binary_search(&h).is_ok(),
             Held::Line(site, h) => {
-                site.is_none_or(|s| s == self.seg.site(m))
+                site.is_none_or(|s| s == self.site(m))
                     && self
                         .seg_lines
                         .get(&m)
@@ -1007,8 +1103,9 @@ impl Index {
     /// by the batch scan's guarded clustering of every verified pair.
     fn stories(&self) -> Vec<Vec<u32>> {
         let mut edges: Vec<Edge> = self
-            .seg
-            .edges()
+            .segs
+            .iter()
+            .flat_map(Segment::edges)
             .filter(|&(a, b)| self.live(a) && self.live(b))
             .map(|(a, b)| Edge {
                 a,
@@ -1053,12 +1150,14 @@ impl Index {
         sites.sort_unstable();
         sites.dedup();
         let segment_pairs = self
-            .seg
-            .edges()
+            .segs
+            .iter()
+            .flat_map(Segment::edges)
             .filter(|&(a, b)| self.live(a) && self.live(b))
             .count();
         let stats = IndexStats {
             documents: live.len(),
+            segments: self.segs.len(),
             segment_documents: self.seg_len - self.seg_dead.len(),
             added_documents: self.live_added,
             near_empty: live.iter().filter(|&&d| self.near_empty(d)).count(),
@@ -1074,20 +1173,173 @@ impl Index {
         if self.options.manual {
             return Ok(());
         }
-        let added = self.added.len();
-        let seg_live = self.seg_len;
-        if added >= self.options.compact_min
-            && added as f64 >= self.options.compact_ratio * seg_live as f64
+        if self.added.len() >= self.options.flush_pages.max(1) {
+            self.flush()?;
+        }
+        let dead = self.seg_dead.len() + (self.added.len() - self.live_added);
+        if dead >= self.options.compact_min
+            && dead as f64 >= self.options.compact_ratio * self.len() as f64
         {
             self.compact()?;
         }
         Ok(())
     }
 
-    /// Scan every live document again into a new segment: chrome and stop shingles are learned
-    /// from everything the index holds, every page is fingerprinted and matched with them, and
-    /// the log starts empty. In a directory index the new segment replaces the old one
-    /// atomically (a crash leaves one or the other, never a mix).
+    /// The pages added since the last segment, as a segment's parts: their fingerprints as
+    /// judged, groups, pairs and the counts they added; removed pages keep their entry with
+    /// nothing else.
+    fn added_parts(&self) -> Parts {
+        let mut p = Parts::empty(*self.config(), self.banding);
+        let num_perm = self.config().num_perm;
+        let mut dead: Vec<u32> = self.seg_dead.iter().copied().collect();
+        for (i, a) in self.added.iter().enumerate() {
+            let r = &mut p.result;
+            r.docs.push(a.doc.clone());
+            r.content_lines.push(a.fp.content_lines.clone());
+            r.sets.push(a.fp.set.clone());
+            if a.live {
+                r.signatures.extend_from_slice(&a.fp.signature.values);
+            } else {
+                r.signatures.extend(std::iter::repeat_n(0, num_perm));
+                dead.push((self.seg_len + i) as u32);
+            }
+            r.near_empty.push(!a.live || a.fp.near_empty);
+            r.windows.push(a.fp.windows.clone());
+            r.figures.push(a.fp.figures.clone());
+            p.groups.push(a.group);
+        }
+        dead.sort_unstable();
+        p.dead = dead;
+        p.result.line_stats = crate::chrome::LineStats {
+            pages: self.new_groups,
+            global: self.global.table(),
+            per_site: self.per_site.table(),
+        };
+        p.result.shingle_df = self.shingles.table();
+        let mut edges: Vec<(u32, u32)> = self.edges.keys().copied().collect();
+        edges.sort_unstable();
+        p.result.edges = edges
+            .into_iter()
+            .map(|(a, b)| segment::edge(a, b))
+            .collect();
+        p
+    }
+
+    /// Write the pages added since the last segment as a new segment, merged with the newest
+    /// segments no larger than it (tiers: a page is rewritten about log2(pages / flush_pages)
+    /// times) up to [`MERGE_MAX_FLUSHES`] batches, which bounds what a merge holds in memory;
+    /// the compaction's segment is never merged here. Nothing is fingerprinted or
+    /// matched again: the index answers exactly as before, and the log starts empty. A crash
+    /// leaves the previous generation (its log included) or the new one, never a mix.
+    pub fn flush(&mut self) -> Result<()> {
+        self.writable()?;
+        if self.added.is_empty() {
+            return Ok(());
+        }
+        let fresh = self.added_parts();
+        let mut size = fresh.result.docs.len();
+        let cap = MERGE_MAX_FLUSHES * self.options.flush_pages.max(size);
+        let mut keep = self.segs.len();
+        while keep > 1
+            && self.segs[keep - 1].len() <= size
+            && size + self.segs[keep - 1].len() <= cap
+        {
+            size += self.segs[keep - 1].len();
+            keep -= 1;
+        }
+        let mut parts: Option<Parts> = None;
+        for s in &self.segs[keep..] {
+            let Some(next) = s.parts() else {
+                return Err(self.healthy().err().unwrap_or_else(|| Error::CorruptIndex {
+                    path: PathBuf::from("(segment)"),
+                    message: "a segment could not be read back".into(),
+                }));
+            };
+            match &mut parts {
+                None => parts = Some(next),
+                Some(p) => p.append(next),
+            }
+        }
+        let mut parts = match parts {
+            None => fresh,
+            Some(mut p) => {
+                p.append(fresh);
+                p
+            }
+        };
+        let base = self
+            .segs
+            .get(keep)
+            .map_or(self.seg_len, |s| s.base() as usize) as u32;
+        parts.forget_dead(base);
+        let extra = crate::store::SegmentExtra {
+            base,
+            groups: Some(std::mem::take(&mut parts.groups)),
+            dead: std::mem::take(&mut parts.dead),
+        };
+        let store = match self.storage.take() {
+            Some(s) => {
+                let generation = s.generation + 1;
+                let path = s.dir.join(segment_name(generation));
+                let written = crate::store::save_segment(
+                    &path,
+                    &parts.result,
+                    crate::store::RuleVersions::current(),
+                    &extra,
+                )
+                .and_then(|()| crate::store::Index::open_lazy(&path));
+                let store = match written {
+                    Ok(store) => store,
+                    Err(e) => {
+                        self.storage = Some(s);
+                        return Err(e);
+                    }
+                };
+                let mut names = s.segments[..keep].to_vec();
+                names.push(generation);
+                let dropped = s.segments[keep..].to_vec();
+                let old = s.generation;
+                drop(s.log);
+                self.poisoned = true;
+                let storage =
+                    switch_generation(&s.dir, generation, names, store.table_checksum(), s.lock)?;
+                self.poisoned = false;
+                let _ = std::fs::remove_file(s.dir.join(log_name(old)));
+                for g in dropped {
+                    let _ = std::fs::remove_file(s.dir.join(segment_name(g)));
+                }
+                self.storage = Some(storage);
+                store
+            }
+            None => crate::store::Index::from_words(
+                crate::store::segment_words(&parts.result, &extra)?,
+                Path::new("(in-memory segment)"),
+            )?,
+        };
+        self.segs.truncate(keep);
+        self.segs.push(Segment::new(store));
+        self.seg_len = self.segs.last().map_or(0, |s| s.end() as usize);
+        self.seg_dead = extra.dead.iter().copied().collect();
+        self.added.clear();
+        self.live_added = 0;
+        self.global = LiveCounts::default();
+        self.per_site = LiveCounts::default();
+        self.shingles = LiveCounts::default();
+        self.new_groups = 0;
+        self.line_docs.clear();
+        self.members.clear();
+        self.bands.iter_mut().for_each(HashMap::clear);
+        self.windows.iter_mut().for_each(HashMap::clear);
+        self.edges.clear();
+        self.adj.clear();
+        self.by_id.clear();
+        self.healthy()
+    }
+
+    /// Scan every live document again into one new segment: chrome and stop shingles are
+    /// learned from everything the index holds, every page is fingerprinted and matched with
+    /// them, removed pages are gone, and the log starts empty. In a directory index the new
+    /// segment replaces the old ones atomically (a crash leaves one or the other, never a mix).
     pub fn compact(&mut self) -> Result<()> {
         self.writable()?;
         let docs = self.documents()?;
@@ -1097,8 +1349,12 @@ impl Index {
             Some(s) => {
                 let generation = s.generation + 1;
                 drop(s.log);
+                self.poisoned = true;
                 let (storage, seg) = write_generation(&s.dir, generation, &result, s.lock)?;
-                remove_generation(&s.dir, s.generation);
+                let _ = std::fs::remove_file(s.dir.join(log_name(s.generation)));
+                for g in s.segments {
+                    let _ = std::fs::remove_file(s.dir.join(segment_name(g)));
+                }
                 let mut ix = Index::with_segment(seg)?;
                 ix.storage = Some(storage);
                 ix
@@ -1128,16 +1384,17 @@ impl Index {
     }
 
     /// Open a directory index for writing: take its writer lock (one writer per directory; a
-    /// second is refused, naming the directory), map its segment (its lookup tables are used in
-    /// place), replay the adds and removals of its log. A torn last log record (an add
+    /// second is refused, naming the directory), map its segments (their lookup tables are
+    /// used in place), replay the adds and removals of its log. A torn last log record (an add
     /// interrupted before it was acknowledged) is cut off.
     pub fn open(dir: &Path) -> Result<Index> {
         let lock = lock_dir(dir)?;
-        let (mut ix, generation, valid_len) = Index::load(dir, true)?;
-        let log_path = dir.join(log_name(generation));
+        let (mut ix, current, valid_len) = Index::load(dir, true)?;
+        let log_path = dir.join(log_name(current.generation));
         ix.storage = Some(Storage {
             dir: dir.to_path_buf(),
-            generation,
+            generation: current.generation,
+            segments: current.segments,
             log: log::Log::append_to(&log_path, valid_len)?,
             lock,
         });
@@ -1145,52 +1402,47 @@ impl Index {
     }
 
     /// Open a directory index to read it, beside its writer if it has one: the state as of now
-    /// (segment and log), without the lock; [`Index::add`], [`Index::remove`] and
-    /// [`Index::compact`] are refused. Nothing in the directory is written, not even a torn
-    /// log tail.
+    /// (segments and log), without the lock; [`Index::add`], [`Index::remove`],
+    /// [`Index::flush`] and [`Index::compact`] are refused. Nothing in the directory is
+    /// written, not even a torn log tail.
     pub fn open_read_only(dir: &Path) -> Result<Index> {
         let (mut ix, _, _) = Index::load(dir, false)?;
         ix.read_only = true;
         Ok(ix)
     }
 
-    /// The state of a directory index: its generation's segment with the log replayed; returns
-    /// the index, the generation and the length of the log's valid records.
-    fn load(dir: &Path, warn_torn: bool) -> Result<(Index, u64, u64)> {
-        let current = dir.join(CURRENT);
-        let text = std::fs::read_to_string(&current).map_err(io_err(&current))?;
-        let generation: u64 = text
-            .trim()
-            .strip_prefix("generation ")
-            .and_then(|g| g.parse().ok())
-            .ok_or_else(|| Error::CorruptIndex {
-                path: current.clone(),
-                message: format!("expected \"generation N\", found {:?}", text.trim()),
-            })?;
-        let seg_path = dir.join(segment_name(generation));
-        let seg = crate::store::Index::open_lazy(&seg_path)?;
-        let expected = crate::minhash::SignatureParams::new(
-            seg.config().shingle,
-            seg.config().num_perm,
-            seg.config().seed,
-        );
-        seg.check_compatible(&expected)
-            .map_err(|e| Error::UnsupportedIndex {
-                path: seg_path.clone(),
-                message: format!("written by another version of the rules: {e}"),
-            })?;
-        let (stored, ours) = (seg.rules(), crate::store::RuleVersions::current());
-        if stored != ours {
-            return Err(Error::UnsupportedIndex {
-                path: seg_path.clone(),
-                message: format!(
-                    "written with {stored}, this build has {ours}: build the index again"
-                ),
-            });
+    /// The state of a directory index: its generation's segments with the log replayed;
+    /// returns the index, the generation and the length of the log's valid records.
+    fn load(dir: &Path, warn_torn: bool) -> Result<(Index, Generation, u64)> {
+        let current = read_current(dir)?;
+        let mut stores = Vec::with_capacity(current.segments.len());
+        for &g in &current.segments {
+            let seg_path = dir.join(segment_name(g));
+            let seg = crate::store::Index::open_lazy(&seg_path)?;
+            let expected = crate::minhash::SignatureParams::new(
+                seg.config().shingle,
+                seg.config().num_perm,
+                seg.config().seed,
+            );
+            seg.check_compatible(&expected)
+                .map_err(|e| Error::UnsupportedIndex {
+                    path: seg_path.clone(),
+                    message: format!("written by another version of the rules: {e}"),
+                })?;
+            let (stored, ours) = (seg.rules(), crate::store::RuleVersions::current());
+            if stored != ours {
+                return Err(Error::UnsupportedIndex {
+                    path: seg_path.clone(),
+                    message: format!(
+                        "written with {stored}, this build has {ours}: build the index again"
+                    ),
+                });
+            }
+            stores.push(seg);
         }
-        let checksum = seg.table_checksum();
-        let mut ix = Index::with_segment(seg)?;
-        let log_path = dir.join(log_name(generation));
+        let mut ix = Index::with_segments(stores)?;
+        let checksum = ix.segs.last().map_or(0, Segment::table_checksum);
+        let log_path = dir.join(log_name(current.generation));
         let replay = log::read(&log_path, checksum)?;
         if replay.torn_bytes > 0 && warn_torn {
             eprintln!(
@@ -1213,8 +1465,60 @@ impl Index {
         }
         ix.healthy()?;
         ix.options = options;
-        Ok((ix, generation, replay.valid_len))
+        Ok((ix, current, replay.valid_len))
     }
+}
+
+/// What `CURRENT` names: the generation (its log is `log-G.wcl`) and its segment files, oldest
+/// first.
+#[derive(Debug)]
+struct Generation {
+    generation: u64,
+    segments: Vec<u64>,
+}
+
+/// Read `CURRENT`: `generation G`, then optionally `segments A B ... G` (without that line
+/// the generation's own segment is the only one).
+fn read_current(dir: &Path) -> Result<Generation> {
+    let path = dir.join(CURRENT);
+    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+    let bad = || Error::CorruptIndex {
+        path: path.clone(),
+        message: format!(
+            "expected \"generation N\" and optionally \"segments A B ...\", found {:?}",
+            text.trim()
+        ),
+    };
+    let mut lines = text.lines();
+    let generation: u64 = lines
+        .next()
+        .and_then(|l| l.trim().strip_prefix("generation "))
+        .and_then(|g| g.parse().ok())
+        .ok_or_else(bad)?;
+    let segments = match lines.next() {
+        None => vec![generation],
+        Some(l) => {
+            let list = l.trim().strip_prefix("segments ").ok_or_else(bad)?;
+            let segments: Vec<u64> = list
+                .split_whitespace()
+                .map(|g| g.parse().map_err(|_| bad()))
+                .collect::<Result<_>>()?;
+            if segments.is_empty()
+                || !segments.windows(2).all(|w| w[0] < w[1])
+                || segments.last().is_some_and(|&g| g > generation)
+            {
+                return Err(bad());
+            }
+            segments
+        }
+    };
+    if lines.next().is_some() {
+        return Err(bad());
+    }
+    Ok(Generation {
+        generation,
+        segments,
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1223,9 +1527,8 @@ enum Held {
     Shingle(u64),
 }
 
-/// Write generation `g` of a directory index: segment, empty log, then `CURRENT` pointing at
-/// them (atomically replaced, so a crash leaves the previous generation in force). Returns the
-/// storage and the segment, mapped.
+/// Write generation `g` of a directory index from a batch scan: its one segment, then switch to
+/// it. Returns the storage and the segment, mapped and checked.
 fn write_generation(
     dir: &Path,
     g: u64,
@@ -1235,31 +1538,49 @@ fn write_generation(
     let seg_path = dir.join(segment_name(g));
     crate::store::save(&seg_path, result)?;
     let seg = crate::store::Index::open(&seg_path)?;
+    let storage = switch_generation(dir, g, vec![g], seg.table_checksum(), lock)?;
+    Ok((storage, seg))
+}
+
+/// Make generation `g` over the segment files `segments` (written) the one in force: an empty
+/// log bound to the newest segment (`checksum`), then `CURRENT` naming them (atomically
+/// replaced, so a crash leaves the previous generation in force).
+fn switch_generation(
+    dir: &Path,
+    g: u64,
+    segments: Vec<u64>,
+    checksum: u64,
+    lock: std::fs::File,
+) -> Result<Storage> {
     let log_path = dir.join(log_name(g));
     if log_path.exists() {
-        // Left by a compaction that died before switching `CURRENT`: never acknowledged.
+        // Left by a flush or compaction that died before switching `CURRENT`: never
+        // acknowledged.
         std::fs::remove_file(&log_path).map_err(io_err(&log_path))?;
     }
-    let log = log::Log::create(&log_path, seg.table_checksum())?;
+    let log = log::Log::create(&log_path, checksum)?;
     let current = dir.join(CURRENT);
+    let list: Vec<String> = segments.iter().map(u64::to_string).collect();
     crate::atomic_write::write(&current, true, |f| {
         use std::io::Write;
-        writeln!(f, "generation {g}")
+        writeln!(f, "generation {g}")?;
+        if segments != [g] {
+            writeln!(f, "segments {}", list.join(" "))?;
+        }
+        Ok(())
     })
     .map_err(|source| Error::Write {
         path: current.clone(),
         source,
     })?;
     sync_dir(dir)?;
-    Ok((
-        Storage {
-            dir: dir.to_path_buf(),
-            generation: g,
-            log,
-            lock,
-        },
-        seg,
-    ))
+    Ok(Storage {
+        dir: dir.to_path_buf(),
+        generation: g,
+        segments,
+        log,
+        lock,
+    })
 }
 
 /// Make a directory's entries (a rename into it) durable.
@@ -1271,10 +1592,4 @@ fn sync_dir(dir: &Path) -> Result<()> {
             .map_err(io_err(dir))?;
     }
     Ok(())
-}
-
-/// Delete an old generation's files (best effort: a leftover file is ignored by `open`).
-fn remove_generation(dir: &Path, g: u64) {
-    let _ = std::fs::remove_file(dir.join(segment_name(g)));
-    let _ = std::fs::remove_file(dir.join(log_name(g)));
 }

@@ -101,6 +101,13 @@ impl LiveCounts {
         true
     }
 
+    /// The group counts as a sorted `(key, groups)` table (what a segment stores).
+    pub fn table(&self) -> Vec<(u64, u32)> {
+        let mut t: Vec<(u64, u32)> = self.groups.iter().map(|(&k, &g)| (k, g)).collect();
+        t.sort_unstable();
+        t
+    }
+
     /// Number of distinct keys counted.
     pub fn len(&self) -> usize {
         self.groups.len()

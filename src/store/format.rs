@@ -4,7 +4,7 @@
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"WIRECOPY";
 /// The layout version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Written as a little-endian u32: a byte-swapped reading reveals a big-endian writer.
 pub(super) const ENDIAN_MARK: u32 = 0x0102_0304;
 pub(super) const HEADER_LEN: usize = 32;
@@ -78,6 +78,9 @@ pub enum SectionKind {
     WindowBandKeys,
     /// The window table's documents, parallel to the keys.
     WindowBandDocs,
+    /// Entries of this segment and the segments before it that were removed when it was
+    /// written, strictly increasing (a live index's tombstones; empty for a batch scan).
+    Dead,
     /// `n + 1` offsets into the document records.
     DocOffsets,
     /// Each document's [`StoredDoc`](super::StoredDoc), postcard, concatenated.
@@ -89,7 +92,7 @@ pub enum SectionKind {
 
 impl SectionKind {
     /// Every kind, in file order.
-    pub const ALL: [SectionKind; 34] = [
+    pub const ALL: [SectionKind; 35] = [
         SectionKind::Meta,
         SectionKind::Signatures,
         SectionKind::NearEmpty,
@@ -121,6 +124,7 @@ impl SectionKind {
         SectionKind::WindowBandOffsets,
         SectionKind::WindowBandKeys,
         SectionKind::WindowBandDocs,
+        SectionKind::Dead,
         SectionKind::DocOffsets,
         SectionKind::DocRecords,
         SectionKind::BlockSums,
@@ -165,6 +169,7 @@ impl SectionKind {
             SectionKind::WindowBandOffsets => "window_band_offsets",
             SectionKind::WindowBandKeys => "window_band_keys",
             SectionKind::WindowBandDocs => "window_band_docs",
+            SectionKind::Dead => "dead",
             SectionKind::DocOffsets => "doc_offsets",
             SectionKind::DocRecords => "doc_records",
             SectionKind::BlockSums => "block_sums",
@@ -188,7 +193,8 @@ impl SectionKind {
             | SectionKind::GroupOrder
             | SectionKind::IdOrder
             | SectionKind::BandDocs
-            | SectionKind::WindowBandDocs => 4,
+            | SectionKind::WindowBandDocs
+            | SectionKind::Dead => 4,
             SectionKind::LineGlobalKeys
             | SectionKind::LineSiteKeys
             | SectionKind::DfKeys

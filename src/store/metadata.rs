@@ -99,6 +99,8 @@ pub(super) struct Meta {
     pub(super) documents: u64,
     pub(super) line_pages: u64,
     pub(super) stop_shingles: u64,
+    /// The live index's entry number of the first document (0 for a batch scan).
+    pub(super) base: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -269,6 +271,7 @@ pub(super) fn meta_of(result: &ScanResult) -> Meta {
         documents: result.docs.len() as u64,
         line_pages: result.line_stats.pages,
         stop_shingles: result.stop_shingles as u64,
+        base: 0,
     }
 }
 

@@ -7,7 +7,7 @@
 //! chrome verdicts and signatures (issue 3), and verify candidates exactly against the stored
 //! sets.
 //!
-//! # Layout, format version 4
+//! # Layout, format version 5
 //!
 //! All integers are little-endian; offsets count from the start of the file.
 //!
@@ -16,7 +16,7 @@
 //! | `0..8`           | magic `WIRECOPY`                                                     |
 //! | `8..12`          | format version, u32 ([`FORMAT_VERSION`])                             |
 //! | `12..16`         | endianness mark, u32 `0x01020304` (the bytes `04 03 02 01`)          |
-//! | `16..20`         | section count `s`, u32 (34 in version 4)                             |
+//! | `16..20`         | section count `s`, u32 (35 in version 5)                             |
 //! | `20..24`         | reserved, zero                                                       |
 //! | `24..32`         | xxh3-64 of the section table, u64                                    |
 //! | `32..32 + 32 s`  | section table, 32 bytes per section: kind u32, element width u32, offset u64, length in bytes u64, xxh3-64 of the section's bytes u64 |
@@ -38,16 +38,23 @@
 //! | 14, 15 | `content_offsets`, `content_rows` | u64, u32 | raw line numbers of each document's content lines |
 //! | 16, 17 | `figure_offsets`, `figure_hashes` | u64, u64 | each document's content figures, strictly increasing |
 //! | 18, 19 | `window_offsets`, `window_values` | u64, u32 | each document's window sketches, whole windows of `CHUNK_PERM` values |
-//! | 20   | `edges`              | u64     | verified pairs `a << 32 | b`, `a < b < n`, strictly increasing |
-//! | 21   | `groups`             | u32     | each document's story group: the first member of its story (guarded clustering of the pairs), or itself |
+//! | 20   | `edges`              | u64     | verified pairs `a << 32 | b` of entry numbers (below), `a < b`, `base <= b < base + n`, strictly increasing |
+//! | 21   | `groups`             | u32     | each document's story group as an entry number: the first member of its story (guarded clustering of the pairs), or itself; a group at or after `base` is a document of this file that is its own group |
 //! | 22   | `group_order`        | u32     | the documents ordered by `(group, document)`: a group's members are one run |
 //! | 23   | `id_order`           | u32     | the documents ordered by `(id, document)` |
 //! | 24   | `sites`              | u64     | each document's site hash (0 without a site) |
 //! | 25   | `published`          | i64     | each document's publication time, Unix seconds, `i64::MAX` when undated |
 //! | 26-28 | `band_offsets`, `band_keys`, `band_docs` | u64, u64, u32 | the LSH band table: `bands + 1` offsets, then `(key, document)` pairs as parallel arrays, each band's run ordered by `(key, document)`; near-empty documents are left out |
 //! | 29-31 | `window_band_offsets`, `window_band_keys`, `window_band_docs` | u64, u64, u32 | the window sketches' band table, likewise (`CHUNK_BANDS` bands, each document's keys once) |
-//! | 32, 33 | `doc_offsets`, `doc_records` | u64, u8 | each document's [`StoredDoc`], postcard, in the offsets-and-values form |
-//! | 34   | `block_sums`         | u64     | xxh3-64 of each [`BLOCK`] (64 KiB) of the bytes from the end of the section table to the end of `doc_records` |
+//! | 32   | `dead`               | u32     | entry numbers removed when the file was written, strictly increasing, below `base + n` (empty for a batch scan) |
+//! | 33, 34 | `doc_offsets`, `doc_records` | u64, u8 | each document's [`StoredDoc`], postcard, in the offsets-and-values form |
+//! | 35   | `block_sums`         | u64     | xxh3-64 of each [`BLOCK`] (64 KiB) of the bytes from the end of the section table to the end of `doc_records` |
+//!
+//! Entry numbers: a live index numbers its documents across its segments, oldest first, and a
+//! segment's document `i` is entry `base + i` (`base` is in the metadata; 0 for a batch scan,
+//! whose entry numbers are its document numbers). Band and window tables and `group_order`
+//! hold document numbers of the file; `edges`, `groups` and `dead` hold entry numbers, since a
+//! segment of added pages links them to stories and pages of earlier segments.
 //!
 //! The metadata is postcard (varint integers, f64 as 8 bytes, `Option` as a 0/1 tag, strings and
 //! vectors length-prefixed, enums by variant index) of, in field order: signature parameters
@@ -55,8 +62,8 @@
 //! ([`RuleVersions`]: line rules, Unicode tables of normalization and segmentation), the rest of the scan
 //! configuration (unspaced scripts, threshold, containment, LSH threshold, explicit banding,
 //! `min_shingles`, `max_run_pairs`, chrome and cluster settings), the banding used, the document
-//! count, the page count of the line statistics, and the number of stop shingles dropped. It
-//! does not grow with the documents: their records are in `doc_records`.
+//! count, the page count of the line statistics, the number of stop shingles dropped, and
+//! `base`. It does not grow with the documents: their records are in `doc_records`.
 //!
 //! The shingle sets are those *after* stop-shingle removal (what verification compares); the
 //! shingle document frequencies are counted *before* it, over every content shingle, so the stop
@@ -91,6 +98,7 @@ pub use format::{Section, SectionKind, BLOCK, FORMAT_VERSION, MAGIC};
 pub use metadata::{RuleVersions, StoredDoc};
 pub use reader::{Counts, Index};
 pub use writer::{save, save_with_rules, to_words};
+pub(crate) use writer::{save_segment, segment_words, SegmentExtra};
 
 #[cfg(test)]
 mod tests {

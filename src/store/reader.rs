@@ -81,6 +81,8 @@ pub(super) struct Layout {
     pub(super) line_pages: u64,
     pub(super) stop_shingles: u64,
     pub(super) documents: usize,
+    /// The live index's entry number of the first document (0 for a batch scan).
+    pub(super) base: usize,
     /// The bytes the block checksums cover: from the end of the section table to the end of
     /// the section before them.
     pub(super) region: Range<usize>,
@@ -280,6 +282,17 @@ impl Layout {
         let (params, config, banding) = decode_config(&meta, path)?;
         let documents = usize::try_from(meta.documents)
             .map_err(|_| corrupt(format!("{} documents do not fit this host", meta.documents)))?;
+        // Entry numbers are u32: the segment's last entry must be one.
+        let base = usize::try_from(meta.base)
+            .ok()
+            .filter(|&b| (b as u64).saturating_add(documents as u64) <= u64::from(u32::MAX))
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "entries {} to {} do not fit 32 bits",
+                    meta.base,
+                    meta.base.saturating_add(meta.documents)
+                ))
+            })?;
         let region = table_end..ranges[SectionKind::BlockSums as usize - 1].end;
         let blocks = region.len().div_ceil(BLOCK);
         let sums = ranges[SectionKind::BlockSums as usize].clone();
@@ -300,6 +313,7 @@ impl Layout {
             line_pages: meta.line_pages,
             stop_shingles: meta.stop_shingles,
             documents,
+            base,
             region,
             sums,
         };
@@ -569,35 +583,48 @@ impl Layout {
             )));
         }
         let edges: &[u64] = view(bytes, self, SectionKind::Edges, path)?;
+        let (lo, end) = (self.base as u64, (self.base + n) as u64);
         if !strictly_increasing(edges)
-            || edges
-                .iter()
-                .any(|&e| (e >> 32) >= (e & 0xffff_ffff) || (e & 0xffff_ffff) >= n as u64)
+            || edges.iter().any(|&e| {
+                let (a, b) = (e >> 32, e & 0xffff_ffff);
+                a >= b || b < lo || b >= end
+            })
         {
             return Err(corrupt(format!(
-                "edges must be strictly increasing pairs a < b < {n}"
+                "edges must be strictly increasing pairs a < b with {lo} <= b < {end}"
             )));
         }
         let docs = self.doc_records(bytes, path)?;
         self.check_tables(bytes, &docs, path)
     }
 
-    /// Check the live index's lookup tables (format 4): lengths, documents in range, and the
-    /// orders each lookup's binary search relies on.
+    /// Check the live index's lookup tables (format 4; entry numbers and tombstones since 5):
+    /// lengths, documents and entries in range, and the orders each lookup's binary search
+    /// relies on.
     fn check_tables(&self, bytes: &[u8], docs: &[StoredDoc], path: &Path) -> Result<()> {
         let corrupt = |message: String| Error::CorruptIndex {
             path: path.to_path_buf(),
             message,
         };
         let n = self.documents;
+        let base = self.base;
         let groups: &[u32] = view(bytes, self, SectionKind::Groups, path)?;
         if groups.len() != n
-            || groups
-                .iter()
-                .any(|&g| g as usize >= n || groups[g as usize] != g)
+            || groups.iter().any(|&g| {
+                let g = g as usize;
+                g >= base + n || (g >= base && groups[g - base] as usize != g)
+            })
         {
             return Err(corrupt(format!(
-                "groups must be {n} documents, each naming a member of its own group"
+                "groups must be {n} entries below {}, each naming a member of its own group",
+                base + n
+            )));
+        }
+        let dead: &[u32] = view(bytes, self, SectionKind::Dead, path)?;
+        if !strictly_increasing(dead) || dead.last().is_some_and(|&d| d as usize >= base + n) {
+            return Err(corrupt(format!(
+                "dead must be strictly increasing entries below {}",
+                base + n
             )));
         }
         let order: &[u32] = view(bytes, self, SectionKind::GroupOrder, path)?;
@@ -1091,7 +1118,18 @@ impl Index {
             .map(|&e| ((e >> 32) as u32, e as u32))
     }
 
-    /// The story group of each document (the first member of its story, or itself).
+    /// The live index's entry number of the first document (0 for a batch scan).
+    pub fn base(&self) -> u32 {
+        self.layout.base as u32
+    }
+
+    /// The entries removed when this segment was written (see [`SectionKind::Dead`]).
+    pub fn dead(&self) -> &[u32] {
+        self.slice(SectionKind::Dead)
+    }
+
+    /// The story group of each document (the first member of its story, or itself), as an
+    /// entry number: see [`Index::base`].
     pub fn groups(&self) -> &[u32] {
         self.slice(SectionKind::Groups)
     }

@@ -139,13 +139,27 @@ pub(super) fn split(table: &[(u64, u32)]) -> (Vec<u64>, Vec<u32>) {
     table.iter().copied().unzip()
 }
 
+/// What a live index's segment adds to a scan: where its entries start, the story group of each
+/// document by entry number (groups may lie in earlier segments), and the tombstones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct SegmentExtra {
+    /// Entry number of the first document.
+    pub(crate) base: u32,
+    /// Each document's group as an entry number; `None`: the scan's clusters.
+    pub(crate) groups: Option<Vec<u32>>,
+    /// Removed entries, strictly increasing, each below `base` plus the documents.
+    pub(crate) dead: Vec<u32>,
+}
+
 pub(super) fn write_sections<W: Write + Seek>(
     w: &mut SectionWriter<W>,
     result: &ScanResult,
     rules: RuleVersions,
+    extra: &SegmentExtra,
 ) -> io::Result<()> {
     let mut meta = meta_of(result);
     meta.rules = rules;
+    meta.base = u64::from(extra.base);
     let meta = postcard::to_stdvec(&meta).map_err(io::Error::other)?;
     w.section(SectionKind::Meta, [meta.as_slice()])?;
     w.section(
@@ -210,7 +224,7 @@ pub(super) fn write_sections<W: Write + Seek>(
         SectionKind::Edges,
         [bytemuck::cast_slice::<u64, u8>(&edges)],
     )?;
-    let t = crate::index::segment::tables(result);
+    let t = crate::index::segment::tables(result, extra.base, extra.groups.as_deref());
     w.section(
         SectionKind::Groups,
         [bytemuck::cast_slice::<u32, u8>(&t.groups)],
@@ -253,6 +267,10 @@ pub(super) fn write_sections<W: Write + Seek>(
         w.section(kinds[1], [bytemuck::cast_slice::<u64, u8>(&b.keys)])?;
         w.section(kinds[2], [bytemuck::cast_slice::<u32, u8>(&b.docs)])?;
     }
+    w.section(
+        SectionKind::Dead,
+        [bytemuck::cast_slice::<u32, u8>(&extra.dead)],
+    )?;
     let records: Vec<Vec<u8>> = result
         .docs
         .iter()
@@ -293,11 +311,16 @@ pub(super) fn csr<W: Write + Seek, T: Pod, L: AsRef<[T]>>(
 /// A scan saved into memory: the bytes [`save`] would write, as 8-byte words so that the arrays
 /// can be viewed in place ([`Index::from_words`](super::Index::from_words)).
 pub fn to_words(result: &ScanResult) -> Result<Vec<u64>> {
+    segment_words(result, &SegmentExtra::default())
+}
+
+/// [`to_words`] for a live index's segment (see [`save_segment`]).
+pub(crate) fn segment_words(result: &ScanResult, extra: &SegmentExtra) -> Result<Vec<u64>> {
     check_lengths(Path::new("(memory)"), result)?;
     let mut cursor = io::Cursor::new(Vec::new());
     let mut sw =
         SectionWriter::new(&mut cursor).map_err(|e| write_error(Path::new("(memory)"), e))?;
-    write_sections(&mut sw, result, RuleVersions::current())
+    write_sections(&mut sw, result, RuleVersions::current(), extra)
         .and_then(|()| sw.finish())
         .map_err(|e| write_error(Path::new("(memory)"), e))?;
     let bytes = cursor.into_inner();
@@ -325,6 +348,16 @@ pub fn save(path: &Path, result: &ScanResult) -> Result<()> {
 /// file that an earlier or later build would have written.
 #[doc(hidden)]
 pub fn save_with_rules(path: &Path, result: &ScanResult, rules: RuleVersions) -> Result<()> {
+    save_segment(path, result, rules, &SegmentExtra::default())
+}
+
+/// [`save`] for a live index's segment: `extra` gives its base entry, groups and tombstones.
+pub(crate) fn save_segment(
+    path: &Path,
+    result: &ScanResult,
+    rules: RuleVersions,
+    extra: &SegmentExtra,
+) -> Result<()> {
     check_lengths(path, result)?;
     let write_err = |source| Error::Write {
         path: path.to_path_buf(),
@@ -334,7 +367,7 @@ pub fn save_with_rules(path: &Path, result: &ScanResult, rules: RuleVersions) ->
     crate::atomic_write::write(path, true, |file| {
         let w = BufWriter::with_capacity(1 << 20, file);
         let mut sw = SectionWriter::new(w)?;
-        write_sections(&mut sw, result, rules)?;
+        write_sections(&mut sw, result, rules, extra)?;
         sw.finish()
     })
     .map_err(write_err)
