@@ -2,10 +2,13 @@
 //!
 //! An [`Index`] holds documents, their fingerprints and the verified pairs between them, and
 //! answers for a new page: which stored pages it copies, of which story, who published it first
-//! ([`Index::query`]); [`Index::add`] also stores it. A directory index persists as one immutable
-//! *segment* (a saved batch scan, [`crate::store`] format) plus an append-only *log* of the adds
-//! and removals since ([`log`]); [`Index::compact`] folds the log into a new segment by scanning
-//! every live document again, which re-learns chrome from everything the index holds.
+//! ([`Index::query`]); [`Index::add`] also stores it. A directory index persists as a stack of
+//! immutable *segments* ([`crate::store`] format): the last compaction's (a saved batch scan),
+//! then batches of added pages, each written by [`Index::flush`] every
+//! [`IndexOptions::flush_pages`] adds with the pages' fingerprints as judged and merged with the
+//! newest segments no larger than it; plus an append-only *log* of the adds and removals since
+//! the newest segment ([`log`]). [`Index::compact`] scans every live document again into one
+//! segment, which re-learns chrome from everything the index holds and drops removed pages.
 //!
 //! # How an add is judged
 //!
@@ -21,7 +24,7 @@
 //!    added pages holding that line are fingerprinted again and re-matched: early pages of a
 //!    site, judged before its chrome or its related lists were known, are corrected as soon as
 //!    they are.
-//!    Segment pages keep their fingerprints until the next compaction.
+//!    Pages already in a segment keep their fingerprints until the next compaction.
 //!
 //! The decision returned is the one made in step 2, exactly what [`Index::query`] gives for the
 //! page before the add. The stories read off the index ([`Index::story_ids`]) cluster all verified
