@@ -189,11 +189,12 @@ fn cli_saves_and_checks_an_index() {
 
 /// The fixtures with the format and normalizer versions they were written with; these never
 /// change with the code (a new format version adds a fixture).
-const FIXTURES: [(u32, u32, &str); 4] = [
+const FIXTURES: [(u32, u32, &str); 5] = [
     (2, 2, "index-v2.idx"),
     (3, 3, "index-v3.idx"),
     (4, 3, "index-v4.idx"),
     (5, 4, "index-v5.idx"),
+    (6, 4, "index-v6.idx"),
 ];
 
 fn fixture(name: &str) -> std::path::PathBuf {

@@ -142,8 +142,9 @@ pub(crate) fn tables(result: &ScanResult, base: u32, given: Option<&[u32]>) -> T
     }
 }
 
-/// A segment file opened for a live index: every lookup is a binary search or a view into the
-/// mapping, each block checked the first time it is read ([`crate::store::Index::open_lazy`]).
+/// A segment file opened for a live index: every lookup is a key-filter probe and a binary
+/// search (for a key the filter may hold), or a view into the mapping, each block checked the
+/// first time it is read ([`crate::store::Index::open_lazy`]).
 /// Its documents are the index's entries `base..base + len`; every method takes and returns
 /// entry numbers.
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 /// The first eight bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"WIRECOPY";
 /// The layout version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Written as a little-endian u32: a byte-swapped reading reveals a big-endian writer.
 pub(super) const ENDIAN_MARK: u32 = 0x0102_0304;
 pub(super) const HEADER_LEN: usize = 32;
@@ -78,6 +78,9 @@ pub enum SectionKind {
     WindowBandKeys,
     /// The window table's documents, parallel to the keys.
     WindowBandDocs,
+    /// A split-block Bloom filter over the keys of the line, shingle, band and window tables
+    /// (`store/filter.rs`): 32-bit words, eight per block.
+    KeyFilter,
     /// Entries of this segment and the segments before it that were removed when it was
     /// written, strictly increasing (a live index's tombstones; empty for a batch scan).
     Dead,
@@ -92,7 +95,7 @@ pub enum SectionKind {
 
 impl SectionKind {
     /// Every kind, in file order.
-    pub const ALL: [SectionKind; 35] = [
+    pub const ALL: [SectionKind; 36] = [
         SectionKind::Meta,
         SectionKind::Signatures,
         SectionKind::NearEmpty,
@@ -124,6 +127,7 @@ impl SectionKind {
         SectionKind::WindowBandOffsets,
         SectionKind::WindowBandKeys,
         SectionKind::WindowBandDocs,
+        SectionKind::KeyFilter,
         SectionKind::Dead,
         SectionKind::DocOffsets,
         SectionKind::DocRecords,
@@ -169,6 +173,7 @@ impl SectionKind {
             SectionKind::WindowBandOffsets => "window_band_offsets",
             SectionKind::WindowBandKeys => "window_band_keys",
             SectionKind::WindowBandDocs => "window_band_docs",
+            SectionKind::KeyFilter => "key_filter",
             SectionKind::Dead => "dead",
             SectionKind::DocOffsets => "doc_offsets",
             SectionKind::DocRecords => "doc_records",
@@ -194,6 +199,7 @@ impl SectionKind {
             | SectionKind::IdOrder
             | SectionKind::BandDocs
             | SectionKind::WindowBandDocs
+            | SectionKind::KeyFilter
             | SectionKind::Dead => 4,
             SectionKind::LineGlobalKeys
             | SectionKind::LineSiteKeys

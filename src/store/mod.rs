@@ -7,7 +7,7 @@
 //! chrome verdicts and signatures (issue 3), and verify candidates exactly against the stored
 //! sets.
 //!
-//! # Layout, format version 5
+//! # Layout, format version 6
 //!
 //! All integers are little-endian; offsets count from the start of the file.
 //!
@@ -16,7 +16,7 @@
 //! | `0..8`           | magic `WIRECOPY`                                                     |
 //! | `8..12`          | format version, u32 ([`FORMAT_VERSION`])                             |
 //! | `12..16`         | endianness mark, u32 `0x01020304` (the bytes `04 03 02 01`)          |
-//! | `16..20`         | section count `s`, u32 (35 in version 5)                             |
+//! | `16..20`         | section count `s`, u32 (36 in version 6)                             |
 //! | `20..24`         | reserved, zero                                                       |
 //! | `24..32`         | xxh3-64 of the section table, u64                                    |
 //! | `32..32 + 32 s`  | section table, 32 bytes per section: kind u32, element width u32, offset u64, length in bytes u64, xxh3-64 of the section's bytes u64 |
@@ -46,9 +46,10 @@
 //! | 25   | `published`          | i64     | each document's publication time, Unix seconds, `i64::MAX` when undated |
 //! | 26-28 | `band_offsets`, `band_keys`, `band_docs` | u64, u64, u32 | the LSH band table: `bands + 1` offsets, then `(key, document)` pairs as parallel arrays, each band's run ordered by `(key, document)`; near-empty documents are left out |
 //! | 29-31 | `window_band_offsets`, `window_band_keys`, `window_band_docs` | u64, u64, u32 | the window sketches' band table, likewise (`CHUNK_BANDS` bands, each document's keys once) |
-//! | 32   | `dead`               | u32     | entry numbers removed when the file was written, strictly increasing, below `base + n` (empty for a batch scan) |
-//! | 33, 34 | `doc_offsets`, `doc_records` | u64, u8 | each document's [`StoredDoc`], postcard, in the offsets-and-values form |
-//! | 35   | `block_sums`         | u64     | xxh3-64 of each [`BLOCK`] (64 KiB) of the bytes from the end of the section table to the end of `doc_records` |
+//! | 32   | `key_filter`         | u32     | a split-block Bloom filter (Parquet's SBBF: 256-bit blocks, eight salts) over every key of the line, shingle, band and window tables, each hashed as xxh3-64 of its eight bytes seeded by its table (1 line global, 2 line site, 3 shingle, `1 << 32 \| band`, `2 << 32 \| band`); `ceil(12 k / 256)` blocks (at least one) for `k` table entries; a lookup whose key it lacks skips its binary search |
+//! | 33   | `dead`               | u32     | entry numbers removed when the file was written, strictly increasing, below `base + n` (empty for a batch scan) |
+//! | 34, 35 | `doc_offsets`, `doc_records` | u64, u8 | each document's [`StoredDoc`], postcard, in the offsets-and-values form |
+//! | 36   | `block_sums`         | u64     | xxh3-64 of each [`BLOCK`] (64 KiB) of the bytes from the end of the section table to the end of `doc_records` |
 //!
 //! Entry numbers: a live index numbers its documents across its segments, oldest first, and a
 //! segment's document `i` is entry `base + i` (`base` is in the metadata; 0 for a batch scan,
@@ -73,7 +74,7 @@
 //! [`Index::open`] checks every byte when a file is opened: header fields, the table's checksum,
 //! each section's checksum, every block checksum, alignment, zero padding, no trailing bytes,
 //! and the consistency of the arrays (lengths, sorted keys and sets, offsets, documents in range,
-//! the orders the lookups rely on). [`Index::open_lazy`], which a live index uses for its
+//! the orders the lookups rely on, every key held by the key filter). [`Index::open_lazy`], which a live index uses for its
 //! segment, checks at open only what does not grow with the file (header, table, metadata,
 //! block checksums, array lengths) and checks each 64 KiB block against its checksum the first
 //! time anything in it is read; a block that fails makes that read come back empty and is kept
@@ -89,6 +90,7 @@
 //! fails to compile here until the format (and its version) follows. Hashes stored are xxh3,
 //! whose output is fixed by its specification.
 
+mod filter;
 mod format;
 mod metadata;
 mod reader;
@@ -102,7 +104,7 @@ pub(crate) use writer::{save_segment, segment_words, SegmentExtra};
 
 #[cfg(test)]
 mod tests {
-    use super::format::{ENDIAN_MARK, ENTRY_LEN};
+    use super::format::{ENDIAN_MARK, ENTRY_LEN, HEADER_LEN};
     use super::reader::Layout;
     use super::*;
     use crate::document::{DocId, Published};
@@ -235,6 +237,71 @@ mod tests {
             assert!(parse(&bad).is_err(), "byte {i} changed unnoticed");
             assert!(parse(&good[..i]).is_err(), "truncation to {i} unnoticed");
         }
+    }
+
+    /// `bytes` with every checksum computed again over what they now hold: a crafted file that
+    /// only the array checks can refuse.
+    fn resealed(mut bytes: Vec<u8>) -> Vec<u8> {
+        let layout = parse_lazy(&bytes).expect("the header and table still parse");
+        let region = layout.region.clone();
+        let sums: Vec<u64> = bytes[region].chunks(BLOCK).map(xxh3_64).collect();
+        bytes[layout.sums.clone()].copy_from_slice(bytemuck::cast_slice(&sums));
+        let table_start = HEADER_LEN;
+        for (i, range) in layout.ranges.iter().enumerate() {
+            let at = table_start + i * ENTRY_LEN + 24;
+            let sum = xxh3_64(&bytes[range.clone()]);
+            bytes[at..at + 8].copy_from_slice(&sum.to_le_bytes());
+        }
+        let table_end = table_start + layout.ranges.len() * ENTRY_LEN;
+        let sum = xxh3_64(&bytes[table_start..table_end]);
+        bytes[24..32].copy_from_slice(&sum.to_le_bytes());
+        bytes
+    }
+
+    fn parse_lazy(bytes: &[u8]) -> Result<Layout> {
+        let mut buf = vec![0u64; bytes.len().div_ceil(8)];
+        let b: &mut [u8] = bytemuck::cast_slice_mut(&mut buf);
+        b[..bytes.len()].copy_from_slice(bytes);
+        Layout::parse_lazy(&b[..bytes.len()], Path::new("test.idx"))
+    }
+
+    #[test]
+    fn a_key_filter_that_lacks_a_key_is_refused_even_with_good_checksums() {
+        let (_dir, path, _) = saved();
+        let good = std::fs::read(&path).expect("read");
+        assert!(
+            parse(&resealed(good.clone())).is_ok(),
+            "resealing alone changes nothing"
+        );
+        let layout = parse(&good).expect("parses");
+        let filter = layout.ranges[SectionKind::KeyFilter as usize].clone();
+        assert!(!filter.is_empty());
+        let mut bad = good;
+        bad[filter].fill(0);
+        let e = parse(&resealed(bad)).expect_err("an empty filter would answer 'absent'");
+        assert!(e.to_string().contains("key_filter lacks key"), "{e}");
+    }
+
+    #[test]
+    fn lookups_find_every_key_through_the_filter() {
+        let (_dir, path, r) = saved();
+        let ix = Index::open_lazy(&path).expect("opens");
+        for &(k, c) in &r.shingle_df {
+            assert_eq!(ix.df_count(k), c);
+        }
+        for &(k, c) in &r.line_stats.global {
+            assert_eq!(ix.line_global_count(k), c);
+        }
+        for &(k, c) in &r.line_stats.per_site {
+            assert_eq!(ix.line_site_count(k), c);
+        }
+        // Absent keys count 0 whether the filter or the search answers.
+        for k in 0..1000u64 {
+            if r.shingle_df.binary_search_by_key(&k, |e| e.0).is_err() {
+                assert_eq!(ix.df_count(k), 0);
+            }
+        }
+        assert!(ix.failure().is_none());
     }
 
     proptest! {

@@ -1,6 +1,7 @@
 //! store/reader.rs: how is an index file checked and read? Every byte is checked when the
 //! file is opened; the arrays are then viewed in place in the memory mapping.
 
+use super::filter::{self, Table};
 use super::format::Section;
 use super::format::*;
 use super::metadata::*;
@@ -411,6 +412,23 @@ impl Layout {
                 )));
             }
         }
+        let keys = [
+            SectionKind::LineGlobalKeys,
+            SectionKind::LineSiteKeys,
+            SectionKind::DfKeys,
+            SectionKind::BandKeys,
+            SectionKind::WindowBandKeys,
+        ]
+        .into_iter()
+        .map(len)
+        .sum();
+        let words = filter::blocks_for(keys) * filter::BLOCK_WORDS;
+        if len(SectionKind::KeyFilter) != words {
+            return Err(corrupt(format!(
+                "key_filter has {} words, {keys} keys need {words}",
+                len(SectionKind::KeyFilter)
+            )));
+        }
         let per_doc = [
             (SectionKind::NearEmpty, n),
             (SectionKind::SetOffsets, n + 1),
@@ -692,7 +710,7 @@ impl Layout {
                     keys.len()
                 )));
             }
-            for w in offsets.windows(2) {
+            for (band, w) in offsets.windows(2).enumerate() {
                 let (a, b) = (w[0] as usize, w[1] as usize);
                 let sorted = (a + 1..b).all(|i| (keys[i - 1], docs[i - 1]) < (keys[i], docs[i]));
                 if !sorted {
@@ -701,9 +719,42 @@ impl Layout {
                         kinds[1].name()
                     )));
                 }
+                let table = if kinds[0] == SectionKind::BandOffsets {
+                    Table::Band(band)
+                } else {
+                    Table::Window(band)
+                };
+                self.check_filter(bytes, table, kinds[1], &keys[a..b], path)?;
             }
         }
+        for (table, kind) in [
+            (Table::LineGlobal, SectionKind::LineGlobalKeys),
+            (Table::LineSite, SectionKind::LineSiteKeys),
+            (Table::Df, SectionKind::DfKeys),
+        ] {
+            self.check_filter(bytes, table, kind, view(bytes, self, kind, path)?, path)?;
+        }
         Ok(())
+    }
+
+    /// Check that the key filter holds every key of a table: a filter that lacked one would
+    /// answer "absent" for a key the file holds.
+    fn check_filter(
+        &self,
+        bytes: &[u8],
+        table: Table,
+        kind: SectionKind,
+        keys: &[u64],
+        path: &Path,
+    ) -> Result<()> {
+        let filter: &[u32] = view(bytes, self, SectionKind::KeyFilter, path)?;
+        match keys.iter().find(|&&k| !filter::holds(filter, table, k)) {
+            None => Ok(()),
+            Some(k) => Err(Error::CorruptIndex {
+                path: path.to_path_buf(),
+                message: format!("key_filter lacks key {k:016x} of {}", kind.name()),
+            }),
+        }
     }
 }
 
@@ -1208,8 +1259,22 @@ impl Index {
         lo
     }
 
+    /// Whether the file may hold `key` in `table`: false is certain (the key filter has no
+    /// false negatives), so the lookup's binary search is skipped. A damaged filter block
+    /// answers false and is kept as the [`failure`](Index::failure).
+    fn may_hold(&self, table: Table, key: u64) -> bool {
+        let h = filter::hash(table, key);
+        let blocks = self.count(SectionKind::KeyFilter) / filter::BLOCK_WORDS;
+        let b = filter::block_of(h, blocks) * filter::BLOCK_WORDS;
+        self.elems::<u32>(SectionKind::KeyFilter, b..b + filter::BLOCK_WORDS)
+            .is_some_and(|block| filter::block_holds(block, h))
+    }
+
     /// The count of `key` in a `(key, count)` table (0 when absent).
-    fn count_of(&self, keys: SectionKind, counts: SectionKind, key: u64) -> u32 {
+    fn count_of(&self, table: Table, keys: SectionKind, counts: SectionKind, key: u64) -> u32 {
+        if !self.may_hold(table, key) {
+            return 0;
+        }
         let n = self.count(keys);
         let at = self.partition(0, n, |i| self.elem::<u64>(keys, i).is_some_and(|k| k < key));
         match self.elem::<u64>(keys, at) {
@@ -1221,6 +1286,7 @@ impl Index {
     /// Pages holding line `key` over the whole corpus (reads only the probed entries).
     pub fn line_global_count(&self, key: u64) -> u32 {
         self.count_of(
+            Table::LineGlobal,
             SectionKind::LineGlobalKeys,
             SectionKind::LineGlobalCounts,
             key,
@@ -1229,16 +1295,29 @@ impl Index {
 
     /// Pages of a site holding a line, by site-line key.
     pub fn line_site_count(&self, key: u64) -> u32 {
-        self.count_of(SectionKind::LineSiteKeys, SectionKind::LineSiteCounts, key)
+        self.count_of(
+            Table::LineSite,
+            SectionKind::LineSiteKeys,
+            SectionKind::LineSiteCounts,
+            key,
+        )
     }
 
     /// Documents holding shingle `key` (before stop-shingle removal).
     pub fn df_count(&self, key: u64) -> u32 {
-        self.count_of(SectionKind::DfKeys, SectionKind::DfCounts, key)
+        self.count_of(Table::Df, SectionKind::DfKeys, SectionKind::DfCounts, key)
     }
 
     /// The documents under `key` in band `band` of a `(key, document)` run table.
     fn bucket(&self, kinds: [SectionKind; 3], band: usize, key: u64) -> &[u32] {
+        let table = if kinds[0] == SectionKind::BandOffsets {
+            Table::Band(band)
+        } else {
+            Table::Window(band)
+        };
+        if !self.may_hold(table, key) {
+            return &[];
+        }
         let Some(o) = self.elems::<u64>(kinds[0], band..band + 2) else {
             return &[];
         };

@@ -1,6 +1,7 @@
 //! store/writer.rs: how is an index file written? Sections one after another with their
 //! checksums, then the header and section table in front, through `atomic_write`.
 
+use super::filter::{Builder, Table};
 use super::format::*;
 use super::metadata::*;
 use crate::error::{Error, Result};
@@ -267,6 +268,11 @@ pub(super) fn write_sections<W: Write + Seek>(
         w.section(kinds[1], [bytemuck::cast_slice::<u64, u8>(&b.keys)])?;
         w.section(kinds[2], [bytemuck::cast_slice::<u32, u8>(&b.docs)])?;
     }
+    let filter = key_filter(result, &t);
+    w.section(
+        SectionKind::KeyFilter,
+        [bytemuck::cast_slice::<u32, u8>(&filter)],
+    )?;
     w.section(
         SectionKind::Dead,
         [bytemuck::cast_slice::<u32, u8>(&extra.dead)],
@@ -282,6 +288,38 @@ pub(super) fn write_sections<W: Write + Seek>(
         SectionKind::DocRecords,
         &records,
     )
+}
+
+/// The filter over every key the lookups search: line and shingle counts, band and window
+/// buckets, sized by their number of entries (which the reader checks).
+fn key_filter(result: &ScanResult, t: &crate::index::segment::Tables) -> Vec<u32> {
+    let mut f = Builder::new(
+        result.line_stats.global.len()
+            + result.line_stats.per_site.len()
+            + result.shingle_df.len()
+            + t.bands.keys.len()
+            + t.windows.keys.len(),
+    );
+    for (table, keys) in [
+        (Table::LineGlobal, &result.line_stats.global),
+        (Table::LineSite, &result.line_stats.per_site),
+        (Table::Df, &result.shingle_df),
+    ] {
+        for &(k, _) in keys {
+            f.insert(table, k);
+        }
+    }
+    for (buckets, table) in [
+        (&t.bands, Table::Band as fn(usize) -> Table),
+        (&t.windows, Table::Window as fn(usize) -> Table),
+    ] {
+        for (b, run) in buckets.offsets.windows(2).enumerate() {
+            for &k in &buckets.keys[run[0] as usize..run[1] as usize] {
+                f.insert(table(b), k);
+            }
+        }
+    }
+    f.words
 }
 
 /// Write `lists` as an offsets section (`lists.len() + 1` element offsets from 0) and a values
