@@ -124,9 +124,9 @@ pub struct StreamArgs {
     window: Option<i64>,
     /// Write the pages added since the last segment as a new segment every N pages: what is
     /// held in memory, and replayed from the log after a crash, is at most N pages.
-    #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    flush_pages: u32,
+    #[arg(long, value_name = "N", default_value_t = wirecopy::index::DEFAULT_FLUSH_PAGES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    flush_pages: usize,
     #[command(flatten)]
     fields: FieldArgs,
 }
@@ -312,7 +312,7 @@ pub fn stream(a: StreamArgs) -> Result<Exit> {
             .with_context(|| format!("creating the index {}", a.index.display()))?
     };
     ix.set_options(IndexOptions {
-        flush_pages: a.flush_pages as usize,
+        flush_pages: a.flush_pages,
         ..IndexOptions::default()
     });
     super::interrupt::signals_end_normally();

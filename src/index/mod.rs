@@ -110,6 +110,9 @@ pub struct Decision {
     pub matches: Vec<Match>,
 }
 
+/// Pages added between two segments unless [`IndexOptions::flush_pages`] says otherwise.
+pub const DEFAULT_FLUSH_PAGES: usize = 1000;
+
 /// When an index writes segments and compacts on its own.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IndexOptions {
@@ -132,7 +135,7 @@ pub struct IndexOptions {
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
-            flush_pages: 1000,
+            flush_pages: DEFAULT_FLUSH_PAGES,
             compact_min: 1000,
             compact_ratio: 1.0,
             manual: false,
@@ -231,8 +234,20 @@ pub struct Index {
     seg_len: usize,
     /// Segment entries removed (written with the newest segment, plus those removed since).
     seg_dead: HashSet<u32>,
-    /// Line hashes of segment documents, computed when first needed.
-    seg_lines: HashMap<u32, Vec<u64>>,
+    /// The pages added since the newest segment, held in memory (and in the log).
+    pending: Pending,
+    storage: Option<Storage>,
+    /// Opened with [`Index::open_read_only`]: adds, removals and compaction are refused.
+    read_only: bool,
+    /// A flush or compaction failed after giving up the log: every later write is refused
+    /// (what was acknowledged is on disk; the index must be opened again).
+    poisoned: bool,
+}
+
+/// The pages added since the newest segment and what they added: entries `seg_len..`, their
+/// counts, tables and pairs. A flush writes them as a segment and starts a new one.
+#[derive(Debug)]
+struct Pending {
     added: Vec<Added>,
     live_added: usize,
     global: LiveCounts,
@@ -251,12 +266,30 @@ pub struct Index {
     adj: HashMap<u32, Vec<u32>>,
     /// Added pages by id (segment pages are found in the segment).
     by_id: HashMap<String, u32>,
-    storage: Option<Storage>,
-    /// Opened with [`Index::open_read_only`]: adds, removals and compaction are refused.
-    read_only: bool,
-    /// A flush or compaction failed after giving up the log: every later write is refused
-    /// (what was acknowledged is on disk; the index must be opened again).
-    poisoned: bool,
+    /// Line hashes of the segment members of the groups these pages joined, computed when
+    /// first needed (kept until the next segment, so it holds at most these groups' members).
+    seg_lines: HashMap<u32, Vec<u64>>,
+}
+
+impl Pending {
+    fn new(bands: usize) -> Pending {
+        Pending {
+            added: Vec::new(),
+            live_added: 0,
+            global: LiveCounts::default(),
+            per_site: LiveCounts::default(),
+            shingles: LiveCounts::default(),
+            new_groups: 0,
+            line_docs: HashMap::default(),
+            members: HashMap::default(),
+            bands: vec![HashMap::default(); bands],
+            windows: vec![HashMap::default(); CHUNK_BANDS],
+            edges: HashMap::default(),
+            adj: HashMap::default(),
+            by_id: HashMap::default(),
+            seg_lines: HashMap::default(),
+        }
+    }
 }
 
 /// The chrome verdicts an index applies now: segment statistics plus live counts.
@@ -273,9 +306,9 @@ impl Verdicts for Current<'_> {
     fn is_template(&self, site: u64, line: u64) -> bool {
         let ix = self.0;
         let cfg = &ix.fp.config().chrome;
-        let pages = ix.seg_sum(|s| s.line_pages()) + ix.new_groups;
+        let pages = ix.seg_sum(|s| s.line_pages()) + ix.pending.new_groups;
         let cap = f64::from(cfg.global_max_pages).max(cfg.global_max_share * pages as f64);
-        let global = ix.seg_count(|s| s.line_global(line)) + ix.global.get(line);
+        let global = ix.seg_count(|s| s.line_global(line)) + ix.pending.global.get(line);
         if f64::from(global) > cap {
             return true;
         }
@@ -283,7 +316,7 @@ impl Verdicts for Current<'_> {
             return false;
         }
         let key = site_line_key(site, line);
-        let n = ix.seg_count(|s| s.line_site(key)) + ix.per_site.get(key);
+        let n = ix.seg_count(|s| s.line_site(key)) + ix.pending.per_site.get(key);
         let min = if cfg.story_groups {
             cfg.site_min_groups
         } else {
@@ -294,15 +327,15 @@ impl Verdicts for Current<'_> {
 
     fn is_recurring(&self, line: u64) -> bool {
         let ix = self.0;
-        ix.seg_count(|s| s.line_global(line)) + ix.global.get(line) >= 2
+        ix.seg_count(|s| s.line_global(line)) + ix.pending.global.get(line) >= 2
     }
 
     fn is_stop(&self, shingle: u64) -> bool {
         let ix = self.0;
         let cfg = &ix.fp.config().chrome;
-        let pages = ix.seg_sum(|s| s.line_pages()) + ix.new_groups;
+        let pages = ix.seg_sum(|s| s.line_pages()) + ix.pending.new_groups;
         let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
-        f64::from(ix.seg_count(|s| s.shingle_df(shingle)) + ix.shingles.get(shingle)) > cap
+        f64::from(ix.seg_count(|s| s.shingle_df(shingle)) + ix.pending.shingles.get(shingle)) > cap
     }
 }
 
@@ -387,20 +420,7 @@ impl Index {
             segs,
             seg_len: end as usize,
             seg_dead,
-            seg_lines: HashMap::default(),
-            added: Vec::new(),
-            live_added: 0,
-            global: LiveCounts::default(),
-            per_site: LiveCounts::default(),
-            shingles: LiveCounts::default(),
-            new_groups: 0,
-            line_docs: HashMap::default(),
-            members: HashMap::default(),
-            bands: vec![HashMap::default(); banding.bands],
-            windows: vec![HashMap::default(); CHUNK_BANDS],
-            edges: HashMap::default(),
-            adj: HashMap::default(),
-            by_id: HashMap::default(),
+            pending: Pending::new(banding.bands),
             storage: None,
             read_only: false,
             poisoned: false,
@@ -424,7 +444,7 @@ impl Index {
 
     /// Number of live documents.
     pub fn len(&self) -> usize {
-        self.seg_len - self.seg_dead.len() + self.live_added
+        self.seg_len - self.seg_dead.len() + self.pending.live_added
     }
 
     /// Whether the index holds no live document.
@@ -478,7 +498,7 @@ impl Index {
     // ---- Entries: the segment's in the mapping, the added ones in memory ----
 
     fn entries(&self) -> u32 {
-        (self.seg_len + self.added.len()) as u32
+        (self.seg_len + self.pending.added.len()) as u32
     }
 
     fn in_segment(&self, d: u32) -> bool {
@@ -500,11 +520,11 @@ impl Index {
     }
 
     fn added(&self, d: u32) -> &Added {
-        &self.added[d as usize - self.seg_len]
+        &self.pending.added[d as usize - self.seg_len]
     }
 
     fn added_mut(&mut self, d: u32) -> &mut Added {
-        &mut self.added[d as usize - self.seg_len]
+        &mut self.pending.added[d as usize - self.seg_len]
     }
 
     fn live(&self, d: u32) -> bool {
@@ -610,7 +630,7 @@ impl Index {
 
     /// The live entry with this id: an added page, else the segment's.
     fn lookup(&self, id: &str) -> Option<u32> {
-        match self.by_id.get(id) {
+        match self.pending.by_id.get(id) {
             Some(&d) => Some(d),
             None => self
                 .segs
@@ -631,16 +651,16 @@ impl Index {
         } else {
             (b, a, sim.swapped())
         };
-        if self.edges.insert((a, b), sim).is_none() {
-            self.adj.entry(a).or_default().push(b);
-            self.adj.entry(b).or_default().push(a);
+        if self.pending.edges.insert((a, b), sim).is_none() {
+            self.pending.adj.entry(a).or_default().push(b);
+            self.pending.adj.entry(b).or_default().push(a);
         }
     }
 
     fn unlink_all(&mut self, d: u32) {
-        for o in self.adj.remove(&d).unwrap_or_default() {
-            self.edges.remove(&(d.min(o), d.max(o)));
-            if let Some(v) = self.adj.get_mut(&o) {
+        for o in self.pending.adj.remove(&d).unwrap_or_default() {
+            self.pending.edges.remove(&(d.min(o), d.max(o)));
+            if let Some(v) = self.pending.adj.get_mut(&o) {
                 v.retain(|&x| x != d);
             }
         }
@@ -655,10 +675,10 @@ impl Index {
         let bands = segment::band_keys(&a.fp.signature.values, self.banding);
         let windows = segment::window_keys(&a.fp.windows);
         for (b, k) in bands {
-            self.bands[b].entry(k).or_default().push(d);
+            self.pending.bands[b].entry(k).or_default().push(d);
         }
         for (b, k) in windows {
-            self.windows[b].entry(k).or_default().push(d);
+            self.pending.windows[b].entry(k).or_default().push(d);
         }
     }
 
@@ -674,7 +694,10 @@ impl Index {
         }
         let bands = segment::band_keys(&a.fp.signature.values, self.banding);
         let windows = segment::window_keys(&a.fp.windows);
-        for (tables, keys) in [(&mut self.bands, bands), (&mut self.windows, windows)] {
+        for (tables, keys) in [
+            (&mut self.pending.bands, bands),
+            (&mut self.pending.windows, windows),
+        ] {
             for (b, k) in keys {
                 if let Some(v) = tables[b].get_mut(&k) {
                     v.retain(|&x| x != d);
@@ -701,7 +724,12 @@ impl Index {
             );
         };
         for (b, k) in segment::band_keys(&fp.signature.values, self.banding) {
-            let added = self.bands[b].get(&k).into_iter().flatten().rev().copied();
+            let added = self.pending.bands[b]
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .rev()
+                .copied();
             take(
                 &mut added.chain(
                     self.segs
@@ -712,7 +740,12 @@ impl Index {
             );
         }
         for (b, k) in segment::window_keys(&fp.windows) {
-            let added = self.windows[b].get(&k).into_iter().flatten().rev().copied();
+            let added = self.pending.windows[b]
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .rev()
+                .copied();
             take(
                 &mut added.chain(
                     self.segs
@@ -770,7 +803,7 @@ impl Index {
 
     /// Every member of a group: its segment members, then the pages added to it.
     fn group_members(&self, group: u32) -> impl Iterator<Item = u32> + '_ {
-        let added: &[u32] = self.members.get(&group).map_or(&[], Vec::as_slice);
+        let added: &[u32] = self.pending.members.get(&group).map_or(&[], Vec::as_slice);
         self.segment_group(group).chain(added.iter().copied())
     }
 
@@ -900,8 +933,8 @@ impl Index {
         let d = self.entries();
         let group = found.first().map_or(d, |&(m, _)| self.group(m));
         let lines = page.line_hashes();
-        self.by_id.insert(doc.id.as_str().to_string(), d);
-        self.added.push(Added {
+        self.pending.by_id.insert(doc.id.as_str().to_string(), d);
+        self.pending.added.push(Added {
             doc,
             site: page.site,
             fp,
@@ -909,17 +942,17 @@ impl Index {
             live: true,
             lines: lines.clone(),
         });
-        self.live_added += 1;
-        self.members.entry(group).or_default().push(d);
+        self.pending.live_added += 1;
+        self.pending.members.entry(group).or_default().push(d);
         if group == d {
-            self.new_groups += 1;
+            self.pending.new_groups += 1;
         }
         for &(m, sim) in &found {
             self.link(d, m, sim);
         }
         self.index_entry(d);
         for &h in &lines {
-            self.line_docs.entry(h).or_default().push(d);
+            self.pending.line_docs.entry(h).or_default().push(d);
         }
         // Count the page once per group, and re-check pages whose lines turned into template
         // or began to recur in another group (a list item's verdict).
@@ -951,13 +984,13 @@ impl Index {
         }
         let members: Vec<u32> = self.segment_group(group).collect();
         for &m in &members {
-            if !self.seg_lines.contains_key(&m) {
+            if !self.pending.seg_lines.contains_key(&m) {
                 let lines = self
                     .seg(m)
                     .document(m)
                     .map(|doc| self.fp.page(&doc).line_hashes())
                     .unwrap_or_default();
-                self.seg_lines.insert(m, lines);
+                self.pending.seg_lines.insert(m, lines);
             }
         }
         members
@@ -972,6 +1005,7 @@ impl Index {
             Held::Line(site, h) => {
                 site.is_none_or(|s| s == self.site(m))
                     && self
+                        .pending
                         .seg_lines
                         .get(&m)
                         .is_some_and(|l| l.binary_search(&h).is_ok())
@@ -988,26 +1022,26 @@ impl Index {
         for h in lines {
             let known = self.segment_holds(&seg, Held::Line(None, h));
             if add {
-                self.global.add(h, group, known);
+                self.pending.global.add(h, group, known);
             } else {
-                self.global.remove(h, group, known);
+                self.pending.global.remove(h, group, known);
             }
             if site != 0 {
                 let known = self.segment_holds(&seg, Held::Line(Some(site), h));
                 let key = site_line_key(site, h);
                 if add {
-                    self.per_site.add(key, group, known);
+                    self.pending.per_site.add(key, group, known);
                 } else {
-                    self.per_site.remove(key, group, known);
+                    self.pending.per_site.remove(key, group, known);
                 }
             }
         }
         for h in set {
             let known = self.segment_holds(&seg, Held::Shingle(h));
             if add {
-                self.shingles.add(h, group, known);
+                self.pending.shingles.add(h, group, known);
             } else {
-                self.shingles.remove(h, group, known);
+                self.pending.shingles.remove(h, group, known);
             }
         }
     }
@@ -1017,7 +1051,7 @@ impl Index {
     fn recheck_lines(&mut self, lines: &[u64]) {
         let mut docs: Vec<u32> = lines
             .iter()
-            .filter_map(|h| self.line_docs.get(h))
+            .filter_map(|h| self.pending.line_docs.get(h))
             .flatten()
             .copied()
             .filter(|&d| self.live(d))
@@ -1047,7 +1081,7 @@ impl Index {
         let Some(d) = self.lookup(id) else {
             return false;
         };
-        self.by_id.remove(id);
+        self.pending.by_id.remove(id);
         self.unlink_all(d);
         if self.in_segment(d) {
             self.seg_dead.insert(d);
@@ -1062,7 +1096,7 @@ impl Index {
             .collect();
         self.count(d, false);
         for &h in &lines {
-            if let Some(v) = self.line_docs.get_mut(&h) {
+            if let Some(v) = self.pending.line_docs.get_mut(&h) {
                 v.retain(|&x| x != d);
             }
         }
@@ -1077,7 +1111,7 @@ impl Index {
         a.fp.figures = Vec::new();
         a.fp.content_lines = Vec::new();
         a.fp.signature.values = Vec::new();
-        self.live_added -= 1;
+        self.pending.live_added -= 1;
         let flipped: Vec<u64> = lines
             .iter()
             .zip(&before)
@@ -1115,7 +1149,12 @@ impl Index {
                 b,
                 sim: self.similarity(a, b),
             })
-            .chain(self.edges.iter().map(|(&(a, b), &sim)| Edge { a, b, sim }))
+            .chain(
+                self.pending
+                    .edges
+                    .iter()
+                    .map(|(&(a, b), &sim)| Edge { a, b, sim }),
+            )
             .collect();
         crate::cluster::guarded_stories(
             self.entries() as usize,
@@ -1162,9 +1201,9 @@ impl Index {
             documents: live.len(),
             segments: self.segs.len(),
             segment_documents: self.seg_len - self.seg_dead.len(),
-            added_documents: self.live_added,
+            added_documents: self.pending.live_added,
             near_empty: live.iter().filter(|&&d| self.near_empty(d)).count(),
-            pairs: segment_pairs + self.edges.len(),
+            pairs: segment_pairs + self.pending.edges.len(),
             documents_in_stories: stories.iter().map(Vec::len).sum(),
             stories: stories.len(),
             sites: sites.len(),
@@ -1176,10 +1215,10 @@ impl Index {
         if self.options.manual {
             return Ok(());
         }
-        if self.added.len() >= self.options.flush_pages.max(1) {
+        if self.pending.added.len() >= self.options.flush_pages.max(1) {
             self.flush()?;
         }
-        let dead = self.seg_dead.len() + (self.added.len() - self.live_added);
+        let dead = self.seg_dead.len() + (self.pending.added.len() - self.pending.live_added);
         if dead >= self.options.compact_min
             && dead as f64 >= self.options.compact_ratio * self.len() as f64
         {
@@ -1195,7 +1234,7 @@ impl Index {
         let mut p = Parts::empty(*self.config(), self.banding);
         let num_perm = self.config().num_perm;
         let mut dead: Vec<u32> = self.seg_dead.iter().copied().collect();
-        for (i, a) in self.added.iter().enumerate() {
+        for (i, a) in self.pending.added.iter().enumerate() {
             let r = &mut p.result;
             r.docs.push(a.doc.clone());
             r.content_lines.push(a.fp.content_lines.clone());
@@ -1214,12 +1253,12 @@ impl Index {
         dead.sort_unstable();
         p.dead = dead;
         p.result.line_stats = crate::chrome::LineStats {
-            pages: self.new_groups,
-            global: self.global.table(),
-            per_site: self.per_site.table(),
+            pages: self.pending.new_groups,
+            global: self.pending.global.table(),
+            per_site: self.pending.per_site.table(),
         };
-        p.result.shingle_df = self.shingles.table();
-        let mut edges: Vec<(u32, u32)> = self.edges.keys().copied().collect();
+        p.result.shingle_df = self.pending.shingles.table();
+        let mut edges: Vec<(u32, u32)> = self.pending.edges.keys().copied().collect();
         edges.sort_unstable();
         p.result.edges = edges
             .into_iter()
@@ -1236,7 +1275,7 @@ impl Index {
     /// leaves the previous generation (its log included) or the new one, never a mix.
     pub fn flush(&mut self) -> Result<()> {
         self.writable()?;
-        if self.added.is_empty() {
+        if self.pending.added.is_empty() {
             return Ok(());
         }
         let fresh = self.added_parts();
@@ -1323,19 +1362,7 @@ impl Index {
         self.segs.push(Segment::new(store));
         self.seg_len = self.segs.last().map_or(0, |s| s.end() as usize);
         self.seg_dead = extra.dead.iter().copied().collect();
-        self.added.clear();
-        self.live_added = 0;
-        self.global = LiveCounts::default();
-        self.per_site = LiveCounts::default();
-        self.shingles = LiveCounts::default();
-        self.new_groups = 0;
-        self.line_docs.clear();
-        self.members.clear();
-        self.bands.iter_mut().for_each(HashMap::clear);
-        self.windows.iter_mut().for_each(HashMap::clear);
-        self.edges.clear();
-        self.adj.clear();
-        self.by_id.clear();
+        self.pending = Pending::new(self.banding.bands);
         self.healthy()
     }
 
