@@ -1,5 +1,7 @@
 //! A saved index (`store::Index::open`) on arbitrary bytes: opening never panics, and an index
-//! that opens answers every accessor without panicking.
+//! that opens answers every accessor without panicking. Opened lazily (as a live index opens its
+//! segments: blocks checked when first read), every lookup, key filter included, answers
+//! without panicking, and damage it meets is kept as the index's failure.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,5 +25,23 @@ fuzz_target!(|data: &[u8]| {
         let _ = ix.signature(ix.len());
         let _ = ix.near_empty().len();
         let _ = ix.line_stats();
+    }
+    if let Ok(ix) = Index::open_lazy(&path) {
+        // Keys the file holds (when its arrays can be read) and keys taken from the input.
+        let mut keys: Vec<u64> = data
+            .chunks_exact(8)
+            .take(16)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect();
+        keys.extend(ix.shingle_df().iter().take(16).map(|(k, _)| k));
+        for &k in &keys {
+            let _ = (ix.line_global_count(k), ix.line_site_count(k), ix.df_count(k));
+            for band in [0, 1, usize::MAX] {
+                let _ = (ix.band_bucket(band, k).len(), ix.window_bucket(band, k).len());
+            }
+            let _ = ix.group_members(k as u32).len();
+        }
+        let _ = ix.find_id("a");
+        let _ = ix.failure();
     }
 });

@@ -301,6 +301,11 @@ mod tests {
                 assert_eq!(ix.df_count(k), 0);
             }
         }
+        // A band past the table (even one whose end overflows) is an empty bucket.
+        for band in [r.banding.bands, usize::MAX] {
+            assert!(ix.band_bucket(band, 1).is_empty());
+            assert!(ix.window_bucket(band, 1).is_empty());
+        }
         assert!(ix.failure().is_none());
     }
 

@@ -1318,7 +1318,10 @@ impl Index {
         if !self.may_hold(table, key) {
             return &[];
         }
-        let Some(o) = self.elems::<u64>(kinds[0], band..band + 2) else {
+        let Some(o) = band
+            .checked_add(2)
+            .and_then(|end| self.elems::<u64>(kinds[0], band..end))
+        else {
             return &[];
         };
         let (Ok(a), Ok(b)) = (usize::try_from(o[0]), usize::try_from(o[1])) else {
