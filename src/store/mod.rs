@@ -144,12 +144,17 @@ mod tests {
         (dir, path, result)
     }
 
-    /// `bytes` copied to an 8-byte aligned buffer, as a mapping would be.
-    fn parse(bytes: &[u8]) -> Result<Layout> {
+    /// `check` (a layout parser) on `bytes` copied to an 8-byte aligned buffer, as a mapping
+    /// would be.
+    fn aligned(bytes: &[u8], check: fn(&[u8], &Path) -> Result<Layout>) -> Result<Layout> {
         let mut buf = vec![0u64; bytes.len().div_ceil(8)];
         let b: &mut [u8] = bytemuck::cast_slice_mut(&mut buf);
         b[..bytes.len()].copy_from_slice(bytes);
-        Layout::parse(&b[..bytes.len()], Path::new("test.idx"))
+        check(&b[..bytes.len()], Path::new("test.idx"))
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Layout> {
+        aligned(bytes, Layout::parse)
     }
 
     #[test]
@@ -242,7 +247,7 @@ mod tests {
     /// `bytes` with every checksum computed again over what they now hold: a crafted file that
     /// only the array checks can refuse.
     fn resealed(mut bytes: Vec<u8>) -> Vec<u8> {
-        let layout = parse_lazy(&bytes).expect("the header and table still parse");
+        let layout = aligned(&bytes, Layout::parse_lazy).expect("the header and table still parse");
         let region = layout.region.clone();
         let sums: Vec<u64> = bytes[region].chunks(BLOCK).map(xxh3_64).collect();
         bytes[layout.sums.clone()].copy_from_slice(bytemuck::cast_slice(&sums));
@@ -256,13 +261,6 @@ mod tests {
         let sum = xxh3_64(&bytes[table_start..table_end]);
         bytes[24..32].copy_from_slice(&sum.to_le_bytes());
         bytes
-    }
-
-    fn parse_lazy(bytes: &[u8]) -> Result<Layout> {
-        let mut buf = vec![0u64; bytes.len().div_ceil(8)];
-        let b: &mut [u8] = bytemuck::cast_slice_mut(&mut buf);
-        b[..bytes.len()].copy_from_slice(bytes);
-        Layout::parse_lazy(&b[..bytes.len()], Path::new("test.idx"))
     }
 
     #[test]

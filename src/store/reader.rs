@@ -675,6 +675,7 @@ impl Layout {
                 published.len()
             )));
         }
+        let filter: &[u32] = view(bytes, self, SectionKind::KeyFilter, path)?;
         for (kinds, bands) in [
             (
                 [
@@ -719,12 +720,8 @@ impl Layout {
                         kinds[1].name()
                     )));
                 }
-                let table = if kinds[0] == SectionKind::BandOffsets {
-                    Table::Band(band)
-                } else {
-                    Table::Window(band)
-                };
-                self.check_filter(bytes, table, kinds[1], &keys[a..b], path)?;
+                let table = bucket_table(kinds[0], band);
+                check_filter(filter, table, kinds[1], &keys[a..b], path)?;
             }
         }
         for (table, kind) in [
@@ -732,29 +729,36 @@ impl Layout {
             (Table::LineSite, SectionKind::LineSiteKeys),
             (Table::Df, SectionKind::DfKeys),
         ] {
-            self.check_filter(bytes, table, kind, view(bytes, self, kind, path)?, path)?;
+            check_filter(filter, table, kind, view(bytes, self, kind, path)?, path)?;
         }
         Ok(())
     }
+}
 
-    /// Check that the key filter holds every key of a table: a filter that lacked one would
-    /// answer "absent" for a key the file holds.
-    fn check_filter(
-        &self,
-        bytes: &[u8],
-        table: Table,
-        kind: SectionKind,
-        keys: &[u64],
-        path: &Path,
-    ) -> Result<()> {
-        let filter: &[u32] = view(bytes, self, SectionKind::KeyFilter, path)?;
-        match keys.iter().find(|&&k| !filter::holds(filter, table, k)) {
-            None => Ok(()),
-            Some(k) => Err(Error::CorruptIndex {
-                path: path.to_path_buf(),
-                message: format!("key_filter lacks key {k:016x} of {}", kind.name()),
-            }),
-        }
+/// The key-filter table of band `band` of the run table whose offsets are `offsets_kind`.
+fn bucket_table(offsets_kind: SectionKind, band: usize) -> Table {
+    if offsets_kind == SectionKind::BandOffsets {
+        Table::Band(band)
+    } else {
+        Table::Window(band)
+    }
+}
+
+/// Check that the key filter holds every key of a table: a filter that lacked one would
+/// answer "absent" for a key the file holds.
+fn check_filter(
+    filter: &[u32],
+    table: Table,
+    kind: SectionKind,
+    keys: &[u64],
+    path: &Path,
+) -> Result<()> {
+    match keys.iter().find(|&&k| !filter::holds(filter, table, k)) {
+        None => Ok(()),
+        Some(k) => Err(Error::CorruptIndex {
+            path: path.to_path_buf(),
+            message: format!("key_filter lacks key {k:016x} of {}", kind.name()),
+        }),
     }
 }
 
@@ -1310,12 +1314,7 @@ impl Index {
 
     /// The documents under `key` in band `band` of a `(key, document)` run table.
     fn bucket(&self, kinds: [SectionKind; 3], band: usize, key: u64) -> &[u32] {
-        let table = if kinds[0] == SectionKind::BandOffsets {
-            Table::Band(band)
-        } else {
-            Table::Window(band)
-        };
-        if !self.may_hold(table, key) {
+        if !self.may_hold(bucket_table(kinds[0], band), key) {
             return &[];
         }
         let Some(o) = band
