@@ -124,7 +124,9 @@ pub fn site_hash(site: Option<&str>) -> u64 {
 
 fn count_sorted(mut keys: Vec<u64>) -> Vec<(u64, u32)> {
     keys.par_sort_unstable();
-    count_sorted_runs(keys.into_iter())
+    let mut out = Vec::with_capacity(distinct_sorted(&keys));
+    for_each_run(&keys, |k, n| out.push((k, n)));
+    out
 }
 
 fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
@@ -133,19 +135,23 @@ fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
         .map_or(0, |i| table[i].1)
 }
 
-/// Count, for every key, the groups holding it: `keys[i]` are page `i`'s sorted distinct keys,
-/// pages with the same `groups[i]` count once. A group's keys are the union of its pages' keys,
-/// so the sort that counts them handles one `u64` per (key, group) and no group ids.
-fn count_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<(u64, u32)> {
+/// Every key of `keys[i]` (page `i`'s sorted distinct keys) once per group: the union of each
+/// group's pages' keys, concatenated and sorted, so that a key's run length is the number of
+/// groups holding it. The vector is allocated once at its final size (a rayon `collect` of a
+/// flat map of unknown length holds the pieces and the whole at once).
+fn keys_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<u64> {
     let mut order: Vec<u32> = (0..groups.len() as u32).collect();
     order.sort_unstable_by_key(|&i| (groups[i as usize], i));
     let runs: Vec<&[u32]> = order
         .chunk_by(|&a, &b| groups[a as usize] == groups[b as usize])
         .collect();
-    let flat: Vec<u64> = runs
+    // A group of several pages is deduplicated in place (its pages' keys copied, sorted and
+    // made distinct), so each run's length is known only once that is done: first the merged
+    // groups, then one exact allocation for everything.
+    let merged: Vec<Option<Vec<u64>>> = runs
         .par_iter()
-        .flat_map_iter(|run| match run {
-            [one] => keys[*one as usize].as_ref().to_vec(),
+        .map(|run| match run {
+            [_] => None,
             _ => {
                 let mut v: Vec<u64> = run
                     .iter()
@@ -153,23 +159,52 @@ fn count_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<
                     .collect();
                 v.sort_unstable();
                 v.dedup();
-                v
+                // Copies of one story share most keys: keep only the distinct ones' room.
+                v.shrink_to_fit();
+                Some(v)
             }
         })
         .collect();
-    count_sorted(flat)
-}
-
-/// `(key, run length)` of sorted keys.
-fn count_sorted_runs(keys: impl Iterator<Item = u64>) -> Vec<(u64, u32)> {
-    let mut out: Vec<(u64, u32)> = Vec::new();
-    for k in keys {
-        match out.last_mut() {
-            Some((last, n)) if *last == k => *n += 1,
-            _ => out.push((k, 1)),
+    let total: usize = merged
+        .iter()
+        .zip(&runs)
+        .map(|(m, run)| {
+            m.as_ref()
+                .map_or(keys[run[0] as usize].as_ref().len(), Vec::len)
+        })
+        .sum();
+    let mut flat: Vec<u64> = Vec::with_capacity(total);
+    // Each merged group is freed as it is copied.
+    for (m, run) in merged.into_iter().zip(&runs) {
+        match m {
+            Some(v) => flat.extend_from_slice(&v),
+            None => flat.extend_from_slice(keys[run[0] as usize].as_ref()),
         }
     }
+    flat.par_sort_unstable();
+    flat
+}
+
+/// Count, for every key, the groups holding it: `keys[i]` are page `i`'s sorted distinct keys,
+/// pages with the same `groups[i]` count once. A group's keys are the union of its pages' keys,
+/// so the sort that counts them handles one `u64` per (key, group) and no group ids.
+fn count_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<(u64, u32)> {
+    let flat = keys_over_groups(keys, groups);
+    let mut out = Vec::with_capacity(distinct_sorted(&flat));
+    for_each_run(&flat, |k, n| out.push((k, n)));
     out
+}
+
+/// The number of distinct values of sorted `keys`.
+fn distinct_sorted(keys: &[u64]) -> usize {
+    keys.chunk_by(|a, b| a == b).count()
+}
+
+/// Call `f(key, run length)` for each run of equal sorted keys, in order.
+fn for_each_run(keys: &[u64], mut f: impl FnMut(u64, u32)) {
+    for run in keys.chunk_by(|a, b| a == b) {
+        f(run[0], run.len() as u32);
+    }
 }
 
 impl LineStats {
@@ -349,11 +384,36 @@ pub fn shingle_df_grouped(sets: &[Vec<u64>], groups: &[u32]) -> Vec<(u64, u32)> 
 
 /// The shingles that carry no evidence: on more pages than the configured cap.
 pub fn stop_shingles(df: &[(u64, u32)], pages: usize, cfg: &ChromeConfig) -> Vec<u64> {
-    let cap = f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64);
+    let cap = stop_cap(pages, cfg);
     df.iter()
         .filter(|&&(_, n)| f64::from(n) > cap)
         .map(|&(h, _)| h)
         .collect()
+}
+
+/// [`stop_shingles`] of [`shingle_df_grouped`]`(sets, groups)`, without the frequency table:
+/// the counts are runs of one sorted vector and only the stop shingles are kept (a scan that
+/// saves no index needs no table of every distinct shingle).
+pub fn stop_shingles_grouped(
+    sets: &[Vec<u64>],
+    groups: &[u32],
+    pages: usize,
+    cfg: &ChromeConfig,
+) -> Vec<u64> {
+    let cap = stop_cap(pages, cfg);
+    let flat = keys_over_groups(sets, groups);
+    let mut stop = Vec::new();
+    for_each_run(&flat, |k, n| {
+        if f64::from(n) > cap {
+            stop.push(k);
+        }
+    });
+    stop
+}
+
+/// More groups than this make a shingle a stop shingle.
+fn stop_cap(pages: usize, cfg: &ChromeConfig) -> f64 {
+    f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64)
 }
 
 /// Remove `stop` (sorted) from `set` (sorted) in place.
@@ -398,6 +458,21 @@ mod tests {
             }
             let naive: Vec<(u64, u32)> = naive.into_iter().collect();
             assert_eq!(count_over_groups(&keys, &groups), naive, "{groups:?}");
+            // The stop shingles taken from runs, with no table, are the table's.
+            for max_df in [0, 1, 2, 3] {
+                let cfg = ChromeConfig {
+                    shingle_max_df: max_df,
+                    shingle_max_share: 0.0,
+                    ..ChromeConfig::default()
+                };
+                let want: Vec<u64> = naive
+                    .iter()
+                    .filter(|&&(_, n)| n > max_df)
+                    .map(|&(h, _)| h)
+                    .collect();
+                assert_eq!(stop_shingles(&naive, 6, &cfg), want);
+                assert_eq!(stop_shingles_grouped(&keys, &groups, 6, &cfg), want);
+            }
         }
     }
 

@@ -144,59 +144,97 @@ pub fn candidates_of_owners(
     }
     let n = indexed.len();
     let cap = cfg.max_run_pairs.max(2);
-    let per_band: Vec<Vec<u64>> = (0..bands)
-        .into_par_iter()
-        .map(|band| {
-            let mut keys: Vec<(u64, u32)> = (0..n)
-                .filter(|&i| indexed[i])
-                .map(|i| {
-                    let sig = &values[i * num_perm..(i + 1) * num_perm];
-                    let slice = &sig[band * rows..(band + 1) * rows];
-                    (
-                        xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
-                        owner.map_or(i as u32, |o| o[i]),
-                    )
-                })
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let mut pairs = Vec::new();
-            // A run with the same documents as an earlier run of this band yields the same
-            // pairs: the copies of a popular story collide in run after run (windows).
-            let mut seen: std::collections::HashMap<u64, (usize, usize)> =
-                std::collections::HashMap::new();
-            let mut start = 0;
-            while start < keys.len() {
-                let mut end = start + 1;
-                while end < keys.len() && keys[end].0 == keys[start].0 {
-                    end += 1;
-                }
-                let run = &keys[start..end];
-                if run.len() > 2 {
-                    let docs: Vec<u32> = run.iter().map(|&(_, d)| d).collect();
-                    let fp = xxh3_64_with_seed(bytemuck::cast_slice(&docs), 0);
-                    let same = |&(s, e): &(usize, usize)| {
-                        keys[s..e].iter().map(|k| k.1).eq(docs.iter().copied())
-                    };
-                    if seen.get(&fp).is_some_and(same) {
-                        start = end;
-                        continue;
-                    }
-                    seen.insert(fp, (start, end));
-                }
-                emit_run(run, cap, &mut pairs);
-                start = end;
+    let band_pairs = |band: usize| -> Vec<u64> {
+        let mut keys: Vec<(u64, u32)> = (0..n)
+            .filter(|&i| indexed[i])
+            .map(|i| {
+                let sig = &values[i * num_perm..(i + 1) * num_perm];
+                let slice = &sig[band * rows..(band + 1) * rows];
+                (
+                    xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
+                    owner.map_or(i as u32, |o| o[i]),
+                )
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut pairs = Vec::new();
+        // A run with the same documents as an earlier run of this band yields the same
+        // pairs: the copies of a popular story collide in run after run (windows).
+        let mut seen: std::collections::HashMap<u64, (usize, usize)> =
+            std::collections::HashMap::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let mut end = start + 1;
+            while end < keys.len() && keys[end].0 == keys[start].0 {
+                end += 1;
             }
-            pairs
-        })
-        .collect();
-    let mut all: Vec<u64> = per_band.into_iter().flatten().collect();
-    all.par_sort_unstable();
-    all.dedup();
+            let run = &keys[start..end];
+            if run.len() > 2 {
+                let docs: Vec<u32> = run.iter().map(|&(_, d)| d).collect();
+                let fp = xxh3_64_with_seed(bytemuck::cast_slice(&docs), 0);
+                let same = |&(s, e): &(usize, usize)| {
+                    keys[s..e].iter().map(|k| k.1).eq(docs.iter().copied())
+                };
+                if seen.get(&fp).is_some_and(same) {
+                    start = end;
+                    continue;
+                }
+                seen.insert(fp, (start, end));
+            }
+            emit_run(run, cap, &mut pairs);
+            start = end;
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    };
+    // A pair of near-duplicates collides in most bands: holding every band's pairs until one
+    // final sort held up to `bands` copies of each. Bands run a thread's worth at a time and
+    // each batch is merged into the distinct pairs found so far.
+    let batch = rayon::current_num_threads().max(1);
+    let mut all: Vec<u64> = Vec::new();
+    for first in (0..bands).step_by(batch) {
+        let per_band: Vec<Vec<u64>> = (first..bands.min(first + batch))
+            .into_par_iter()
+            .map(band_pairs)
+            .collect();
+        for pairs in per_band {
+            all = merge_distinct(&all, &pairs);
+        }
+    }
     Ok(all
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect())
+}
+
+/// The sorted distinct union of two sorted distinct vectors.
+fn merge_distinct(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    // Mostly duplicates: give back the room the union did not take.
+    out.shrink_to_fit();
+    out
 }
 
 fn pack(a: u32, b: u32) -> u64 {
@@ -250,6 +288,23 @@ mod tests {
             Banding { bands: 9, rows: 13 }
         );
         assert!(optimal_bands(1.5, 128, 0.5, 0.5).is_err());
+    }
+
+    #[test]
+    fn merged_pairs_are_the_sorted_distinct_union() {
+        let cases: [(&[u64], &[u64]); 5] = [
+            (&[], &[]),
+            (&[1, 5, 9], &[]),
+            (&[], &[2, 3]),
+            (&[1, 4, 6, 9], &[1, 2, 6, 10, 11]),
+            (&[3, 4], &[3, 4]),
+        ];
+        for (a, b) in cases {
+            let mut want: Vec<u64> = a.iter().chain(b).copied().collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(merge_distinct(a, b), want, "{a:?} + {b:?}");
+        }
     }
 
     #[test]

@@ -155,6 +155,20 @@ impl ScanConfig {
     }
 }
 
+/// What a scan keeps in its [`ScanResult`] beyond the clusters and what the report reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Retain {
+    /// Everything, corpus statistics and sketches included: what saving an index
+    /// ([`crate::store::save`]) or building one needs.
+    #[default]
+    Everything,
+    /// What the report reads. [`ScanResult::signatures`], [`ScanResult::shingle_df`],
+    /// [`ScanResult::windows`] and [`ScanResult::line_stats`] are left empty, and each is freed
+    /// as soon as its stage is done (the shingle frequencies are never made into a table), so
+    /// that the scan's peak memory holds none of them. The clusters are the same.
+    Report,
+}
+
 /// Observes the stages of a scan (progress bars); all methods may be called from any thread.
 pub trait Observer: Sync {
     /// A stage starts with `len` steps.
@@ -378,8 +392,19 @@ fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
     shingle::into_set(content_sequence(u, keep, kind))
 }
 
-/// Scan documents (any order) into clusters.
-pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Result<ScanResult> {
+/// Scan documents (any order) into clusters, keeping everything ([`Retain::Everything`]).
+pub fn scan(docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Result<ScanResult> {
+    scan_retaining(docs, cfg, obs, Retain::Everything)
+}
+
+/// Scan documents (any order) into clusters, keeping what `retain` says.
+pub fn scan_retaining(
+    mut docs: Vec<Document>,
+    cfg: &ScanConfig,
+    obs: &dyn Observer,
+    retain: Retain,
+) -> Result<ScanResult> {
+    let keep = retain == Retain::Everything;
     cfg.validate()?;
     let banding = cfg.banding()?;
     let mut clock = Stopwatch::start();
@@ -411,13 +436,13 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        let g = provisional_groups(&fig_lines, &units, &sites, &pages, cfg, &banding, obs)?;
+        let g = provisional_groups(&fig_lines, &units, &sites, &pages, cfg, obs)?;
         clock.lap(Stage::StoryGroups);
         g
     };
 
     obs.stage("learning chrome", n as u64);
-    let line_stats = LineStats::build_grouped(&pages, &groups);
+    let mut line_stats = LineStats::build_grouped(&pages, &groups);
     let mut chrome_cfg = cfg.chrome;
     if cfg.chrome.story_groups {
         chrome_cfg.site_min_pages = cfg.chrome.site_min_groups;
@@ -440,31 +465,43 @@ pub fn scan(mut docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Re
         .zip(&masks)
         .map(|(u, m)| content_rows(u, m))
         .collect();
+    let group_count = line_stats.pages as usize;
+    if !keep {
+        line_stats = LineStats::default();
+    }
     clock.lap(Stage::Chrome);
 
     obs.stage("shingling", n as u64);
     let chunker = fingerprinter.chunker();
-    let (mut sets, chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
-        .par_iter()
+    drop(pages);
+    // Each page's units are freed as soon as its shingles are made, so the units of the whole
+    // corpus and its shingle sets are never all held at once.
+    let (mut sets, mut chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
+        .into_par_iter()
         .zip(&masks)
         .map(|(u, m)| {
-            let seq = content_sequence(u, m, cfg.shingle);
+            let seq = content_sequence(&u, m, cfg.shingle);
+            drop(u);
             let chunks = chunker.sign(&seq);
             obs.advance(1);
             (shingle::into_set(seq), chunks)
         })
         .unzip();
-    drop(pages);
-    drop(units);
-    let df = chrome::shingle_df_grouped(&sets, &groups);
-    let stop = chrome::stop_shingles(&df, line_stats.pages as usize, &cfg.chrome);
+    let (df, stop) = if keep {
+        let df = chrome::shingle_df_grouped(&sets, &groups);
+        let stop = chrome::stop_shingles(&df, group_count, &cfg.chrome);
+        (df, stop)
+    } else {
+        let stop = chrome::stop_shingles_grouped(&sets, &groups, group_count, &cfg.chrome);
+        (Vec::new(), stop)
+    };
     sets.par_iter_mut()
         .for_each(|s| chrome::remove_sorted(s, &stop));
     let figs = figures_of(&fig_lines, &content_lines);
     clock.lap(Stage::Shingle);
-    let extra = window_candidates(chunker, &chunk_sigs, &sets, cfg)?;
+    let extra = window_candidates(chunker, &mut chunk_sigs, keep, &sets, cfg)?;
     clock.lap(Stage::Candidates);
-    let m = match_sets(&sets, &figs, cfg, &banding, &extra, obs, &mut clock)?;
+    let m = match_sets(&sets, &figs, cfg, &extra, keep, obs, &mut clock)?;
     let (signatures, near_empty, candidates, edges, clusters) = (
         m.signatures,
         m.near_empty,
@@ -503,24 +540,38 @@ fn figures_of(by_line: &[Vec<(u32, u64)>], content_lines: &[Vec<u32>]) -> Vec<Ve
 }
 
 /// Document pairs whose window sketches (see [`Chunker`]) collide in some band; pages below
-/// `min_shingles` take no part.
+/// `min_shingles` take no part. Unless `keep`, each page's sketches are freed as they are
+/// copied into the flat array the banding reads (`sigs` is left empty).
 fn window_candidates(
     chunker: &Chunker,
-    sigs: &[Vec<u32>],
+    sigs: &mut Vec<Vec<u32>>,
+    keep: bool,
     sets: &[Vec<u64>],
     cfg: &ScanConfig,
 ) -> Result<Vec<(u32, u32)>> {
     if !chunker.enabled() {
         return Ok(Vec::new());
     }
-    let mut flat: Vec<u32> = Vec::new();
-    let mut owner: Vec<u32> = Vec::new();
-    for (d, (s, set)) in sigs.iter().zip(sets).enumerate() {
-        if set.len() < cfg.min_shingles.max(1) {
-            continue;
+    let min = cfg.min_shingles.max(1);
+    let total: usize = sigs
+        .iter()
+        .zip(sets)
+        .filter(|(_, set)| set.len() >= min)
+        .map(|(s, _)| s.len())
+        .sum();
+    let mut flat: Vec<u32> = Vec::with_capacity(total);
+    let mut owner: Vec<u32> = Vec::with_capacity(total / CHUNK_PERM);
+    for (d, (s, set)) in sigs.iter_mut().zip(sets).enumerate() {
+        if set.len() >= min {
+            flat.extend_from_slice(s);
+            owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
         }
-        flat.extend_from_slice(s);
-        owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
+        if !keep {
+            *s = Vec::new();
+        }
+    }
+    if !keep {
+        *sigs = Vec::new();
     }
     let lsh_cfg = LshConfig {
         banding: Banding {
@@ -547,13 +598,14 @@ struct Matched {
     clusters: Vec<Vec<u32>>,
 }
 
-/// Sign, index, verify and cluster shingle sets.
+/// Sign, index, verify and cluster shingle sets. Unless `keep_signatures`, the signatures are
+/// freed once the candidates are found (and [`Matched::signatures`] is empty).
 fn match_sets(
     sets: &[Vec<u64>],
     figs: &[Vec<u64>],
     cfg: &ScanConfig,
-    banding: &Banding,
     extra: &[(u32, u32)],
+    keep_signatures: bool,
     obs: &dyn Observer,
     clock: &mut Stopwatch,
 ) -> Result<Matched> {
@@ -575,10 +627,11 @@ fn match_sets(
         });
     clock.lap(Stage::Sign);
 
+    let banding = cfg.banding()?;
     obs.stage("indexing", banding.bands as u64);
     let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
     let lsh_cfg = LshConfig {
-        banding: *banding,
+        banding,
         max_run_pairs: cfg.max_run_pairs,
     };
     let mut cands = lsh::candidates(&signatures, cfg.num_perm, &indexed, &lsh_cfg)?;
@@ -586,6 +639,9 @@ fn match_sets(
         cands.extend_from_slice(extra);
         cands.par_sort_unstable();
         cands.dedup();
+    }
+    if !keep_signatures {
+        signatures = Vec::new();
     }
     clock.lap(Stage::Candidates);
 
@@ -628,7 +684,6 @@ fn provisional_groups(
     sites: &[u64],
     pages: &[(u64, &Units)],
     cfg: &ScanConfig,
-    banding: &Banding,
     obs: &dyn Observer,
 ) -> Result<Vec<u32>> {
     let n = units.len();
@@ -669,15 +724,7 @@ fn provisional_groups(
         .unzip();
     let figs = figures_of(fig_lines, &content);
     // This whole pass is timed as one stage by the caller: its own laps are dropped.
-    let m = match_sets(
-        &sets,
-        &figs,
-        cfg,
-        banding,
-        &[],
-        obs,
-        &mut Stopwatch::start(),
-    )?;
+    let m = match_sets(&sets, &figs, cfg, &[], false, obs, &mut Stopwatch::start())?;
     let mut groups: Vec<u32> = (0..n as u32).collect();
     for c in &m.clusters {
         for &d in c {
@@ -742,6 +789,40 @@ mod tests {
             Timings::default().to_string(),
             format!("{:<16}{:>10.3} s{:>7.1} %\n", "total", 0.0, 0.0)
         );
+    }
+
+    #[test]
+    fn a_scan_for_the_report_finds_the_same_stories_and_keeps_no_statistics() {
+        let story = "Storm closes the harbor for two days as waves reach the pier and boats stay \
+                     moored while the port authority counts the damage to the cranes";
+        let other = "Council votes to rebuild the old library with a new reading room and a \
+                     garden that the school children will plant next spring";
+        let mut docs = Vec::new();
+        for i in 0..6 {
+            let mut d = Document::new(
+                format!("p{i}"),
+                format!(
+                    "Home | News\n{}\nShare",
+                    if i % 2 == 0 { story } else { other }
+                ),
+            );
+            d.site = Some(format!("site{}.example", i % 3));
+            docs.push(d);
+        }
+        let cfg = ScanConfig::default();
+        let all = scan_retaining(docs.clone(), &cfg, &Quiet, Retain::Everything).expect("scan");
+        let report = scan_retaining(docs, &cfg, &Quiet, Retain::Report).expect("scan");
+        assert_eq!(all.clusters, [vec![0, 2, 4], vec![1, 3, 5]]);
+        assert_eq!(report.clusters, all.clusters);
+        assert_eq!(report.edges, all.edges);
+        assert_eq!(report.sets, all.sets);
+        assert_eq!(report.content_lines, all.content_lines);
+        assert_eq!(report.stop_shingles, all.stop_shingles);
+        assert!(!all.signatures.is_empty() && !all.shingle_df.is_empty());
+        assert!(all.windows.iter().any(|w| !w.is_empty()));
+        assert!(report.signatures.is_empty() && report.shingle_df.is_empty());
+        assert!(report.windows.is_empty());
+        assert_eq!(report.line_stats.pages, 0);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use wirecopy::chrome::ChromeConfig;
 use wirecopy::cluster::ClusterConfig;
 use wirecopy::input::{self, FieldMap, ReadCounts, ReadOptions};
 use wirecopy::lsh::Banding;
-use wirecopy::pipeline::{self, ScanConfig, Stage, Timings};
+use wirecopy::pipeline::{self, Retain, ScanConfig, Stage, Timings};
 use wirecopy::report::{self, Format, ReportConfig};
 use wirecopy::shingle::ShingleKind;
 use wirecopy::{output, Document};
@@ -230,7 +230,14 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
     let mut timings = Timings::default();
     let (docs, read) = timings.time(Stage::Read, || read_all(&a.inputs, &options))?;
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
-    let mut result = pipeline::scan(docs, &cfg, &bars)?;
+    // Without an index to save, the scan frees the corpus statistics and sketches as soon as it
+    // is done with them (the report reads none of them).
+    let retain = if a.save_index.is_some() {
+        Retain::Everything
+    } else {
+        Retain::Report
+    };
+    let mut result = pipeline::scan_retaining(docs, &cfg, &bars, retain)?;
     bars.finish();
     for (stage, d) in result.timings.stages() {
         timings.add(stage, d);
