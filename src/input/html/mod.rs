@@ -7,7 +7,8 @@
 //!    `chardetng` (valid UTF-8 is taken as UTF-8 before guessing). Decoding is `encoding_rs`.
 //!    One deliberate difference from a browser: a declared legacy charset loses to UTF-8 when the
 //!    bytes are valid UTF-8 with non-ASCII text, since that is a mislabelled UTF-8 page.
-//! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
+//! 2. **Boilerplate removal.** Reader comments and what the page's stylesheet hides
+//!    (`class=hidden`) go first. `dom_smoothie` (a port of Mozilla's readability.js) picks the
 //!    article subtree; we then render that subtree ourselves as lines, because the duplicate
 //!    detector compares lines. Readability runs twice (its own threshold, and a strict run
 //!    whose short first pick stands against a retry into a sidebar), link-heavy boxes after the
