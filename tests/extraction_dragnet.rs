@@ -86,8 +86,9 @@ fn dragnet_f1_floor() {
     let p = ps.iter().sum::<f64>() / ps.len() as f64;
     let r = rs.iter().sum::<f64>() / rs.len() as f64;
     let f1 = 2.0 * p * r / (p + r);
-    // Measured P 0.9266, R 0.9300, F1 0.9283 (0.9202 before the strict second readability
-    // run and the furniture rule, 0.9083 before comment sections were dropped).
-    assert!(f1 >= 0.925, "dragnet F1 {f1:.4} (P {p:.4}, R {r:.4})");
-    assert!(p >= 0.923, "dragnet precision {p:.4}");
+    // Measured P 0.9292, R 0.9299, F1 0.9295 (0.9283 before hidden-class elements were
+    // dropped, 0.9202 before the strict second readability run and the furniture rule, 0.9083
+    // before comment sections were dropped).
+    assert!(f1 >= 0.928, "dragnet F1 {f1:.4} (P {p:.4}, R {r:.4})");
+    assert!(p >= 0.927, "dragnet precision {p:.4}");
 }

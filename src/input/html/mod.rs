@@ -7,7 +7,8 @@
 //!    `chardetng` (valid UTF-8 is taken as UTF-8 before guessing). Decoding is `encoding_rs`.
 //!    One deliberate difference from a browser: a declared legacy charset loses to UTF-8 when the
 //!    bytes are valid UTF-8 with non-ASCII text, since that is a mislabelled UTF-8 page.
-//! 2. **Boilerplate removal.** `dom_smoothie` (a port of Mozilla's readability.js) picks the
+//! 2. **Boilerplate removal.** Reader comments and what the page's stylesheet hides
+//!    (`class=hidden`) go first. `dom_smoothie` (a port of Mozilla's readability.js) picks the
 //!    article subtree; we then render that subtree ourselves as lines, because the duplicate
 //!    detector compares lines. Readability runs twice (its own threshold, and a strict run
 //!    whose short first pick stands against a retry into a sidebar), link-heavy boxes after the
@@ -119,6 +120,7 @@ pub fn extract(
     let meta = page_metadata(&dom, url);
 
     drop_comment_sections(&dom);
+    drop_hidden(&dom);
     let story = headline::story_under_headline(&dom);
     // A URL that is not absolute only loses relative-link fixing, which we do not need.
     let base = url.filter(|u| url::Url::parse(u).is_ok());
@@ -294,6 +296,41 @@ fn drop_comment_sections(dom: &Dom) -> usize {
             if start.id != n.id {
                 start.remove_from_parent();
             }
+        }
+        n.remove_from_parent();
+        removed += 1;
+    }
+    removed
+}
+
+/// Remove what the page's own stylesheet hides until a script shows it: elements whose `class`
+/// has the word `hidden` (the utility class of Bootstrap, HTML5 Boilerplate and many site
+/// stylesheets, `display: none`). Paywalled pages keep a hidden copy of the story's opening
+/// for another subscription offer, and the copy doubles the article. A class list with a
+/// responsive variant (`hidden md:block`, Tailwind's "hidden on small screens") shows the
+/// element on a desktop and is kept, and so are `html`, `body`, `main`, `article` and anything
+/// holding the headline (`h1`). Readability itself already skips `display: none` styles, the
+/// `hidden` attribute and `aria-hidden`.
+fn drop_hidden(dom: &Dom) -> usize {
+    let mut removed = 0;
+    for n in dom.select("[class]").nodes() {
+        let Some(class) = n.attr("class") else {
+            continue;
+        };
+        let mut words = class.split_whitespace();
+        let hidden = words.clone().any(|w| w.eq_ignore_ascii_case("hidden"));
+        if !hidden || words.any(|w| w.contains(':')) {
+            continue;
+        }
+        let name = n
+            .node_name()
+            .map(|t| t.to_ascii_lowercase())
+            .unwrap_or_default();
+        if matches!(name.as_str(), "html" | "body" | "main" | "article")
+            || n.parent().is_none()
+            || !n.find(&["h1"]).is_empty()
+        {
+            continue;
         }
         n.remove_from_parent();
         removed += 1;
@@ -781,6 +818,31 @@ mod tests {
         let e = extract(html.as_bytes(), None, None).unwrap();
         assert!(e.text.contains("only two of them are left"), "{}", e.text);
         assert!(!e.text.contains("trademarks"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_hidden_copy_of_the_story_is_not_read_twice() {
+        let opening = "<p>The central bank raised its key interest rate by a quarter point on \
+            Tuesday, the third increase this year, citing persistent inflation in services.</p>";
+        let html = page(
+            "",
+            &format!(
+                "<div class='story teaser hidden'>{opening}</div>\
+                 <div class='story'>{ARTICLE}</div>\
+                 <div class='hidden md:block'><p>Desktop readers also see this note.</p></div>"
+            ),
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert_eq!(
+            e.text.matches("The central bank raised").count(),
+            1,
+            "{}",
+            e.text
+        );
+        assert!(e.text.contains("wage figures"), "{}", e.text);
+        let dom = Dom::from(html.as_str());
+        assert_eq!(drop_hidden(&dom), 1);
+        assert!(dom.select("body").text().contains("Desktop readers"));
     }
 
     #[test]
