@@ -447,6 +447,7 @@ pub fn scan_retaining(
     if cfg.chrome.story_groups {
         chrome_cfg.site_min_pages = cfg.chrome.site_min_groups;
     }
+    let lookup = line_stats.lookup();
     let masks: Vec<Vec<bool>> = units
         .par_iter()
         .zip(&sites)
@@ -455,11 +456,12 @@ pub fn scan_retaining(
                 u,
                 site,
                 &cfg.chrome,
-                |site, line| line_stats.is_template(&chrome_cfg, site, line),
-                |line| line_stats.is_recurring(line),
+                |site, line| lookup.is_template(&chrome_cfg, site, line),
+                |line| lookup.is_recurring(line),
             )
         })
         .collect();
+    drop(lookup);
     let content_lines: Vec<Vec<u32>> = units
         .iter()
         .zip(&masks)
@@ -688,7 +690,8 @@ fn provisional_groups(
 ) -> Result<Vec<u32>> {
     let n = units.len();
     let core_share = cfg.chrome.core_share;
-    let stats = LineStats::build(pages);
+    let counts = LineStats::build(pages);
+    let stats = counts.lookup();
     let mut site_pages: Vec<(u64, u32)> = Vec::new();
     {
         let mut s: Vec<u64> = sites.to_vec();
