@@ -552,6 +552,9 @@ fn window_candidates(
     cfg: &ScanConfig,
 ) -> Result<Vec<(u32, u32)>> {
     if !chunker.enabled() {
+        if !keep {
+            *sigs = Vec::new();
+        }
         return Ok(Vec::new());
     }
     let min = cfg.min_shingles.max(1);
@@ -814,6 +817,7 @@ mod tests {
         }
         let cfg = ScanConfig::default();
         let all = scan_retaining(docs.clone(), &cfg, &Quiet, Retain::Everything).expect("scan");
+        let docs_again = docs.clone();
         let report = scan_retaining(docs, &cfg, &Quiet, Retain::Report).expect("scan");
         assert_eq!(all.clusters, [vec![0, 2, 4], vec![1, 3, 5]]);
         assert_eq!(report.clusters, all.clusters);
@@ -826,6 +830,14 @@ mod tests {
         assert!(report.signatures.is_empty() && report.shingle_df.is_empty());
         assert!(report.windows.is_empty());
         assert_eq!(report.line_stats.pages, 0);
+        // With window sketches off too, nothing is kept.
+        let no_windows = ScanConfig {
+            chunk_window: 0,
+            ..cfg
+        };
+        let bare = scan_retaining(docs_again, &no_windows, &Quiet, Retain::Report).expect("scan");
+        assert_eq!(bare.clusters, all.clusters);
+        assert!(bare.windows.is_empty());
     }
 
     #[test]
