@@ -56,6 +56,7 @@ pub mod report;
 #[cfg(feature = "serve")]
 pub mod service;
 pub mod shingle;
+pub(crate) mod sorted;
 pub mod store;
 pub mod verify;
 pub mod wire;

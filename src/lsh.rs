@@ -211,27 +211,7 @@ pub fn candidates_of_owners(
 
 /// The sorted distinct union of two sorted distinct vectors.
 fn merge_distinct(a: &[u64], b: &[u64]) -> Vec<u64> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+    let mut out = crate::sorted::merge_by_key(a, b, |&p| p, |p, _| p);
     // Mostly duplicates: give back the room the union did not take.
     out.shrink_to_fit();
     out

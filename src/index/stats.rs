@@ -16,28 +16,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// Add two sorted `(key, count)` tables: the counts of keys in both are summed (saturating).
 pub fn merge(a: &[(u64, u32)], b: &[(u64, u32)]) -> Vec<(u64, u32)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push((a[i].0, a[i].1.saturating_add(b[j].1)));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
+    crate::sorted::merge_by_key(a, b, |e| e.0, |x, y| (x.0, x.1.saturating_add(y.1)))
 }
 
 /// The line statistics of two shards together (groups of one shard never hold pages of the
