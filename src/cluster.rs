@@ -55,6 +55,8 @@ impl Default for ClusterConfig {
 
 struct UnionFind {
     parent: Vec<u32>,
+    /// Members of each root, sorted; empty for a root that is still alone (no allocation per
+    /// document: most documents of a large corpus never join a story).
     members: Vec<Vec<u32>>,
 }
 
@@ -62,7 +64,7 @@ impl UnionFind {
     fn new(n: usize) -> Self {
         UnionFind {
             parent: (0..n as u32).collect(),
-            members: (0..n as u32).map(|i| vec![i]).collect(),
+            members: vec![Vec::new(); n],
         }
     }
 
@@ -75,17 +77,29 @@ impl UnionFind {
         x
     }
 
+    /// The sorted members of root `r`.
+    fn group(&self, r: u32) -> &[u32] {
+        let m = &self.members[r as usize];
+        if m.is_empty() {
+            // A root is its own parent: the one-element slice of itself.
+            std::slice::from_ref(&self.parent[r as usize])
+        } else {
+            m
+        }
+    }
+
     fn union(&mut self, a: u32, b: u32) {
-        let (big, small) = if self.members[a as usize].len() >= self.members[b as usize].len() {
+        let (big, small) = if self.group(a).len() >= self.group(b).len() {
             (a, b)
         } else {
             (b, a)
         };
+        // Disjoint groups: a plain merge of two sorted lists, no sort.
+        let merged =
+            crate::sorted::merge_by_key(self.group(big), self.group(small), |&x| x, |x, _| x);
         self.parent[small as usize] = big;
-        let moved = std::mem::take(&mut self.members[small as usize]);
-        let dest = &mut self.members[big as usize];
-        dest.extend(moved);
-        dest.sort_unstable();
+        self.members[small as usize] = Vec::new();
+        self.members[big as usize] = merged;
     }
 }
 
@@ -125,7 +139,7 @@ pub fn cluster(
         if ra == rb {
             continue;
         }
-        let (ma, mb) = (&uf.members[ra as usize], &uf.members[rb as usize]);
+        let (ma, mb) = (uf.group(ra), uf.group(rb));
         // A single page that is an excerpt of the edge's other end (the hub).
         let excerpt = match (ma.len(), mb.len()) {
             (1, n) if n > 1 && within(e.a, e.b) => Some((e.a, e.b)),
@@ -170,15 +184,22 @@ pub(crate) fn guarded_stories<'s>(
     let f = cfg.cluster.guard_factor;
     // The guard asks about the same pairs again and again as a story grows (its sample of
     // members shifts by one page at a time), and many of them are verified pairs whose
-    // similarity is already known: each pair is computed once. Same numbers, same verdicts.
-    let known: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Similarity>> =
-        std::cell::RefCell::new(edges.iter().map(|e| ((e.a, e.b), e.sim)).collect());
+    // similarity is already known: a verified pair is looked up in the sorted edges, and any
+    // other pair is computed once and remembered. Same numbers, same verdicts. (A hash map of
+    // every edge cost about 75 bytes per verified pair: 550 MB for the 7.4 million pairs of a
+    // million pages.)
+    let edges: &[Edge] = edges;
+    let computed: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), Similarity>> =
+        Default::default();
     let sim = |a: u32, b: u32| {
         let key = (a.min(b), a.max(b));
-        let s = *known
-            .borrow_mut()
-            .entry(key)
-            .or_insert_with(|| crate::verify::similarity(set(key.0), set(key.1)));
+        let s = match edges.binary_search_by_key(&key, |e| (e.a, e.b)) {
+            Ok(i) => edges[i].sim,
+            Err(_) => *computed
+                .borrow_mut()
+                .entry(key)
+                .or_insert_with(|| crate::verify::similarity(set(key.0), set(key.1))),
+        };
         if a <= b {
             s
         } else {

@@ -1,8 +1,8 @@
 //! sorted.rs: how are two sorted runs joined into one?
 //!
 //! One linear merge for every place that joins sorted, key-distinct vectors: the LSH candidate
-//! pairs of each band (a distinct union) and the count tables of two index segments (counts of
-//! a shared key summed).
+//! pairs of each band (a distinct union), the count tables of two index segments (counts of a
+//! shared key summed) and the member lists of two stories joined by clustering.
 
 use std::cmp::Ordering;
 
