@@ -202,6 +202,9 @@ fn units_with(text: &str, unspaced: UnspacedScripts, with_lines: bool, s: &mut S
         raw_index += 1;
         line_start = next + 1;
     }
+    // The capacity guessed a unit per 5 bytes of text; running text has one per 6 to 7, and a
+    // corpus's units are held until its shingles are made.
+    out.units.shrink_to_fit();
     out
 }
 
