@@ -406,10 +406,18 @@ fn best(row: &[(usize, f64)]) -> Option<usize> {
 /// its index in the list of matches.
 #[derive(Clone, Copy)]
 struct Point {
-    weight: f64,
+    /// In units of 2^-32 ([`fixed`]): sums of integers are exact, so two chains of the same
+    /// scores weigh the same whatever order they were added in (f64 sums differed by a unit in
+    /// the last place, and the tie-break then depended on rounding).
+    weight: u64,
     copy: usize,
     origin: usize,
     id: usize,
+}
+
+/// A score in [0, 1] as a chain weight: a whole number of 2^-32.
+fn fixed(score: f64) -> u64 {
+    (score.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
 }
 
 /// Whether `a` ranks above `b` as the next match of a chain: the heavier chain, then the later
@@ -485,7 +493,7 @@ fn heaviest_chain(score: &[Matches], n_origin: usize) -> Vec<(usize, usize)> {
         for &(o, s) in &score[c] {
             let succ = pick(&index, &col_best, o + 1);
             points.push(Point {
-                weight: s + succ.map_or(0.0, |p| p.weight),
+                weight: fixed(s) + succ.map_or(0, |p| p.weight),
                 copy: c,
                 origin: o,
                 id: points.len(),
@@ -933,13 +941,18 @@ mod tests {
     /// The dense dynamic program the sparse chain replaced, kept as the trivially correct slow
     /// path: O(copy x origin) memory.
     fn dense_chain(score: &[Vec<f64>], n_origin: usize) -> Vec<(usize, usize)> {
+        // The same fixed-point weights as the sparse chain: equal chains are equal exactly.
         let n_copy = score.len();
-        let mut dp = vec![vec![0.0f64; n_origin + 1]; n_copy + 1];
+        let mut dp = vec![vec![0u64; n_origin + 1]; n_copy + 1];
         for c in (0..n_copy).rev() {
             for o in (0..n_origin).rev() {
                 let skip = dp[c + 1][o].max(dp[c][o + 1]);
                 let s = score[c][o];
-                let take = if s > 0.0 { s + dp[c + 1][o + 1] } else { 0.0 };
+                let take = if s > 0.0 {
+                    fixed(s) + dp[c + 1][o + 1]
+                } else {
+                    0
+                };
                 dp[c][o] = skip.max(take);
             }
         }
@@ -947,11 +960,11 @@ mod tests {
         let (mut c, mut o) = (0, 0);
         while c < n_copy && o < n_origin {
             let s = score[c][o];
-            if s > 0.0 && (s + dp[c + 1][o + 1] - dp[c][o]).abs() < 1e-12 {
+            if s > 0.0 && fixed(s) + dp[c + 1][o + 1] == dp[c][o] {
                 chain.push((c, o));
                 c += 1;
                 o += 1;
-            } else if (dp[c + 1][o] - dp[c][o]).abs() < 1e-12 {
+            } else if dp[c + 1][o] == dp[c][o] {
                 c += 1;
             } else {
                 o += 1;
