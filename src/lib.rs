@@ -57,6 +57,7 @@ pub mod report;
 pub mod service;
 pub mod shingle;
 pub(crate) mod sorted;
+pub mod spill;
 pub mod store;
 pub mod verify;
 pub mod wire;

@@ -14,6 +14,7 @@
 //! the thread count.
 
 use crate::error::{Error, Result};
+use crate::spill::SortedSpill;
 use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -135,6 +136,22 @@ pub fn candidates_of_owners(
     owner: Option<&[u32]>,
     cfg: &LshConfig,
 ) -> Result<Vec<(u32, u32)>> {
+    let mut spill = SortedSpill::in_memory();
+    candidates_into(values, num_perm, indexed, owner, cfg, &mut spill)?;
+    let pairs = spill.finish()?.into_vec()?;
+    Ok(pairs.into_iter().map(unpack).collect())
+}
+
+/// The candidate pairs of [`candidates_of_owners`], each packed as `a << 32 | b`, added to
+/// `spill` band by band: with a budget, a corpus's pairs need not fit in memory.
+pub fn candidates_into(
+    values: &[u32],
+    num_perm: usize,
+    indexed: &[bool],
+    owner: Option<&[u32]>,
+    cfg: &LshConfig,
+    spill: &mut SortedSpill<u64>,
+) -> Result<()> {
     let Banding { bands, rows } = cfg.banding;
     if bands == 0 || rows == 0 || bands * rows > num_perm {
         return Err(Error::InvalidParameter {
@@ -193,31 +210,25 @@ pub fn candidates_of_owners(
     // final sort held up to `bands` copies of each. Bands run a thread's worth at a time and
     // each batch is merged into the distinct pairs found so far.
     let batch = rayon::current_num_threads().max(1);
-    let mut all: Vec<u64> = Vec::new();
     for first in (0..bands).step_by(batch) {
         let per_band: Vec<Vec<u64>> = (first..bands.min(first + batch))
             .into_par_iter()
             .map(band_pairs)
             .collect();
         for pairs in per_band {
-            all = merge_distinct(&all, &pairs);
+            spill.add(&pairs)?;
         }
     }
-    Ok(all
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect())
+    Ok(())
 }
 
-/// The sorted distinct union of two sorted distinct vectors.
-fn merge_distinct(a: &[u64], b: &[u64]) -> Vec<u64> {
-    let mut out = crate::sorted::merge_by_key(a, b, |&p| p, |p, _| p);
-    // Mostly duplicates: give back the room the union did not take.
-    out.shrink_to_fit();
-    out
+/// A pair packed by [`candidates_into`], unpacked.
+pub fn unpack(p: u64) -> (u32, u32) {
+    ((p >> 32) as u32, p as u32)
 }
 
-fn pack(a: u32, b: u32) -> u64 {
+/// A pair as one sortable `u64`: the smaller document in the high half.
+pub fn pack(a: u32, b: u32) -> u64 {
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
     (u64::from(lo) << 32) | u64::from(hi)
 }
@@ -250,6 +261,7 @@ fn emit_run(run: &[(u64, u32)], cap: usize, out: &mut Vec<u64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spill::Gathered;
 
     #[test]
     fn optimal_bands_match_datasketch() {
@@ -283,7 +295,14 @@ mod tests {
             let mut want: Vec<u64> = a.iter().chain(b).copied().collect();
             want.sort_unstable();
             want.dedup();
-            assert_eq!(merge_distinct(a, b), want, "{a:?} + {b:?}");
+            let mut spill = SortedSpill::in_memory();
+            spill.add(a).expect("add");
+            spill.add(b).expect("add");
+            let got = spill
+                .finish()
+                .and_then(Gathered::into_vec)
+                .expect("in memory");
+            assert_eq!(got, want, "{a:?} + {b:?}");
         }
     }
 

@@ -26,10 +26,12 @@ use crate::lsh::{self, Banding, LshConfig};
 use crate::minhash::{MinHasher, SignatureParams};
 use crate::normalize::{Units, UnspacedScripts};
 use crate::shingle::{self, ShingleKind};
+use crate::spill::{Gathered, SortedSpill};
 use crate::verify::{self, Similarity};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Every parameter of a scan, with the defaults chosen by measurement on the dev sets (see
@@ -168,6 +170,34 @@ pub enum Retain {
     /// that the scan's peak memory holds none of them. The clusters are the same.
     Report,
 }
+
+/// How a scan may use memory and disk. None of it changes what the scan finds: the same
+/// documents and configuration give the same clusters, pairs and counts with any options
+/// ([`ScanOptions::retain`] only says what else the result keeps).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// What the result keeps.
+    pub retain: Retain,
+    /// Bytes of memory the scan should stay under. So far only the candidate pairs are held
+    /// out of core: past an eighth of this, each matching pass writes its pairs to sorted runs
+    /// on disk and verifies them as they are merged back ([`crate::spill`]). The documents'
+    /// texts, units and shingle sets stay in memory. `None`: everything in memory.
+    pub memory_limit: Option<u64>,
+    /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
+    /// the system's temporary folder when `None`.
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl ScanOptions {
+    /// Bytes of candidate pairs held in memory before they are written as a run.
+    fn pair_budget(&self) -> Option<usize> {
+        self.memory_limit
+            .map(|l| usize::try_from(l / 8).unwrap_or(usize::MAX))
+    }
+}
+
+/// Candidate pairs verified at a time when they are read back from disk.
+const VERIFY_CHUNK: usize = 1 << 20;
 
 /// Observes the stages of a scan (progress bars); all methods may be called from any thread.
 pub trait Observer: Sync {
@@ -355,8 +385,11 @@ pub struct ScanResult {
     pub edges: Vec<Edge>,
     /// Clusters of two or more documents (indices into `docs`), sorted.
     pub clusters: Vec<Vec<u32>>,
-    /// Wall time of each stage the pipeline ran (the only field that differs between two scans
-    /// of the same input).
+    /// Bytes of candidate pairs written to disk under [`ScanOptions::memory_limit`] (0 when
+    /// they fitted in memory). Like the timings, it says how the scan ran, not what it found.
+    pub spilled_bytes: u64,
+    /// Wall time of each stage the pipeline ran (with `spilled_bytes`, the only field that
+    /// differs between two scans of the same input).
     pub timings: Timings,
 }
 
@@ -399,12 +432,26 @@ pub fn scan(docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Result
 
 /// Scan documents (any order) into clusters, keeping what `retain` says.
 pub fn scan_retaining(
-    mut docs: Vec<Document>,
+    docs: Vec<Document>,
     cfg: &ScanConfig,
     obs: &dyn Observer,
     retain: Retain,
 ) -> Result<ScanResult> {
-    let keep = retain == Retain::Everything;
+    let opts = ScanOptions {
+        retain,
+        ..ScanOptions::default()
+    };
+    scan_with(docs, cfg, obs, &opts)
+}
+
+/// Scan documents (any order) into clusters, with the memory and disk use `opts` says.
+pub fn scan_with(
+    mut docs: Vec<Document>,
+    cfg: &ScanConfig,
+    obs: &dyn Observer,
+    opts: &ScanOptions,
+) -> Result<ScanResult> {
+    let keep = opts.retain == Retain::Everything;
     cfg.validate()?;
     let banding = cfg.banding()?;
     let mut clock = Stopwatch::start();
@@ -433,10 +480,12 @@ pub fn scan_retaining(
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
     clock.lap(Stage::Normalize);
 
+    let mut spilled_bytes = 0;
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        let g = provisional_groups(&fig_lines, &units, &sites, &pages, cfg, obs)?;
+        let (g, spilled) = provisional_groups(&fig_lines, &units, &sites, &pages, cfg, opts, obs)?;
+        spilled_bytes += spilled;
         clock.lap(Stage::StoryGroups);
         g
     };
@@ -503,7 +552,7 @@ pub fn scan_retaining(
     clock.lap(Stage::Shingle);
     let extra = window_candidates(chunker, &mut chunk_sigs, keep, &sets, cfg)?;
     clock.lap(Stage::Candidates);
-    let m = match_sets(&sets, &figs, cfg, &extra, keep, obs, &mut clock)?;
+    let m = match_sets(&sets, &figs, cfg, &extra, keep, opts, obs, &mut clock)?;
     let (signatures, near_empty, candidates, edges, clusters) = (
         m.signatures,
         m.near_empty,
@@ -511,6 +560,7 @@ pub fn scan_retaining(
         m.edges,
         m.clusters,
     );
+    spilled_bytes += m.spilled_bytes;
 
     Ok(ScanResult {
         config: *cfg,
@@ -528,6 +578,7 @@ pub fn scan_retaining(
         candidates,
         edges,
         clusters,
+        spilled_bytes,
         timings: clock.timings,
     })
 }
@@ -601,16 +652,20 @@ struct Matched {
     candidates: usize,
     edges: Vec<Edge>,
     clusters: Vec<Vec<u32>>,
+    spilled_bytes: u64,
 }
 
 /// Sign, index, verify and cluster shingle sets. Unless `keep_signatures`, the signatures are
-/// freed once the candidates are found (and [`Matched::signatures`] is empty).
+/// freed once the candidates are found (and [`Matched::signatures`] is empty). The candidate
+/// pairs are spilled to disk past the budget of `opts`, and verified as they are read back.
+#[allow(clippy::too_many_arguments)]
 fn match_sets(
     sets: &[Vec<u64>],
     figs: &[Vec<u64>],
     cfg: &ScanConfig,
     extra: &[(u32, u32)],
     keep_signatures: bool,
+    opts: &ScanOptions,
     obs: &dyn Observer,
     clock: &mut Stopwatch,
 ) -> Result<Matched> {
@@ -639,31 +694,63 @@ fn match_sets(
         banding,
         max_run_pairs: cfg.max_run_pairs,
     };
-    let mut cands = lsh::candidates(&signatures, cfg.num_perm, &indexed, &lsh_cfg)?;
+    let mut spill = SortedSpill::with_budget(opts.pair_budget(), opts.spill_dir.as_deref());
+    lsh::candidates_into(
+        &signatures,
+        cfg.num_perm,
+        &indexed,
+        None,
+        &lsh_cfg,
+        &mut spill,
+    )?;
     if !extra.is_empty() {
-        cands.extend_from_slice(extra);
-        cands.par_sort_unstable();
-        cands.dedup();
+        let packed: Vec<u64> = extra.iter().map(|&(a, b)| lsh::pack(a, b)).collect();
+        spill.add(&packed)?;
     }
     if !keep_signatures {
         signatures = Vec::new();
     }
     clock.lap(Stage::Candidates);
 
-    obs.stage("verifying", cands.len() as u64);
-    let edges: Vec<Edge> = cands
-        .par_iter()
-        .filter_map(|&(a, b)| {
+    let verify = |chunk: &[(u32, u32)], edges: &mut Vec<Edge>| {
+        edges.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
             let sim = verify::similarity(&sets[a as usize], &sets[b as usize]);
             obs.advance(1);
             (cfg.matches(&sim) && cfg.figures.agree(&figs[a as usize], &figs[b as usize]))
                 .then_some(Edge { a, b, sim })
-        })
-        .collect();
+        }));
+    };
+    let mut edges: Vec<Edge> = Vec::new();
+    let spilled_bytes = spill.spilled_bytes();
+    let upper_bound = spill.records_upper_bound();
+    let candidates = match spill.finish()? {
+        Gathered::InMemory(held) => {
+            let cands: Vec<(u32, u32)> = held.into_iter().map(lsh::unpack).collect();
+            obs.stage("verifying", cands.len() as u64);
+            verify(&cands, &mut edges);
+            cands.len()
+        }
+        Gathered::OnDisk(mut merged) => {
+            obs.stage("verifying", upper_bound);
+            let mut chunk: Vec<(u32, u32)> = Vec::with_capacity(VERIFY_CHUNK);
+            let mut count = 0;
+            loop {
+                chunk.clear();
+                for p in merged.by_ref().take(VERIFY_CHUNK) {
+                    chunk.push(lsh::unpack(p?));
+                }
+                if chunk.is_empty() {
+                    break;
+                }
+                count += chunk.len();
+                verify(&chunk, &mut edges);
+            }
+            count
+        }
+    };
     clock.lap(Stage::Verify);
 
     obs.stage("clustering", edges.len() as u64);
-    let mut edges = edges;
     let clusters = crate::cluster::guarded_stories(
         n,
         &mut edges,
@@ -675,9 +762,10 @@ fn match_sets(
     Ok(Matched {
         signatures,
         near_empty,
-        candidates: cands.len(),
+        candidates,
         edges,
         clusters,
+        spilled_bytes,
     })
 }
 
@@ -689,8 +777,9 @@ fn provisional_groups(
     sites: &[u64],
     pages: &[(u64, &Units)],
     cfg: &ScanConfig,
+    opts: &ScanOptions,
     obs: &dyn Observer,
-) -> Result<Vec<u32>> {
+) -> Result<(Vec<u32>, u64)> {
     let n = units.len();
     let core_share = cfg.chrome.core_share;
     let counts = LineStats::build(pages);
@@ -730,14 +819,23 @@ fn provisional_groups(
         .unzip();
     let figs = figures_of(fig_lines, &content);
     // This whole pass is timed as one stage by the caller: its own laps are dropped.
-    let m = match_sets(&sets, &figs, cfg, &[], false, obs, &mut Stopwatch::start())?;
+    let m = match_sets(
+        &sets,
+        &figs,
+        cfg,
+        &[],
+        false,
+        opts,
+        obs,
+        &mut Stopwatch::start(),
+    )?;
     let mut groups: Vec<u32> = (0..n as u32).collect();
     for c in &m.clusters {
         for &d in c {
             groups[d as usize] = c[0];
         }
     }
-    Ok(groups)
+    Ok((groups, m.spilled_bytes))
 }
 
 /// Similarity of every pair of documents, computed the slow, obvious way: for tests that check
@@ -838,6 +936,49 @@ mod tests {
         let bare = scan_retaining(docs_again, &no_windows, &Quiet, Retain::Report).expect("scan");
         assert_eq!(bare.clusters, all.clusters);
         assert!(bare.windows.is_empty());
+    }
+
+    #[test]
+    fn a_scan_with_its_pairs_spilled_to_disk_finds_what_the_scan_in_memory_finds() {
+        let stories = [
+            "Storm closes the harbor for two days as waves reach the pier and boats stay moored \
+             while the port authority counts the damage to the cranes and the fish market",
+            "Council votes to rebuild the old library with a new reading room and a garden that \
+             the school children will plant next spring beside the river path",
+            "The regional rail line reopens after a landslide buried the tracks near the tunnel \
+             and engineers spent three weeks clearing rock and mud from the cutting",
+        ];
+        let mut docs = Vec::new();
+        for i in 0..36 {
+            let story = stories[i % 3];
+            // Copies cut at different words, so the pairs differ in similarity.
+            let words: Vec<&str> = story.split(' ').collect();
+            let cut = words.len() - (i / 3) % 5;
+            let mut d = Document::new(
+                format!("p{i}"),
+                format!("Home | News\n{}\nShare", words[..cut].join(" ")),
+            );
+            d.site = Some(format!("site{}.example", i % 7));
+            docs.push(d);
+        }
+        let cfg = ScanConfig::default();
+        let memory = scan_retaining(docs.clone(), &cfg, &Quiet, Retain::Report).expect("scan");
+        let dir = tempfile::tempdir().expect("dir");
+        let opts = ScanOptions {
+            retain: Retain::Report,
+            memory_limit: Some(64),
+            spill_dir: Some(dir.path().to_path_buf()),
+        };
+        let disk = scan_with(docs, &cfg, &Quiet, &opts).expect("scan");
+        assert_eq!(memory.spilled_bytes, 0);
+        assert!(disk.spilled_bytes > 0, "a 64-byte limit spilled nothing");
+        assert_eq!(memory.clusters.len(), 3);
+        assert_eq!(disk.clusters, memory.clusters);
+        assert_eq!(disk.candidates, memory.candidates);
+        assert_eq!(disk.edges, memory.edges);
+        assert_eq!(disk.content_lines, memory.content_lines);
+        // The runs and their folder are gone.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
     }
 
     #[test]

@@ -126,6 +126,41 @@ fn determinism_threads_and_input_order() {
 }
 
 #[test]
+fn a_memory_limit_spills_to_disk_and_changes_no_byte_of_the_report() {
+    // The demo corpus, whose stories are copied onto many sites: with a tiny limit every band's
+    // candidate pairs go to runs on disk and are merged back.
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/wire.jsonl");
+    let spill = tempfile::tempdir().expect("tmp");
+    let (memory, _, code) = scan(&["--format", "json"], &corpus);
+    assert_eq!(code, 0);
+    let out = wirecopy()
+        .arg("scan")
+        .arg(&corpus)
+        .args(["--format", "json", "--memory-limit", "1K", "--spill-dir"])
+        .arg(spill.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).expect("utf8"), memory);
+    let stderr = String::from_utf8(out.stderr).expect("utf8");
+    assert!(
+        stderr.contains("of candidate pairs spilled to disk"),
+        "{stderr}"
+    );
+    // The texts alone are over 1 KiB: the user is told they stay in memory.
+    assert!(
+        stderr.contains("warning: --memory-limit 1024 bytes"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(spill.path()).expect("ls").count(), 0);
+    for bad in ["0", "12X", "1.5G"] {
+        let (_, err, code) = scan(&["--memory-limit", bad], &corpus);
+        assert_eq!(code, 1, "--memory-limit {bad}");
+        assert!(err.contains("--memory-limit"), "{err}");
+    }
+}
+
+#[test]
 fn bad_input_is_reported_and_skipped() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = dir.path().join("bad.jsonl");

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use wirecopy::eval::{id_key, score, Scores};
 use wirecopy::input::{parse_record, FieldMap};
-use wirecopy::pipeline::{scan, Quiet, ScanConfig};
+use wirecopy::pipeline::{scan, scan_with, Quiet, ScanConfig, ScanOptions};
 
 type Labels = BTreeMap<String, String>;
 
@@ -179,4 +179,31 @@ fn dev_set_result_does_not_depend_on_threads() {
         return;
     };
     assert_eq!(one, two);
+}
+
+#[test]
+fn dev_set_result_does_not_depend_on_the_memory_limit() {
+    // The out-of-core path (candidate pairs in sorted runs on disk, merged back) against the
+    // in-memory scan on a real set: the same clusters, pairs and counts.
+    let Some(dir) = common::shared_data("syndication-dev/versions") else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("docs.jsonl")).expect("docs.jsonl");
+    let docs: Vec<_> = text
+        .lines()
+        .map(|l| parse_record(l, &FieldMap::default()).expect("valid record"))
+        .collect();
+    let cfg = ScanConfig::default();
+    let memory = scan(docs.clone(), &cfg, &Quiet).expect("scan");
+    let spill = tempfile::tempdir().expect("dir");
+    let opts = ScanOptions {
+        memory_limit: Some(64 << 10),
+        spill_dir: Some(spill.path().to_path_buf()),
+        ..ScanOptions::default()
+    };
+    let disk = scan_with(docs, &cfg, &Quiet, &opts).expect("scan");
+    assert!(disk.spilled_bytes > 0, "a 64 KiB limit spilled nothing");
+    assert_eq!(disk.clusters, memory.clusters);
+    assert_eq!(disk.edges, memory.edges);
+    assert_eq!(disk.candidates, memory.candidates);
 }

@@ -46,6 +46,31 @@ pub fn parse_shingle_size(s: &str) -> Result<u8, String> {
     parse_int_in(s, 1, 64).map(|v| v as u8)
 }
 
+/// `--memory-limit`: a size in bytes with an optional binary suffix (`K`, `M`, `G`, `T`, each
+/// 1024 times the one before; `KiB` and `KB` are read the same), at least 1.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = t[digits.len()..].to_ascii_uppercase();
+    let shift = match unit.as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("unknown unit '{unit}': use K, M, G or T")),
+    };
+    let v: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| "must be a whole number of bytes, optionally with K, M, G or T".to_string())?;
+    if v == 0 {
+        return Err("must be at least 1 byte".into());
+    }
+    v.checked_mul(1u64 << shift)
+        .ok_or_else(|| "is too large".to_string())
+}
+
 fn parse_finite(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
@@ -87,6 +112,14 @@ mod tests {
         assert_eq!(parse_threads("4"), Ok(4));
         assert!(parse_threads("0").is_err());
         assert!(parse_threads("100000").is_err());
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("4K"), Ok(4096));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("3 MiB"), Ok(3 << 20));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("4X").is_err());
+        assert!(parse_size("99999999999T").is_err());
         assert_eq!(parse_shingle_size(" 64 "), Ok(64));
         assert!(parse_shingle_size("65").is_err());
         assert_eq!(parse_unit("1"), Ok(1.0));

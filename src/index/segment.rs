@@ -347,6 +347,7 @@ impl Parts {
                 candidates: 0,
                 edges: Vec::new(),
                 clusters: Vec::new(),
+                spilled_bytes: 0,
                 timings: crate::pipeline::Timings::default(),
             },
             groups: Vec::new(),

@@ -1,0 +1,425 @@
+//! spill.rs: how is a sorted set built that may not fit in memory?
+//!
+//! [`SortedSpill`] gathers sorted batches of fixed-size records (the candidate pairs of each LSH
+//! band) into one sorted, distinct set. Batches are merged into a set held in memory; when that
+//! set outgrows its budget it is written to a temporary file as a sorted *run* and memory starts
+//! over. Reading back merges the runs and what is still held, smallest record first, each record
+//! once: the external merge sort of big-corpus dedup pipelines. With no budget nothing is ever
+//! written and the result is the in-memory set, so both paths give the same records in the same
+//! order.
+//!
+//! Runs are raw little-endian records, checked on reading against an xxh3 of the bytes written
+//! (a disk that returns other bytes than it was given is an error naming the file). They live in
+//! a temporary folder removed when the spill is dropped. At most [`FAN_IN`] runs exist at once:
+//! the 64th is merged with the others into one, so a tiny budget costs more passes over the
+//! disk, never more open files.
+
+use crate::error::{Error, Result};
+use bytemuck::Pod;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::Xxh3;
+
+/// Most runs on disk at once; reaching it merges them into one.
+pub const FAN_IN: usize = 64;
+
+/// Records read from a run at a time.
+const READ_CHUNK: usize = 1 << 13;
+
+/// A sorted, distinct set of records built from sorted batches, spilled to disk past a budget.
+#[derive(Debug)]
+pub struct SortedSpill<T: Pod + Ord> {
+    /// Bytes of records held in memory before they are written as a run (`None`: never).
+    budget: Option<usize>,
+    /// Where the temporary folder of runs is made (`None`: the system's temporary folder).
+    parent: Option<PathBuf>,
+    dir: Option<tempfile::TempDir>,
+    runs: Vec<Run>,
+    held: Vec<T>,
+    written: u64,
+    next_name: u64,
+}
+
+/// One sorted run on disk.
+#[derive(Debug)]
+struct Run {
+    path: PathBuf,
+    len: u64,
+    checksum: u64,
+}
+
+impl<T: Pod + Ord> SortedSpill<T> {
+    /// A spill that never writes: everything is held in memory.
+    pub fn in_memory() -> Self {
+        Self::with_budget(None, None)
+    }
+
+    /// A spill that writes a run whenever more than `budget` bytes of records are held, in a
+    /// temporary folder under `parent` (the system's temporary folder when `None`).
+    pub fn with_budget(budget: Option<usize>, parent: Option<&Path>) -> Self {
+        SortedSpill {
+            budget,
+            parent: parent.map(Path::to_path_buf),
+            dir: None,
+            runs: Vec::new(),
+            held: Vec::new(),
+            written: 0,
+            next_name: 0,
+        }
+    }
+
+    /// Add a batch of records, sorted ascending and distinct.
+    pub fn add(&mut self, batch: &[T]) -> Result<()> {
+        debug_assert!(batch.windows(2).all(|w| w[0] < w[1]));
+        let mut merged = crate::sorted::merge_by_key(&self.held, batch, |&x| x, |x, _| x);
+        // Mostly duplicates of what is held: give back the room the union did not take.
+        merged.shrink_to_fit();
+        self.held = merged;
+        if self
+            .budget
+            .is_some_and(|b| std::mem::size_of_val(self.held.as_slice()) > b)
+        {
+            let held = std::mem::take(&mut self.held);
+            self.write_run(&held)?;
+        }
+        Ok(())
+    }
+
+    /// Bytes written to runs so far (0 when everything fitted in memory).
+    pub fn spilled_bytes(&self) -> u64 {
+        self.written
+    }
+
+    /// At least the number of distinct records added: what is held plus every run's length
+    /// (a record in two runs counts twice).
+    pub fn records_upper_bound(&self) -> u64 {
+        self.held.len() as u64 + self.runs.iter().map(|r| r.len).sum::<u64>()
+    }
+
+    /// Every record added, ascending, each once: in memory when nothing was written to disk,
+    /// else merged from the runs as it is read.
+    pub fn finish(mut self) -> Result<Gathered<T>> {
+        if self.runs.is_empty() {
+            return Ok(Gathered::InMemory(std::mem::take(&mut self.held)));
+        }
+        let held = std::mem::take(&mut self.held);
+        let mut sources = Vec::with_capacity(self.runs.len() + 1);
+        for run in &self.runs {
+            sources.push(Source::open(run)?);
+        }
+        sources.push(Source::held(held));
+        Ok(Gathered::OnDisk(Box::new(Merged::new(sources, self)?)))
+    }
+
+    fn dir(&mut self) -> Result<PathBuf> {
+        if let Some(d) = &self.dir {
+            return Ok(d.path().to_path_buf());
+        }
+        let parent = self.parent.clone().unwrap_or_else(std::env::temp_dir);
+        let made = tempfile::Builder::new()
+            .prefix("wirecopy-spill-")
+            .tempdir_in(&parent)
+            .map_err(|source| Error::Io {
+                path: parent.clone(),
+                source,
+            })?;
+        let path = made.path().to_path_buf();
+        self.dir = Some(made);
+        Ok(path)
+    }
+
+    fn write_run(&mut self, records: &[T]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if self.runs.len() + 1 >= FAN_IN {
+            // Merge every run so far and these records into one run.
+            let runs = std::mem::take(&mut self.runs);
+            let mut sources = Vec::with_capacity(runs.len() + 1);
+            for run in &runs {
+                sources.push(Source::open(run)?);
+            }
+            sources.push(Source::held(records.to_vec()));
+            let mut merged = Merged::from_sources(sources)?;
+            let path = self.next_path()?;
+            let run = write_records(&path, || merged.next().transpose())?;
+            for old in runs {
+                // Removed now so that the disk holds each record about once; a file that
+                // cannot be removed goes with the folder.
+                let _ = std::fs::remove_file(&old.path);
+            }
+            self.written += run.len * std::mem::size_of::<T>() as u64;
+            self.runs.push(run);
+            return Ok(());
+        }
+        let path = self.next_path()?;
+        let mut it = records.iter().copied();
+        let run = write_records(&path, || Ok(it.next()))?;
+        self.written += run.len * std::mem::size_of::<T>() as u64;
+        self.runs.push(run);
+        Ok(())
+    }
+
+    fn next_path(&mut self) -> Result<PathBuf> {
+        let name = format!("run-{:06}.bin", self.next_name);
+        self.next_name += 1;
+        Ok(self.dir()?.join(name))
+    }
+}
+
+/// A spill's records at the end: see [`SortedSpill::finish`].
+pub enum Gathered<T: Pod + Ord> {
+    /// Nothing was written: the records, in memory.
+    InMemory(Vec<T>),
+    /// The records, merged from runs on disk as they are read.
+    OnDisk(Box<Merged<T>>),
+}
+
+impl<T: Pod + Ord> Gathered<T> {
+    /// All the records in memory (read back from disk if they were spilled).
+    pub fn into_vec(self) -> Result<Vec<T>> {
+        match self {
+            Gathered::InMemory(v) => Ok(v),
+            Gathered::OnDisk(m) => m.collect(),
+        }
+    }
+}
+
+/// Write the records `next` gives, ascending, to a new file at `path`.
+fn write_records<T: Pod>(path: &Path, mut next: impl FnMut() -> Result<Option<T>>) -> Result<Run> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::create(path).map_err(io)?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let mut hash = Xxh3::new();
+    let mut len = 0u64;
+    while let Some(r) = next()? {
+        let bytes = bytemuck::bytes_of(&r);
+        hash.update(bytes);
+        out.write_all(bytes).map_err(io)?;
+        len += 1;
+    }
+    out.flush().map_err(io)?;
+    Ok(Run {
+        path: path.to_path_buf(),
+        len,
+        checksum: hash.digest(),
+    })
+}
+
+/// Where merged records come from: a run on disk or the records still held.
+struct Source<T: Pod> {
+    buf: Vec<T>,
+    pos: usize,
+    file: Option<RunReader>,
+}
+
+struct RunReader {
+    reader: BufReader<File>,
+    path: PathBuf,
+    left: u64,
+    hash: Xxh3,
+    checksum: u64,
+}
+
+impl<T: Pod> Source<T> {
+    fn held(buf: Vec<T>) -> Self {
+        Source {
+            buf,
+            pos: 0,
+            file: None,
+        }
+    }
+
+    fn open(run: &Run) -> Result<Self> {
+        let file = File::open(&run.path).map_err(|source| Error::Io {
+            path: run.path.clone(),
+            source,
+        })?;
+        Ok(Source {
+            buf: Vec::new(),
+            pos: 0,
+            file: Some(RunReader {
+                reader: BufReader::with_capacity(1 << 16, file),
+                path: run.path.clone(),
+                left: run.len,
+                hash: Xxh3::new(),
+                checksum: run.checksum,
+            }),
+        })
+    }
+
+    /// The next record, reading the next chunk of the run when the buffer is used up.
+    fn next(&mut self) -> Result<Option<T>> {
+        if self.pos == self.buf.len() {
+            let Some(f) = self.file.as_mut() else {
+                return Ok(None);
+            };
+            if f.left == 0 {
+                return Ok(None);
+            }
+            let take = f.left.min(READ_CHUNK as u64) as usize;
+            self.buf.clear();
+            self.buf.resize(take, T::zeroed());
+            let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut self.buf);
+            f.reader.read_exact(bytes).map_err(|source| Error::Io {
+                path: f.path.clone(),
+                source,
+            })?;
+            f.hash.update(bytes);
+            f.left -= take as u64;
+            self.pos = 0;
+            if f.left == 0 && f.hash.digest() != f.checksum {
+                return Err(Error::Io {
+                    path: f.path.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "spill run: the bytes read back differ from those written (checksum)",
+                    ),
+                });
+            }
+        }
+        let r = self.buf[self.pos];
+        self.pos += 1;
+        Ok(Some(r))
+    }
+}
+
+/// The k-way merge of sorted runs: every record once, ascending.
+pub struct Merged<T: Pod + Ord> {
+    sources: Vec<Source<T>>,
+    heap: BinaryHeap<Reverse<(T, usize)>>,
+    last: Option<T>,
+    /// Keeps the runs' folder until the merge is read.
+    _spill: Option<SortedSpill<T>>,
+}
+
+impl<T: Pod + Ord> Merged<T> {
+    fn new(sources: Vec<Source<T>>, spill: SortedSpill<T>) -> Result<Self> {
+        let mut m = Self::from_sources(sources)?;
+        m._spill = Some(spill);
+        Ok(m)
+    }
+
+    fn from_sources(mut sources: Vec<Source<T>>) -> Result<Self> {
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (i, s) in sources.iter_mut().enumerate() {
+            if let Some(r) = s.next()? {
+                heap.push(Reverse((r, i)));
+            }
+        }
+        Ok(Merged {
+            sources,
+            heap,
+            last: None,
+            _spill: None,
+        })
+    }
+}
+
+impl<T: Pod + Ord> Iterator for Merged<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        while let Some(Reverse((r, i))) = self.heap.pop() {
+            match self.sources[i].next() {
+                Ok(Some(n)) => self.heap.push(Reverse((n, i))),
+                Ok(None) => {}
+                Err(e) => {
+                    self.heap.clear();
+                    return Some(Err(e));
+                }
+            }
+            if self.last != Some(r) {
+                self.last = Some(r);
+                return Some(Ok(r));
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batches(seed: u64, n: usize) -> Vec<Vec<u64>> {
+        // Overlapping batches of a small key range: most records recur across batches.
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                let mut b: Vec<u64> = (0..50)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        (x >> 33) % 2_000
+                    })
+                    .collect();
+                b.sort_unstable();
+                b.dedup();
+                b
+            })
+            .collect()
+    }
+
+    fn collect(spill: SortedSpill<u64>) -> Vec<u64> {
+        let spilled = spill.spilled_bytes() > 0;
+        let gathered = spill.finish().expect("merge");
+        assert_eq!(matches!(gathered, Gathered::OnDisk(_)), spilled);
+        gathered.into_vec().expect("read")
+    }
+
+    #[test]
+    fn a_spilled_set_reads_back_as_the_in_memory_set() {
+        let bs = batches(7, 300);
+        let mut mem = SortedSpill::in_memory();
+        for b in &bs {
+            mem.add(b).expect("add");
+        }
+        let Gathered::InMemory(expected) = mem.finish().expect("finish") else {
+            panic!("an unbounded spill wrote to disk");
+        };
+        let mut all: Vec<u64> = bs.concat();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(expected, all);
+        for budget in [0, 8, 100, 4_000, 1 << 20] {
+            let dir = tempfile::tempdir().expect("dir");
+            let mut disk = SortedSpill::with_budget(Some(budget), Some(dir.path()));
+            for b in &bs {
+                disk.add(b).expect("add");
+            }
+            if budget < 16_000 {
+                assert!(disk.spilled_bytes() > 0, "budget {budget} wrote nothing");
+            }
+            assert!(disk.runs.len() < FAN_IN);
+            assert_eq!(collect(disk), expected, "budget {budget}");
+            // The runs' folder is removed with the spill.
+            assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+        }
+    }
+
+    #[test]
+    fn a_run_changed_on_disk_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut disk = SortedSpill::<u64>::with_budget(Some(0), Some(dir.path()));
+        disk.add(&[1, 2, 3]).expect("add");
+        disk.add(&[4, 5]).expect("add");
+        let path = disk.runs[0].path.clone();
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[3] ^= 0x40;
+        std::fs::write(&path, bytes).expect("write");
+        // Found when the run's last chunk is read: here at once, as the run is one chunk.
+        let err = match disk.finish() {
+            Err(e) => e,
+            Ok(g) => g.into_vec().expect_err("damaged run"),
+        };
+        assert!(err.to_string().contains("run-000000.bin"), "{err}");
+    }
+}
