@@ -249,10 +249,24 @@ pub fn content_rows(u: &Units, mask: &[bool]) -> Vec<u32> {
 /// Content shingles of one page in page order (with repeats): k-grams over the units of its
 /// content lines (for character shingles the units are characters, see [`char_units_of`]).
 pub fn content_sequence(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
-    let mut stream: Vec<u64> = Vec::with_capacity(u.units.len());
-    for (line, &k) in u.lines.iter().zip(keep) {
+    content_sequence_of(&u.units, &u.lines, keep, kind)
+}
+
+/// [`content_sequence`] of a page's units and lines held apart (the units read back from
+/// disk).
+pub fn content_sequence_of(
+    units: &[u64],
+    lines: &[normalize::Line],
+    keep: &[bool],
+    kind: ShingleKind,
+) -> Vec<u64> {
+    let mut stream: Vec<u64> = Vec::with_capacity(units.len());
+    for (line, &k) in lines.iter().zip(keep) {
         if k {
-            stream.extend_from_slice(&u.units[line.start as usize..line.end as usize]);
+            // A line past the units (only a damaged store could give one) adds nothing.
+            if let Some(run) = units.get(line.start as usize..line.end as usize) {
+                stream.extend_from_slice(run);
+            }
         }
     }
     let mut out = Vec::with_capacity(stream.len());

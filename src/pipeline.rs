@@ -19,14 +19,14 @@ use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::figures::{self, FigureConfig};
 use crate::fingerprint::{
-    content_mask_of, content_rows, content_sequence, Chunker, Fingerprinter, Page, CHUNK_BANDS,
+    content_mask_of, content_rows, content_sequence_of, Chunker, Fingerprinter, Page, CHUNK_BANDS,
     CHUNK_PERM, CHUNK_ROWS,
 };
 use crate::lsh::{self, Banding, LshConfig};
 use crate::minhash::{MinHasher, SignatureParams};
 use crate::normalize::{Units, UnspacedScripts};
 use crate::shingle::{self, ShingleKind};
-use crate::spill::{Gathered, SortedSpill};
+use crate::spill::{Gathered, SortedSpill, SpilledSlices};
 use crate::verify::{self, Similarity};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -178,10 +178,12 @@ pub enum Retain {
 pub struct ScanOptions {
     /// What the result keeps.
     pub retain: Retain,
-    /// Bytes of memory the scan should stay under. So far only the candidate pairs are held
-    /// out of core: past an eighth of this, each matching pass writes its pairs to sorted runs
-    /// on disk and verifies them as they are merged back ([`crate::spill`]). The documents'
-    /// texts, units and shingle sets stay in memory. `None`: everything in memory.
+    /// Bytes of memory the scan should stay under. With a limit, two things are held out of
+    /// core ([`crate::spill`]): each page's units are written to disk as pages are normalized
+    /// and read back page by page, and past an eighth of the limit each matching pass writes
+    /// its candidate pairs to sorted runs on disk and verifies them as they are merged back.
+    /// The documents' texts, lines and shingle sets stay in memory. `None`: everything in
+    /// memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
     /// the system's temporary folder when `None`.
@@ -198,6 +200,21 @@ impl ScanOptions {
 
 /// Candidate pairs verified at a time when they are read back from disk.
 const VERIFY_CHUNK: usize = 1 << 20;
+
+/// Pages normalized at a time when their units go to disk.
+const NORMALIZE_BATCH: usize = 1 << 13;
+
+/// Page `i`'s units: from the store on disk when there is one, else those in memory.
+fn units_of<'u>(
+    store: Option<&SpilledSlices<u64>>,
+    i: usize,
+    u: &'u Units,
+) -> Result<std::borrow::Cow<'u, [u64]>> {
+    Ok(match store {
+        Some(s) => std::borrow::Cow::Owned(s.read(i)?),
+        None => std::borrow::Cow::Borrowed(&u.units),
+    })
+}
 
 /// Observes the stages of a scan (progress bars); all methods may be called from any thread.
 pub trait Observer: Sync {
@@ -420,11 +437,6 @@ impl ScanResult {
     }
 }
 
-/// Content shingle set of one page.
-fn content_shingles(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64> {
-    shingle::into_set(content_sequence(u, keep, kind))
-}
-
 /// Scan documents (any order) into clusters, keeping everything ([`Retain::Everything`]).
 pub fn scan(docs: Vec<Document>, cfg: &ScanConfig, obs: &dyn Observer) -> Result<ScanResult> {
     scan_retaining(docs, cfg, obs, Retain::Everything)
@@ -460,22 +472,43 @@ pub fn scan_with(
 
     obs.stage("normalizing", n as u64);
     let fingerprinter = Fingerprinter::new(cfg)?;
-    let normalized: Vec<Page> = docs
-        .par_iter()
-        .map(|d| {
-            let p = fingerprinter.page(d);
-            obs.advance(1);
-            p
-        })
-        .collect();
     let mut sites: Vec<u64> = Vec::with_capacity(n);
     let mut units: Vec<Units> = Vec::with_capacity(n);
     let mut fig_lines: Vec<Vec<(u32, u64)>> = Vec::with_capacity(n);
-    for p in normalized {
-        sites.push(p.site);
-        units.push(p.units);
-        fig_lines.push(p.figure_lines);
+    // Under a memory limit each page's units (a hash per word: more bytes than its text) go to
+    // disk a batch of pages at a time, and only its lines stay in memory.
+    let mut unit_store = match opts.memory_limit {
+        Some(_) => Some(SpilledSlices::<u64>::create(opts.spill_dir.as_deref())?),
+        None => None,
+    };
+    let batch = if unit_store.is_some() {
+        NORMALIZE_BATCH
+    } else {
+        n.max(1)
+    };
+    for part in docs.chunks(batch) {
+        let normalized: Vec<Page> = part
+            .par_iter()
+            .map(|d| {
+                let p = fingerprinter.page(d);
+                obs.advance(1);
+                p
+            })
+            .collect();
+        for mut p in normalized {
+            if let Some(store) = unit_store.as_mut() {
+                store.push(&p.units.units)?;
+                p.units.units = Vec::new();
+            }
+            sites.push(p.site);
+            units.push(p.units);
+            fig_lines.push(p.figure_lines);
+        }
     }
+    if let Some(store) = unit_store.as_mut() {
+        store.finish_writing()?;
+    }
+    let unit_store = unit_store.as_ref();
 
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
     clock.lap(Stage::Normalize);
@@ -484,7 +517,7 @@ pub fn scan_with(
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        let (g, spilled) = provisional_groups(&fig_lines, &units, &sites, &pages, cfg, opts, obs)?;
+        let (g, spilled) = provisional_groups(&fig_lines, unit_store, &pages, cfg, opts, obs)?;
         spilled_bytes += spilled;
         clock.lap(Stage::StoryGroups);
         g
@@ -527,17 +560,19 @@ pub fn scan_with(
     drop(pages);
     // Each page's units are freed as soon as its shingles are made, so the units of the whole
     // corpus and its shingle sets are never all held at once.
-    let (mut sets, mut chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
+    let shingled: Vec<(Vec<u64>, Vec<u32>)> = units
         .into_par_iter()
         .zip(&masks)
-        .map(|(u, m)| {
-            let seq = content_sequence(&u, m, cfg.shingle);
+        .enumerate()
+        .map(|(i, (u, m))| {
+            let seq = content_sequence_of(&units_of(unit_store, i, &u)?, &u.lines, m, cfg.shingle);
             drop(u);
             let chunks = chunker.sign(&seq);
             obs.advance(1);
-            (shingle::into_set(seq), chunks)
+            Ok((shingle::into_set(seq), chunks))
         })
-        .unzip();
+        .collect::<Result<_>>()?;
+    let (mut sets, mut chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = shingled.into_iter().unzip();
     let (df, stop) = if keep {
         let df = chrome::shingle_df_grouped(&sets, &groups);
         let stop = chrome::stop_shingles(&df, group_count, &cfg.chrome);
@@ -773,20 +808,19 @@ fn match_sets(
 /// template (lines on nearly every page of the site) and structural chrome are removed.
 fn provisional_groups(
     fig_lines: &[Vec<(u32, u64)>],
-    units: &[Units],
-    sites: &[u64],
+    unit_store: Option<&SpilledSlices<u64>>,
     pages: &[(u64, &Units)],
     cfg: &ScanConfig,
     opts: &ScanOptions,
     obs: &dyn Observer,
 ) -> Result<(Vec<u32>, u64)> {
-    let n = units.len();
+    let n = pages.len();
     let core_share = cfg.chrome.core_share;
     let counts = LineStats::build(pages);
     let stats = counts.lookup();
     let mut site_pages: Vec<(u64, u32)> = Vec::new();
     {
-        let mut s: Vec<u64> = sites.to_vec();
+        let mut s: Vec<u64> = pages.iter().map(|&(site, _)| site).collect();
         s.sort_unstable();
         for k in s {
             match site_pages.last_mut() {
@@ -795,10 +829,10 @@ fn provisional_groups(
             }
         }
     }
-    let (sets, content): (Vec<Vec<u64>>, Vec<Vec<u32>>) = units
+    let shingled: Vec<(Vec<u64>, Vec<u32>)> = pages
         .par_iter()
-        .zip(sites)
-        .map(|(u, &site)| {
+        .enumerate()
+        .map(|(i, &(site, u))| {
             let sp = site_pages
                 .binary_search_by_key(&site, |&(k, _)| k)
                 .map_or(0, |i| site_pages[i].1);
@@ -814,9 +848,11 @@ fn provisional_groups(
                 |_| false,
             );
             let raw = content_rows(u, &m);
-            (content_shingles(u, &m, cfg.shingle), raw)
+            let seq = content_sequence_of(&units_of(unit_store, i, u)?, &u.lines, &m, cfg.shingle);
+            Ok((shingle::into_set(seq), raw))
         })
-        .unzip();
+        .collect::<Result<_>>()?;
+    let (sets, content): (Vec<Vec<u64>>, Vec<Vec<u32>>) = shingled.into_iter().unzip();
     let figs = figures_of(fig_lines, &content);
     // This whole pass is timed as one stage by the caller: its own laps are dropped.
     let m = match_sets(

@@ -344,6 +344,120 @@ impl<T: Pod + Ord> Iterator for Merged<T> {
     }
 }
 
+/// One slice of records per item (a page's units), written once in item order to a temporary
+/// file and read back by item from any thread: what a scan would otherwise hold for every page
+/// at once. Each slice is checked on reading against the xxh3 of the bytes written.
+#[derive(Debug)]
+pub struct SpilledSlices<T: Pod> {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    writer: Option<BufWriter<File>>,
+    reader: Option<File>,
+    /// Start of each slice in records; one more entry than slices.
+    offsets: Vec<u64>,
+    checksums: Vec<u64>,
+    _records: std::marker::PhantomData<T>,
+}
+
+impl<T: Pod> SpilledSlices<T> {
+    /// An empty file in a new temporary folder under `parent` (the system's temporary folder
+    /// when `None`), removed when this is dropped.
+    pub fn create(parent: Option<&Path>) -> Result<Self> {
+        let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        let dir = tempfile::Builder::new()
+            .prefix("wirecopy-spill-")
+            .tempdir_in(&parent)
+            .map_err(|source| Error::Io {
+                path: parent.clone(),
+                source,
+            })?;
+        let path = dir.path().join("slices.bin");
+        let file = File::create(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(SpilledSlices {
+            _dir: dir,
+            path,
+            writer: Some(BufWriter::with_capacity(1 << 16, file)),
+            reader: None,
+            offsets: vec![0],
+            checksums: Vec::new(),
+            _records: std::marker::PhantomData,
+        })
+    }
+
+    /// Append the next item's slice (only before [`SpilledSlices::finish_writing`]).
+    pub fn push(&mut self, records: &[T]) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(records);
+        let Some(w) = self.writer.as_mut() else {
+            return Err(self.io_error("written after it was closed for writing"));
+        };
+        w.write_all(bytes).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        let last = self.offsets.last().copied().unwrap_or(0);
+        self.offsets.push(last + records.len() as u64);
+        self.checksums.push(xxhash_rust::xxh3::xxh3_64(bytes));
+        Ok(())
+    }
+
+    /// Flush what was written and open the file for reading.
+    pub fn finish_writing(&mut self) -> Result<()> {
+        let io = |source| Error::Io {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(mut w) = self.writer.take() {
+            w.flush().map_err(io)?;
+        }
+        self.reader = Some(File::open(&self.path).map_err(io)?);
+        Ok(())
+    }
+
+    /// Items written.
+    pub fn len(&self) -> usize {
+        self.checksums.len()
+    }
+
+    /// Whether no item was written.
+    pub fn is_empty(&self) -> bool {
+        self.checksums.is_empty()
+    }
+
+    /// Item `i`'s slice, read from disk.
+    pub fn read(&self, i: usize) -> Result<Vec<T>> {
+        use std::os::unix::fs::FileExt;
+        let (Some(file), Some(&start), Some(&end)) = (
+            self.reader.as_ref(),
+            self.offsets.get(i),
+            self.offsets.get(i + 1),
+        ) else {
+            return Err(self.io_error("read before it was written, or past its last item"));
+        };
+        let size = std::mem::size_of::<T>() as u64;
+        let mut out = vec![T::zeroed(); (end - start) as usize];
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        file.read_exact_at(bytes, start * size)
+            .map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        if xxhash_rust::xxh3::xxh3_64(bytes) != self.checksums[i] {
+            return Err(self.io_error("the bytes read back differ from those written (checksum)"));
+        }
+        Ok(out)
+    }
+
+    fn io_error(&self, message: &'static str) -> Error {
+        Error::Io {
+            path: self.path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +517,41 @@ mod tests {
             // The runs' folder is removed with the spill.
             assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
         }
+    }
+
+    #[test]
+    fn spilled_slices_read_back_as_written_and_a_changed_byte_is_an_error() {
+        let dir = tempfile::tempdir().expect("dir");
+        let items: Vec<Vec<u64>> = (0..50u64)
+            .map(|i| (0..i % 7).map(|j| i * 100 + j).collect())
+            .collect();
+        let mut s = SpilledSlices::<u64>::create(Some(dir.path())).expect("create");
+        for it in &items {
+            s.push(it).expect("push");
+        }
+        assert!(
+            s.read(0).is_err(),
+            "read before the file was closed for writing"
+        );
+        s.finish_writing().expect("finish");
+        assert!(
+            s.push(&[1]).is_err(),
+            "pushed after the file was closed for writing"
+        );
+        assert_eq!(s.len(), items.len());
+        for i in (0..items.len()).rev() {
+            assert_eq!(s.read(i).expect("read"), items[i]);
+        }
+        assert!(s.read(items.len()).is_err());
+        let path = s.path.clone();
+        let mut bytes = std::fs::read(&path).expect("read file");
+        bytes[8 * 2] ^= 1; // record 2: item 2 holds records 1 and 2 (item 0 none, item 1 one)
+        std::fs::write(&path, bytes).expect("write file");
+        let err = s.read(2).expect_err("changed byte");
+        assert!(err.to_string().contains("slices.bin"), "{err}");
+        assert_eq!(s.read(3).expect("other items read"), items[3]);
+        drop(s);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
     }
 
     #[test]

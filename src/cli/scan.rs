@@ -66,10 +66,11 @@ pub struct ScanArgs {
     /// Also save signatures, corpus statistics and shingle sets to FILE (see `index-info`).
     #[arg(long, value_name = "FILE")]
     save_index: Option<PathBuf>,
-    /// Memory the scan should stay under (512M, 8G, ...). So far only the candidate pairs go out
-    /// of core: past an eighth of SIZE they are written to sorted runs on disk and merged back.
-    /// Texts and shingle sets stay in memory; a warning says when they alone look too big.
-    /// The results are the same with or without it.
+    /// Memory the scan should stay under (512M, 8G, ...). So far two things go out of core:
+    /// each page's units (word hashes) are written to disk once normalized and read back page
+    /// by page, and the candidate pairs past an eighth of SIZE go to sorted runs on disk that
+    /// are merged back. Texts and shingle sets stay in memory; a warning says when they look
+    /// too big. The results are the same with or without it.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<u64>,
     /// Folder for the runs spilled under --memory-limit [default: the system's temporary
@@ -315,19 +316,20 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
     })
 }
 
-/// Peak resident bytes per byte of text of an in-memory scan, measured on the comparison
-/// corpora and generated pages (README, "Memory"): 4.5 to 5.3.
-const RESIDENT_PER_TEXT_BYTE: u64 = 5;
+/// Peak resident bytes per byte of text of a scan under `--memory-limit`, measured on the
+/// comparison corpora and generated pages (README, "Memory"): 4.3 to 4.5.
+const RESIDENT_PER_TEXT_BYTE: u64 = 4;
 
-/// `--memory-limit` spills only the candidate pairs: say so when the texts and shingle sets
-/// alone look larger than the limit, before the scan starts rather than when memory runs out.
+/// `--memory-limit` does not spill everything yet: say so when what stays in memory looks
+/// larger than the limit, before the scan starts rather than when memory runs out.
 fn warn_if_resident_exceeds(docs: &[Document], limit: u64) {
     let text: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
     let need = text.saturating_mul(RESIDENT_PER_TEXT_BYTE);
     if need > limit {
         eprintln!(
-            "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; only \
-             its candidate pairs are spilled to disk so far, not its texts or shingle sets",
+            "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
+             units and candidate pairs are spilled to disk, but not yet its texts or shingle \
+             sets",
             bytes(limit),
             bytes(text),
             bytes(need)
