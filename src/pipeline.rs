@@ -178,12 +178,14 @@ pub enum Retain {
 pub struct ScanOptions {
     /// What the result keeps.
     pub retain: Retain,
-    /// Bytes of memory the scan should stay under. With a limit, two things are held out of
-    /// core ([`crate::spill`]): each page's units are written to disk as pages are normalized
-    /// and read back page by page, and past an eighth of the limit each matching pass writes
-    /// its candidate pairs to sorted runs on disk and verifies them as they are merged back.
-    /// The documents' texts, lines and shingle sets stay in memory. `None`: everything in
-    /// memory.
+    /// Bytes of memory the scan should stay under. With a limit, three things are held out of
+    /// core ([`crate::spill`]): each page's units and text are written to disk as pages are
+    /// normalized (the units are read back page by page for the shingles); past an eighth of
+    /// the limit each matching pass writes its candidate pairs to sorted runs on disk and
+    /// verifies them as they are merged back; and at the end the result gets back the texts it
+    /// needs: every text with [`Retain::Everything`], only story members' with
+    /// [`Retain::Report`] (other documents' `text` is then empty). The lines, shingle sets and
+    /// signatures stay in memory. `None`: everything in memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
     /// the system's temporary folder when `None`.
@@ -203,6 +205,32 @@ const VERIFY_CHUNK: usize = 1 << 20;
 
 /// Pages normalized at a time when their units go to disk.
 const NORMALIZE_BATCH: usize = 1 << 13;
+
+/// Read back the texts spilled under a memory limit: every document's when `all` (an index
+/// keeps them), else only story members' (the report reads no other).
+fn restore_texts(
+    docs: &mut [Document],
+    store: &SpilledSlices<u8>,
+    clusters: &[Vec<u32>],
+    all: bool,
+) -> Result<()> {
+    let mut wanted = vec![all; docs.len()];
+    for &d in clusters.iter().flatten() {
+        wanted[d as usize] = true;
+    }
+    docs.par_iter_mut()
+        .zip(wanted)
+        .enumerate()
+        .filter(|(_, (_, w))| *w)
+        .try_for_each(|(i, (d, _))| {
+            // Bytes that were a String and passed their checksum: valid UTF-8.
+            d.text = String::from_utf8(store.read(i)?).map_err(|e| Error::Io {
+                path: store.path().to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
+            Ok(())
+        })
+}
 
 /// Page `i`'s units: from the store on disk when there is one, else those in memory.
 fn units_of<'u>(
@@ -475,18 +503,22 @@ pub fn scan_with(
     let mut sites: Vec<u64> = Vec::with_capacity(n);
     let mut units: Vec<Units> = Vec::with_capacity(n);
     let mut fig_lines: Vec<Vec<(u32, u64)>> = Vec::with_capacity(n);
-    // Under a memory limit each page's units (a hash per word: more bytes than its text) go to
-    // disk a batch of pages at a time, and only its lines stay in memory.
-    let mut unit_store = match opts.memory_limit {
-        Some(_) => Some(SpilledSlices::<u64>::create(opts.spill_dir.as_deref())?),
-        None => None,
+    // Under a memory limit each page's units (a hash per word: more bytes than its text) and
+    // its text go to disk a batch of pages at a time, and only its lines stay in memory. The
+    // texts the result needs are read back at the end.
+    let (mut unit_store, mut text_store) = match opts.memory_limit {
+        Some(_) => (
+            Some(SpilledSlices::<u64>::create(opts.spill_dir.as_deref())?),
+            Some(SpilledSlices::<u8>::create(opts.spill_dir.as_deref())?),
+        ),
+        None => (None, None),
     };
     let batch = if unit_store.is_some() {
         NORMALIZE_BATCH
     } else {
         n.max(1)
     };
-    for part in docs.chunks(batch) {
+    for part in docs.chunks_mut(batch) {
         let normalized: Vec<Page> = part
             .par_iter()
             .map(|d| {
@@ -495,6 +527,12 @@ pub fn scan_with(
                 p
             })
             .collect();
+        if let Some(store) = text_store.as_mut() {
+            for d in part.iter_mut() {
+                store.push(d.text.as_bytes())?;
+                d.text = String::new();
+            }
+        }
         for mut p in normalized {
             if let Some(store) = unit_store.as_mut() {
                 store.push(&p.units.units)?;
@@ -506,6 +544,9 @@ pub fn scan_with(
         }
     }
     if let Some(store) = unit_store.as_mut() {
+        store.finish_writing()?;
+    }
+    if let Some(store) = text_store.as_mut() {
         store.finish_writing()?;
     }
     let unit_store = unit_store.as_ref();
@@ -596,6 +637,9 @@ pub fn scan_with(
         m.clusters,
     );
     spilled_bytes += m.spilled_bytes;
+    if let Some(store) = text_store {
+        restore_texts(&mut docs, &store, &clusters, keep)?;
+    }
 
     Ok(ScanResult {
         config: *cfg,
@@ -997,8 +1041,24 @@ mod tests {
             d.site = Some(format!("site{}.example", i % 7));
             docs.push(d);
         }
+        let lone = "A lone page about the chess club, whose members meet on Thursday evenings \
+                    in the back room of the bakery to play quick games and drink cocoa";
+        docs.push(Document::new("lone", lone));
         let cfg = ScanConfig::default();
         let memory = scan_retaining(docs.clone(), &cfg, &Quiet, Retain::Report).expect("scan");
+        let everything = scan_with(
+            docs.clone(),
+            &cfg,
+            &Quiet,
+            &ScanOptions {
+                memory_limit: Some(64),
+                ..ScanOptions::default()
+            },
+        )
+        .expect("scan");
+        // An index needs every text: all are read back from disk.
+        assert_eq!(everything.docs, memory.docs);
+        assert_eq!(everything.sets, memory.sets);
         let dir = tempfile::tempdir().expect("dir");
         let opts = ScanOptions {
             retain: Retain::Report,
@@ -1013,6 +1073,16 @@ mod tests {
         assert_eq!(disk.candidates, memory.candidates);
         assert_eq!(disk.edges, memory.edges);
         assert_eq!(disk.content_lines, memory.content_lines);
+        // The report reads only story members' texts: the lone page's is not read back.
+        let lone_at = memory
+            .docs
+            .iter()
+            .position(|d| d.text == lone)
+            .expect("lone page");
+        assert!(disk.docs[lone_at].text.is_empty());
+        for &d in memory.clusters.iter().flatten() {
+            assert_eq!(disk.docs[d as usize], memory.docs[d as usize]);
+        }
         // The runs and their folder are gone.
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
     }

@@ -416,6 +416,11 @@ impl<T: Pod> SpilledSlices<T> {
         Ok(())
     }
 
+    /// The file the slices are written to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Items written.
     pub fn len(&self) -> usize {
         self.checksums.len()

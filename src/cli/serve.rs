@@ -107,6 +107,7 @@ pub fn run(a: ServeArgs) -> Result<Exit> {
         },
         report: wirecopy::report::ReportConfig {
             stale_after_days: a.stale_after_days,
+            ..Default::default()
         },
     };
     if !a.bind.ip().is_loopback() && !config.token.is_set() {

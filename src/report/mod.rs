@@ -229,12 +229,17 @@ pub struct Counts {
 pub struct ReportConfig {
     /// A copy dated more than this many days after its origin is a stale re-post. Default 30.
     pub stale_after_days: u32,
+    /// Keep each member's paragraphs and alignment rows ([`Member::paragraphs`],
+    /// [`Member::rows`]) for the HTML side-by-side view. Default true; the other formats
+    /// write neither, and without them the report holds no second copy of the members' text.
+    pub side_by_side: bool,
 }
 
 impl Default for ReportConfig {
     fn default() -> Self {
         ReportConfig {
             stale_after_days: 30,
+            side_by_side: true,
         }
     }
 }
@@ -579,7 +584,9 @@ impl Report {
         // Stories are independent; an indexed parallel map keeps them in cluster order.
         let stories: Vec<Story> = valid
             .par_iter()
-            .map(|(pos, members)| build_story(input, pos + 1, members, stale_secs))
+            .map(|(pos, members)| {
+                build_story(input, pos + 1, members, stale_secs, config.side_by_side)
+            })
             .collect();
         let singles = input
             .docs
@@ -623,7 +630,13 @@ impl Report {
     }
 }
 
-fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs: i64) -> Story {
+fn build_story(
+    input: &ReportInput<'_>,
+    id: usize,
+    members: &[usize],
+    stale_secs: i64,
+    side_by_side: bool,
+) -> Story {
     let docs = input.docs;
     let pages = Pages {
         docs,
@@ -712,8 +725,12 @@ fn build_story(input: &ReportInput<'_>, id: usize, members: &[usize], stale_secs
                 credited,
                 stale: !is_origin && delay.is_some_and(|x| x > stale_secs),
                 in_order,
-                paragraphs: pars.to_vec(),
-                rows,
+                paragraphs: if side_by_side {
+                    pars.to_vec()
+                } else {
+                    Vec::new()
+                },
+                rows: if side_by_side { rows } else { Vec::new() },
             }
         })
         .collect();
@@ -875,6 +892,16 @@ mod tests {
     /// Similarity from word sets of the paragraphs: enough to order containment. Every line
     /// of a document is a content paragraph.
     fn build(docs: &[Document], clusters: &[Vec<usize>], stale: u32) -> Report {
+        build_side(docs, clusters, stale, true)
+    }
+
+    /// [`build`], with or without the side-by-side view's paragraphs and rows.
+    fn build_side(
+        docs: &[Document],
+        clusters: &[Vec<usize>],
+        stale: u32,
+        side_by_side: bool,
+    ) -> Report {
         let paragraphs: Vec<Vec<String>> = docs
             .iter()
             .map(|d| d.text.lines().map(String::from).collect())
@@ -883,7 +910,7 @@ mod tests {
             .iter()
             .map(|p| (0..p.len() as u32).collect())
             .collect();
-        build_with(docs, &paragraphs, &lines, clusters, stale)
+        build_with(docs, &paragraphs, &lines, clusters, stale, side_by_side)
     }
 
     /// [`build`] with the content paragraphs and their line numbers given.
@@ -893,6 +920,7 @@ mod tests {
         lines: &[Vec<u32>],
         clusters: &[Vec<usize>],
         stale: u32,
+        side_by_side: bool,
     ) -> Report {
         let sets: Vec<Vec<u64>> = paragraphs
             .iter()
@@ -920,6 +948,7 @@ mod tests {
             &input,
             &ReportConfig {
                 stale_after_days: stale,
+                side_by_side,
             },
         )
     }
@@ -956,12 +985,48 @@ mod tests {
         }
         let (paragraphs, lines): (Vec<_>, Vec<_>) =
             docs.iter().map(|d| content(&d.text, &LEARNED)).unzip();
-        let r = build_with(&docs, &paragraphs, &lines, &[(0..docs.len()).collect()], 30);
+        let r = build_with(
+            &docs,
+            &paragraphs,
+            &lines,
+            &[(0..docs.len()).collect()],
+            30,
+            true,
+        );
         assert_eq!(r.clusters[0].origin.id.as_str(), "origin");
         r.clusters[0].members[1..]
             .iter()
             .map(|m| m.coverage)
             .collect()
+    }
+
+    #[test]
+    fn without_the_side_by_side_view_members_hold_no_paragraphs_and_the_report_is_the_same() {
+        let story: Vec<&str> = ORIGIN_PAGE.lines().skip(2).take(4).collect();
+        let docs = vec![
+            doc(
+                "o",
+                "https://wire.example/a",
+                Some("2024-05-01"),
+                ORIGIN_PAGE,
+            ),
+            doc(
+                "c",
+                "https://copy.example/a",
+                Some("2024-05-02"),
+                &story.join("\n"),
+            ),
+        ];
+        let with = build_side(&docs, &[vec![0, 1]], 30, true);
+        let without = build_side(&docs, &[vec![0, 1]], 30, false);
+        let members = |r: &Report| r.clusters[0].members.clone();
+        assert!(members(&with).iter().all(|m| !m.paragraphs.is_empty()));
+        assert!(members(&with).iter().any(|m| !m.rows.is_empty()));
+        assert!(members(&without)
+            .iter()
+            .all(|m| m.paragraphs.is_empty() && m.rows.is_empty()));
+        let json = |r: &Report| serde_json::to_string(r).expect("json");
+        assert_eq!(json(&with), json(&without));
     }
 
     #[test]
@@ -1010,7 +1075,7 @@ mod tests {
         let chrome = ["More from our partners: Storm warning issued (AP)"];
         let (paragraphs, lines): (Vec<_>, Vec<_>) =
             docs.iter().map(|d| content(&d.text, &chrome)).unzip();
-        let r = build_with(&docs, &paragraphs, &lines, &[vec![0, 1]], 30);
+        let r = build_with(&docs, &paragraphs, &lines, &[vec![0, 1]], 30, true);
         assert_eq!(r.clusters[0].wire.map(|a| a.code), Some("AP"));
         assert_eq!(r.clusters[0].members[1].credited, Some(false));
         // The same line as content is a kept credit.
