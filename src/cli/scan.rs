@@ -70,13 +70,15 @@ pub struct ScanArgs {
     /// each page's units (word hashes) and text are written to disk once normalized (units read
     /// back page by page, texts only for the report's story members), and the candidate pairs
     /// past an eighth of SIZE go to sorted runs on disk that are merged back. Shingle sets,
-    /// lines and signatures stay in memory; a warning says when they look too big. The results
-    /// are the same with or without it.
+    /// lines and signatures stay in memory; a warning says when they look too big. Without it,
+    /// a scan that looks larger than three quarters of the memory available (Linux's
+    /// MemAvailable) takes that as its limit and says so. The results are the same either way.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<u64>,
-    /// Folder for the runs spilled under --memory-limit [default: the system's temporary
-    /// folder]; a temporary folder made inside it is removed when the scan ends.
-    #[arg(long, value_name = "DIR", requires = "memory_limit")]
+    /// Folder for what is spilled under a memory limit (given or detected) [default: the
+    /// system's temporary folder]; a temporary folder made inside it is removed when the scan
+    /// ends.
+    #[arg(long, value_name = "DIR")]
     spill_dir: Option<PathBuf>,
     #[command(flatten)]
     fields: FieldArgs,
@@ -249,12 +251,33 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
     } else {
         Retain::Report
     };
-    if let Some(limit) = a.memory_limit {
-        warn_if_resident_exceeds(&docs, limit);
-    }
+    let text: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
+    let memory_limit = match a.memory_limit {
+        Some(limit) => {
+            warn_if_resident_exceeds(text, limit);
+            Some(limit)
+        }
+        None => {
+            let available = std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .and_then(|m| mem_available(&m));
+            let detected = available.and_then(|avail| detected_limit(text, avail));
+            if let (Some(limit), Some(avail), false) = (detected, available, a.quiet) {
+                eprintln!(
+                    "wirecopy: a scan of {} of text needs about {} in memory and {} is \
+                     available: spilling to disk as with --memory-limit {}",
+                    bytes(text),
+                    bytes(text.saturating_mul(IN_MEMORY_PER_TEXT_BYTE)),
+                    bytes(avail),
+                    bytes(limit)
+                );
+            }
+            detected
+        }
+    };
     let scan_options = pipeline::ScanOptions {
         retain,
-        memory_limit: a.memory_limit,
+        memory_limit,
         spill_dir: a.spill_dir.clone(),
     };
     let mut result = pipeline::scan_with(docs, &cfg, &bars, &scan_options)?;
@@ -323,10 +346,30 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
 /// comparison corpora and generated pages (README, "Out of core"): 3.6 to 4.6.
 const RESIDENT_PER_TEXT_BYTE: u64 = 4;
 
+/// Peak resident bytes per byte of text of a scan in memory (README, "Memory"): 4.5 to 5.3.
+const IN_MEMORY_PER_TEXT_BYTE: u64 = 5;
+
+/// The memory limit a scan takes when none is given: three quarters of the memory available,
+/// when a scan in memory looks larger than that; `None` (everything in memory) otherwise.
+fn detected_limit(text: u64, available: u64) -> Option<u64> {
+    let limit = available / 4 * 3;
+    (text.saturating_mul(IN_MEMORY_PER_TEXT_BYTE) > limit).then_some(limit.max(1))
+}
+
+/// `MemAvailable` of a `/proc/meminfo`, in bytes.
+fn mem_available(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let value: u64 = words.next()?.parse().ok()?;
+    match words.next() {
+        Some("kB") => value.checked_mul(1024),
+        _ => None,
+    }
+}
+
 /// `--memory-limit` does not spill everything yet: say so when what stays in memory looks
 /// larger than the limit, before the scan starts rather than when memory runs out.
-fn warn_if_resident_exceeds(docs: &[Document], limit: u64) {
-    let text: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
+fn warn_if_resident_exceeds(text: u64, limit: u64) {
     let need = text.saturating_mul(RESIDENT_PER_TEXT_BYTE);
     if need > limit {
         eprintln!(
@@ -353,6 +396,20 @@ fn bytes(n: u64) -> String {
 mod tests {
     use super::*;
     use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn a_limit_is_detected_only_when_the_scan_looks_larger_than_the_memory_available() {
+        let meminfo = "MemTotal:       24000000 kB\nMemFree:  1 kB\nMemAvailable:   20000000 kB\n";
+        assert_eq!(mem_available(meminfo), Some(20_000_000 * 1024));
+        assert_eq!(mem_available("MemAvailable: 12\n"), None);
+        assert_eq!(mem_available("MemFree: 12 kB\n"), None);
+        let avail = 20_000_000 * 1024;
+        // 1 GB of text needs about 5 GB: it fits in 20 GB.
+        assert_eq!(detected_limit(1 << 30, avail), None);
+        // 4 GB of text needs about 20 GB: over three quarters of what is available.
+        assert_eq!(detected_limit(4 << 30, avail), Some(avail / 4 * 3));
+        assert_eq!(detected_limit(1, 0), Some(1));
+    }
 
     #[derive(Parser)]
     struct Scan {
