@@ -35,6 +35,14 @@ fn wirecopy(html: &[u8], url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What `wirecopy extract --format text` prints: the story's header (headline, byline,
+/// dateline) above the main text, the article as the dragnet references mark it.
+fn wirecopy_text(html: &[u8], url: &str) -> String {
+    wirecopy::input::html::extract(html, Some(url), None)
+        .map(|e| wirecopy::input::html::render(&e, wirecopy::input::html::Format::Text))
+        .unwrap_or_default()
+}
+
 fn whole_page(html: &[u8], _url: &str) -> String {
     wirecopy::input::html::text_of_html(&String::from_utf8_lossy(html))
 }
@@ -70,6 +78,10 @@ fn readability_rs(html: &[u8], url: &str) -> String {
 fn extractors() -> Vec<(&'static str, Extractor)> {
     let v: Vec<(&'static str, Extractor)> = vec![
         ("wirecopy (dom_smoothie 0.19 + line renderer)", wirecopy),
+        (
+            "wirecopy extract --format text (header + main text)",
+            wirecopy_text,
+        ),
         ("dom_smoothie 0.19 text_content", dom_smoothie_raw),
         ("whole page text (no extraction)", whole_page),
     ];
@@ -231,7 +243,7 @@ fn score_dragnet(dir: &Path, tsv: Option<PathBuf>, json: Option<PathBuf>) -> any
                 .and_then(|f| flate2::read::MultiGzDecoder::new(f).read_to_end(&mut html))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let t0 = Instant::now();
-            let text = wirecopy(&html, "http://example.com/");
+            let text = wirecopy_text(&html, "http://example.com/");
             Ok((text, t0.elapsed()))
         })
         .collect::<anyhow::Result<_>>()?;

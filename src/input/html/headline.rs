@@ -27,10 +27,25 @@ const MAX_SHARED: f64 = 0.2;
 /// Non-whitespace characters of running text a story needs after its headline to count as one.
 const MIN_STORY_CHARS: usize = 250;
 
-/// The story under the page's headline: the blocks after it, up to the end of the smallest
-/// ancestor that has [`MIN_STORY_CHARS`] of running text ([`is_prose`]) after it. `None` when
-/// no headline matches the title or no ancestor holds enough text.
-pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
+/// How many blocks after the headline are kept to find the story's header in
+/// ([`Headline::next`]).
+const HEADER_SCAN_BLOCKS: usize = 12;
+
+/// The page's headline and what follows it.
+pub(super) struct Headline {
+    /// The headline's text, whitespace collapsed.
+    pub text: String,
+    /// The first blocks after the headline in document order (at most [`HEADER_SCAN_BLOCKS`]).
+    pub next: Vec<Block>,
+    /// The story under the headline: the blocks after it, up to the end of the smallest
+    /// ancestor that has [`MIN_STORY_CHARS`] of running text ([`is_prose`]) after it. `None`
+    /// when no ancestor holds enough text.
+    pub story: Option<Vec<Block>>,
+}
+
+/// The page's headline: the first `h1`-`h3` that is the page's title (or at least half of it)
+/// and not a link to the site's front page; `None` when no heading matches.
+pub(super) fn headline(dom: &Dom) -> Option<Headline> {
     let fold = |s: &str| super::collapse(s).to_lowercase();
     let mut titles: Vec<String> = dom
         .select("title, meta[property='og:title']")
@@ -64,6 +79,7 @@ pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
             });
         matches.then_some(*h)
     })?;
+    let text = super::collapse(&headline.text());
     let mut node = headline;
     // What follows the headline, in document order: its later siblings, then its parent's
     // later siblings, and so on up; each subtree is rendered once.
@@ -85,11 +101,19 @@ pub(super) fn story_under_headline(dom: &Dom) -> Option<Vec<Block>> {
             .sum::<usize>();
         after.extend(blocks);
         if prose >= MIN_STORY_CHARS {
-            return Some(after);
+            break;
         }
-        node = node.parent()?;
+        match node.parent() {
+            Some(p) => node = p,
+            None => {
+                prose = 0;
+                break;
+            }
+        }
     }
-    None
+    let next = after.iter().take(HEADER_SCAN_BLOCKS).cloned().collect();
+    let story = (prose >= MIN_STORY_CHARS).then_some(after);
+    Some(Headline { text, next, story })
 }
 
 /// A heading that is one link to the site's home page or a section front (a path of at most

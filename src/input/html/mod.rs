@@ -55,6 +55,10 @@ pub struct Extracted {
     pub site: Option<String>,
     /// The name the site gives itself (`og:site_name`), when declared.
     pub site_name: Option<String>,
+    /// The story's header as the page shows it above the main text, one line each: the
+    /// headline, and what sits between it and the main text (standfirst, byline, dateline).
+    /// Empty when the main text already starts with the headline or no headline was found.
+    pub header: Vec<String>,
     /// The main text: one paragraph, heading or list item per line, no empty lines.
     pub text: String,
     /// The encoding the page was decoded with (WHATWG name).
@@ -67,14 +71,16 @@ pub struct Extracted {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
-    /// The main text, one paragraph per line.
+    /// The story's header (headline, byline, dateline as the page shows them above the story),
+    /// then the main text, one paragraph per line.
     #[default]
     Text,
-    /// One JSON object `{"url","title","published","byline","site","text"}`; absent values are
-    /// `null`, `published` is the page's own spelling.
+    /// One JSON object `{"url","title","published","byline","site","header","text"}`; absent
+    /// values are `null`, `published` is the page's own spelling, `header` is a list of lines
+    /// (empty when the main text starts with the headline).
     #[cfg_attr(
         feature = "cli",
-        value(help = "{\"url\",\"title\",\"published\",\"byline\",\"site\",\"text\"}")
+        value(help = "{\"url\",\"title\",\"published\",\"byline\",\"site\",\"header\",\"text\"}")
     )]
     Json,
 }
@@ -83,7 +89,12 @@ pub enum Format {
 pub fn render(e: &Extracted, format: Format) -> String {
     match format {
         Format::Text => {
-            let mut s = e.text.clone();
+            let mut s = String::new();
+            for h in &e.header {
+                s.push_str(h);
+                s.push('\n');
+            }
+            s.push_str(&e.text);
             if !s.is_empty() {
                 s.push('\n');
             }
@@ -96,6 +107,7 @@ pub fn render(e: &Extracted, format: Format) -> String {
                 "published": e.published.as_ref().map(|p| p.raw.clone()),
                 "byline": e.byline,
                 "site": e.site,
+                "header": e.header,
                 "text": e.text,
             });
             format!("{v}\n")
@@ -121,10 +133,11 @@ pub fn extract(
 
     drop_comment_sections(&dom);
     drop_hidden(&dom);
-    let story = headline::story_under_headline(&dom);
+    let headline = headline::headline(&dom);
+    let story = headline.as_ref().and_then(|h| h.story.as_deref());
     // A URL that is not absolute only loses relative-link fixing, which we do not need.
     let base = url.filter(|u| url::Url::parse(u).is_ok());
-    let story_text = story.as_ref().map(|s| join(s));
+    let story_text = story.map(join);
     let strict = readability(dom.clone(), base, STRICT_PICK_CHARS);
     let article = match (readability(dom, base, READABILITY_CHARS), strict) {
         // Readability retries a pick shorter than its threshold with looser rules and keeps
@@ -167,6 +180,10 @@ pub fn extract(
     if body.is_empty() {
         return Err(Error::BadPayload("no text in page".into()));
     }
+    let header = headline
+        .as_ref()
+        .map(|h| header_of(h, &body))
+        .unwrap_or_default();
     let title = title.or(meta.title);
     let page_url = url.map(str::to_string).or_else(|| meta.canonical.clone());
     let site = page_url.as_deref().and_then(site_of_url);
@@ -178,10 +195,49 @@ pub fn extract(
         byline,
         site,
         site_name: site_name.or(meta.site_name),
+        header,
         text: body,
         encoding: enc.name(),
         bounded,
     })
+}
+
+/// Blocks between the headline and the main text that the header may hold.
+const MAX_HEADER_BLOCKS: usize = 8;
+
+/// Non-whitespace characters the header's lines after the headline may have together: a
+/// standfirst, a byline and a dateline, not an author's biography or a reprint notice.
+const MAX_HEADER_CHARS: usize = 200;
+
+/// Non-whitespace characters of one header line after the headline.
+const MAX_HEADER_LINE_CHARS: usize = 150;
+
+/// The story's header ([`Extracted::header`]): the headline and the blocks after it up to the
+/// main text's first line, when that line is among the first [`MAX_HEADER_BLOCKS`] blocks after
+/// the headline and those blocks are short ([`MAX_HEADER_CHARS`], [`MAX_HEADER_LINE_CHARS`]);
+/// the headline alone otherwise. Nothing when one of the main text's first five lines holds
+/// the headline.
+fn header_of(h: &headline::Headline, body: &str) -> Vec<String> {
+    let fold = |s: &str| collapse(s).to_lowercase();
+    let head = fold(&h.text);
+    let first: Vec<String> = body.lines().take(5).map(fold).collect();
+    if head.is_empty() || first.iter().any(|l| l.contains(&head)) {
+        return Vec::new();
+    }
+    let mut out = vec![h.text.clone()];
+    if let Some(i) = h
+        .next
+        .iter()
+        .take(MAX_HEADER_BLOCKS + 1)
+        .position(|b| first.iter().any(|l| *l == fold(&b.text)))
+    {
+        let blocks = &h.next[..i];
+        let chars: usize = blocks.iter().map(|b| b.chars).sum();
+        if chars <= MAX_HEADER_CHARS && blocks.iter().all(|b| b.chars <= MAX_HEADER_LINE_CHARS) {
+            out.extend(blocks.iter().map(|b| b.text.clone()));
+        }
+    }
+    out
 }
 
 /// Readability's character threshold (readability.js's default): a pick with less text makes
@@ -938,6 +994,62 @@ mod tests {
         assert_eq!(parse_date("March 5"), None);
     }
 
+    /// A page whose headline, byline and dateline sit above the story, outside its container.
+    fn headed_page(between: &str) -> String {
+        format!(
+            "<!DOCTYPE html><html><head><title>Banks lift rates as inflation bites | Daily</title>\
+             </head><body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav>\
+             <div class=top><h1>Banks lift rates as inflation bites</h1>{between}</div>\
+             <div class=story>{ARTICLE}</div><footer>Copyright Daily News</footer></body></html>"
+        )
+    }
+
+    #[test]
+    fn header_holds_the_headline_and_the_short_lines_before_the_story() {
+        let html = headed_page("<p>By Jane Roe</p><p>March 5, 2024, 10:02</p>");
+        let e = extract(html.as_bytes(), Some("https://daily.example/x"), None).unwrap();
+        assert_eq!(
+            e.header,
+            [
+                "Banks lift rates as inflation bites",
+                "By Jane Roe",
+                "March 5, 2024, 10:02"
+            ]
+        );
+        assert!(e.text.starts_with("The central bank raised"), "{}", e.text);
+        let text = render(&e, Format::Text);
+        assert!(
+            text.starts_with("Banks lift rates as inflation bites\nBy Jane Roe\n"),
+            "{text}"
+        );
+        assert!(text.ends_with(&format!("{}\n", e.text)), "{text}");
+        let j: serde_json::Value = serde_json::from_str(&render(&e, Format::Json)).unwrap();
+        assert_eq!(j["header"][1], "By Jane Roe");
+    }
+
+    #[test]
+    fn a_long_box_between_headline_and_story_stays_out_of_the_header() {
+        let bio = "Jane Roe covers central banks and the bond markets for the Daily. She has \
+                   written about monetary policy for twenty years, for papers in three countries, \
+                   and lives by the sea with two cats and a great many books about money.";
+        let html = headed_page(&format!("<p>By Jane Roe</p><p class=bio>{bio}</p>"));
+        let e = extract(html.as_bytes(), Some("https://daily.example/x"), None).unwrap();
+        assert_eq!(e.header, ["Banks lift rates as inflation bites"]);
+    }
+
+    #[test]
+    fn no_header_when_the_story_starts_with_its_headline_or_there_is_none() {
+        // `page` puts the headline inside the article, where readability keeps it.
+        let e = extract(page("", ARTICLE).as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("Rates up again"), "{}", e.text);
+        assert!(e.header.is_empty(), "{:?}", e.header);
+        // No heading is the page's title.
+        let html = headed_page("").replace("<h1>Banks lift", "<h1>Markets: banks lift");
+        let html = html.replace("<title>Banks lift rates as inflation bites", "<title>Daily");
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.header.is_empty(), "{:?}", e.header);
+    }
+
     #[test]
     fn metadata_title_byline_site_canonical() {
         let head = "<meta property='og:site_name' content='The Daily'>\
@@ -954,7 +1066,15 @@ mod tests {
         assert_eq!(e.byline.as_deref(), Some("Jane Roe"));
         assert!(e.title.is_some());
         let j: serde_json::Value = serde_json::from_str(&render(&e, Format::Json)).unwrap();
-        for k in ["url", "title", "published", "byline", "site", "text"] {
+        for k in [
+            "url",
+            "title",
+            "published",
+            "byline",
+            "site",
+            "header",
+            "text",
+        ] {
             assert!(j.get(k).is_some(), "{k}");
         }
         // Without a URL, the canonical one stands in.
