@@ -29,6 +29,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(e) = wirecopy::input::html::extract(page, url, ct) {
         assert!(!e.text.is_empty());
         assert!(e.text.lines().all(|l| !l.trim().is_empty()), "{:?}", e.text);
+        // Header lines are single non-empty lines, so `--format text` prints one per line.
+        assert!(
+            e.header
+                .iter()
+                .all(|l| !l.trim().is_empty() && !l.contains('\n')),
+            "{:?}",
+            e.header
+        );
         assert!(encoding_rs::Encoding::for_label(e.encoding.as_bytes()).is_some());
     }
 });
