@@ -31,7 +31,7 @@ pub struct Pages<'a> {
     pub docs: &'a [Document],
     /// Per document: the lines the pipeline kept as the page's content (its content
     /// paragraphs, chrome and headline lists removed), trimmed.
-    pub kept: &'a [Vec<String>],
+    pub kept: &'a [Vec<&'a str>],
     /// Exact similarity of two documents' shingle sets.
     pub similarity: &'a (dyn Fn(usize, usize) -> Similarity + Sync),
 }
@@ -66,11 +66,8 @@ fn site_of(doc: &Document) -> Option<String> {
     doc.site_or_domain()
 }
 
-fn kept<'a>(pages: &'a Pages<'_>, d: usize) -> Vec<&'a str> {
-    pages
-        .kept
-        .get(d)
-        .map_or_else(Vec::new, |v| v.iter().map(String::as_str).collect())
+fn kept<'a>(pages: &'a Pages<'a>, d: usize) -> &'a [&'a str] {
+    pages.kept.get(d).map_or(&[], Vec::as_slice)
 }
 
 /// Choose a story's origin among `members` (document indices). See the module doc.
@@ -127,7 +124,7 @@ pub fn choose_origin(pages: &Pages<'_>, members: &[usize]) -> (usize, OriginReas
 
 /// The agency a member's site and kept lines point to.
 fn detect(pages: &Pages<'_>, d: usize) -> Option<&'static Agency> {
-    wire::detect(site_of(&pages.docs[d]).as_deref(), &kept(pages, d))
+    wire::detect(site_of(&pages.docs[d]).as_deref(), kept(pages, d))
 }
 
 /// The story's wire: detected on the origin, else the agency most members point to.

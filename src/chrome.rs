@@ -515,6 +515,81 @@ pub fn stop_shingles_grouped(
     stop
 }
 
+/// [`stop_shingles_grouped`] with the (shingle, group) pairs in `spill`, a sorted set that
+/// goes to disk past its budget (`spill::SortedSpill`): the corpus's shingle statistics never
+/// need to be held at once. Each group's distinct keys are made in memory (one story's pages
+/// at a time) and collected, `batch` pairs at most, before they are sorted and added; the
+/// pairs come back ascending by shingle, so a shingle's groups are one run. A pair is 12
+/// bytes (`[key high, key low, group]`). Same result as [`stop_shingles_grouped`]; also
+/// returns the bytes the spill wrote to disk.
+pub fn stop_shingles_spilled(
+    sets: &[Vec<u64>],
+    groups: &[u32],
+    pages: usize,
+    cfg: &ChromeConfig,
+    mut spill: crate::spill::SortedSpill<[u32; 3]>,
+    batch: usize,
+) -> crate::error::Result<(Vec<u64>, u64)> {
+    let cap = stop_cap(pages, cfg);
+    let mut order: Vec<u32> = (0..groups.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| (groups[i as usize], i));
+    let mut pending: Vec<[u32; 3]> = Vec::new();
+    let mut keys: Vec<u64> = Vec::new();
+    for run in order.chunk_by(|&a, &b| groups[a as usize] == groups[b as usize]) {
+        let group = groups[run[0] as usize];
+        keys.clear();
+        for &i in run {
+            keys.extend_from_slice(&sets[i as usize]);
+        }
+        if run.len() > 1 {
+            keys.sort_unstable();
+            keys.dedup();
+        }
+        pending.extend(keys.iter().map(|&k| [(k >> 32) as u32, k as u32, group]));
+        if pending.len() >= batch.max(1) {
+            pending.par_sort_unstable();
+            spill.add_owned(std::mem::take(&mut pending))?;
+        }
+    }
+    pending.par_sort_unstable();
+    spill.add_owned(pending)?;
+    let written = spill.spilled_bytes();
+    let stop = match spill.finish()? {
+        crate::spill::Gathered::InMemory(held) => keys_over_cap(held.into_iter().map(Ok), cap),
+        crate::spill::Gathered::OnDisk(merged) => keys_over_cap(*merged, cap),
+    }?;
+    Ok((stop, written))
+}
+
+/// The keys of ascending `[key high, key low, group]` pairs that more than `cap` groups hold.
+fn keys_over_cap(
+    pairs: impl Iterator<Item = crate::error::Result<[u32; 3]>>,
+    cap: f64,
+) -> crate::error::Result<Vec<u64>> {
+    let mut stop = Vec::new();
+    let mut run: Option<(u64, u32)> = None;
+    for pair in pairs {
+        let [hi, lo, _] = pair?;
+        let key = (u64::from(hi) << 32) | u64::from(lo);
+        match run.as_mut() {
+            Some((k, n)) if *k == key => *n += 1,
+            _ => {
+                if let Some((k, n)) = run.replace((key, 1)) {
+                    if f64::from(n) > cap {
+                        stop.push(k);
+                    }
+                }
+            }
+        }
+    }
+    if let Some((k, n)) = run {
+        if f64::from(n) > cap {
+            stop.push(k);
+        }
+    }
+    Ok(stop)
+}
+
 /// More groups than this make a shingle a stop shingle.
 fn stop_cap(pages: usize, cfg: &ChromeConfig) -> f64 {
     f64::from(cfg.shingle_max_df).max(cfg.shingle_max_share * pages as f64)
@@ -532,6 +607,46 @@ pub fn remove_sorted(set: &mut Vec<u64>, stop: &[u64]) {
 mod tests {
     use super::*;
     use crate::normalize::{units, UnspacedScripts};
+
+    #[test]
+    fn stop_shingles_from_spilled_runs_equal_the_in_memory_count() {
+        // 600 pages in 150 groups of 1 to 7 pages; keys from a small range so that many recur
+        // across groups, and a group's pages share keys (counted once for the group).
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let groups: Vec<u32> = (0..600u32).map(|i| (i * 7 + i / 3) % 150).collect();
+        let sets: Vec<Vec<u64>> = (0..600)
+            .map(|_| {
+                let mut s: Vec<u64> = (0..40).map(|_| next() % 900).collect();
+                s.sort_unstable();
+                s.dedup();
+                s
+            })
+            .collect();
+        // About 26 groups hold each key: a cap there makes some keys stop shingles, not all.
+        let cfg = ChromeConfig {
+            shingle_max_df: 26,
+            ..ChromeConfig::default()
+        };
+        let want = stop_shingles_grouped(&sets, &groups, 150, &cfg);
+        assert!(!want.is_empty() && want.len() < 900, "{}", want.len());
+        let dir = tempfile::tempdir().unwrap();
+        // A budget of 4 KiB of pairs: runs on disk, merged back.
+        let spill = crate::spill::SortedSpill::with_budget(Some(4096), Some(dir.path()));
+        let (got, written) = stop_shingles_spilled(&sets, &groups, 150, &cfg, spill, 64).unwrap();
+        assert!(written > 0);
+        assert_eq!(got, want);
+        // Everything held in memory: the same.
+        let spill = crate::spill::SortedSpill::in_memory();
+        let (got, written) = stop_shingles_spilled(&sets, &groups, 150, &cfg, spill, 64).unwrap();
+        assert_eq!(written, 0);
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn directory_lookups_equal_binary_search() {

@@ -430,8 +430,8 @@ pub struct ScanResult {
     pub edges: Vec<Edge>,
     /// Clusters of two or more documents (indices into `docs`), sorted.
     pub clusters: Vec<Vec<u32>>,
-    /// Bytes of candidate pairs written to disk under [`ScanOptions::memory_limit`] (0 when
-    /// they fitted in memory). Like the timings, it says how the scan ran, not what it found.
+    /// Bytes of candidate pairs and shingle statistics written to disk as sorted runs under
+    /// [`ScanOptions::memory_limit`] (0 when they fitted in memory). Like the timings, it says how the scan ran, not what it found.
     pub spilled_bytes: u64,
     /// Wall time of each stage the pipeline ran (with `spilled_bytes`, the only field that
     /// differs between two scans of the same input).
@@ -446,10 +446,18 @@ impl ScanResult {
 
     /// The content paragraphs (chrome and headline lists removed) of document `i`.
     pub fn paragraphs(&self, i: usize) -> Vec<String> {
+        self.paragraph_strs(i)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// [`ScanResult::paragraphs`] as slices of the document's text: no copy of it.
+    pub fn paragraph_strs(&self, i: usize) -> Vec<&str> {
         let lines: Vec<&str> = self.docs[i].text.lines().collect();
         self.content_lines[i]
             .iter()
-            .filter_map(|&r| lines.get(r as usize).map(|l| l.trim().to_string()))
+            .filter_map(|&r| lines.get(r as usize).map(|l| l.trim()))
             .collect()
     }
 
@@ -618,6 +626,18 @@ pub fn scan_with(
         let df = chrome::shingle_df_grouped(&sets, &groups);
         let stop = chrome::stop_shingles(&df, group_count, &cfg.chrome);
         (df, stop)
+    } else if let Some(budget) = opts
+        .pair_budget()
+        .filter(|&b| sets.iter().map(Vec::len).sum::<usize>() * 8 > b)
+    {
+        // More (shingle, group) pairs than the budget holds (at the 8 bytes a key the count in
+        // memory takes): they go to sorted runs on disk, a budget's worth at a time.
+        let spill = SortedSpill::with_budget(Some(budget), opts.spill_dir.as_deref());
+        let batch = budget / std::mem::size_of::<[u32; 3]>() + 1;
+        let (stop, written) =
+            chrome::stop_shingles_spilled(&sets, &groups, group_count, &cfg.chrome, spill, batch)?;
+        spilled_bytes += written;
+        (Vec::new(), stop)
     } else {
         let stop = chrome::stop_shingles_grouped(&sets, &groups, group_count, &cfg.chrome);
         (Vec::new(), stop)

@@ -88,6 +88,24 @@ impl<T: Pod + Ord> SortedSpill<T> {
         Ok(())
     }
 
+    /// Add a batch of records, sorted ascending and distinct, taking it over: when nothing is
+    /// held, the batch becomes what is held without a copy (and is written at once when it
+    /// is over the budget).
+    pub fn add_owned(&mut self, batch: Vec<T>) -> Result<()> {
+        if !self.held.is_empty() {
+            return self.add(&batch);
+        }
+        debug_assert!(batch.windows(2).all(|w| w[0] < w[1]));
+        if self
+            .budget
+            .is_some_and(|b| std::mem::size_of_val(batch.as_slice()) > b)
+        {
+            return self.write_run(&batch);
+        }
+        self.held = batch;
+        Ok(())
+    }
+
     /// Bytes written to runs so far (0 when everything fitted in memory).
     pub fn spilled_bytes(&self) -> u64 {
         self.written

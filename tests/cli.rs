@@ -144,7 +144,7 @@ fn a_memory_limit_spills_to_disk_and_changes_no_byte_of_the_report() {
     assert_eq!(String::from_utf8(out.stdout).expect("utf8"), memory);
     let stderr = String::from_utf8(out.stderr).expect("utf8");
     assert!(
-        stderr.contains("of candidate pairs spilled to disk"),
+        stderr.contains("of candidate pairs and shingle statistics spilled to disk"),
         "{stderr}"
     );
     // The texts alone are over 1 KiB: the user is told they stay in memory.

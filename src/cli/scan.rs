@@ -321,7 +321,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         };
         let spilled = if result.spilled_bytes > 0 {
             format!(
-                ", {} of candidate pairs spilled to disk",
+                ", {} of candidate pairs and shingle statistics spilled to disk",
                 bytes(result.spilled_bytes)
             )
         } else {
@@ -374,8 +374,8 @@ fn warn_if_resident_exceeds(text: u64, limit: u64) {
     if need > limit {
         eprintln!(
             "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
-             units, texts and candidate pairs are spilled to disk, but not yet its shingle sets, \
-             lines and signatures",
+             units, texts, candidate pairs and shingle statistics are spilled to disk, but not \
+             yet its shingle sets, lines and signatures",
             bytes(limit),
             bytes(text),
             bytes(need)

@@ -128,7 +128,7 @@ pub struct ReportInput<'a> {
     /// removed, in page order: trimmed lines of the document's text. Attribution
     /// ([`crate::attribution`]) reads these, never the raw text, so chrome carries no credit. Only members of
     /// `clusters` are read: other documents' entries may be empty.
-    pub paragraphs: &'a [Vec<String>],
+    pub paragraphs: &'a [Vec<&'a str>],
     /// Per document (same index): the line number in `text.lines()` of each of its
     /// `paragraphs` (same length). Tells which paragraphs are adjacent on the page, with only
     /// blank lines between them, and which are parted by chrome: see [`story_paragraphs`].
@@ -517,8 +517,8 @@ fn site_of(doc: &Document) -> Option<String> {
 /// (no sentence end), or a cut beyond a learned in-story chrome line (an "Advertisement" line),
 /// that no copy carries does not. When no copy carries anything, or `lines` does not fit,
 /// every paragraph is story.
-pub fn story_paragraphs(
-    paragraphs: &[String],
+pub fn story_paragraphs<S: AsRef<str>>(
+    paragraphs: &[S],
     carried: &[bool],
     lines: &[u32],
     text: &str,
@@ -549,11 +549,13 @@ pub fn story_paragraphs(
         .iter()
         .zip(carried)
         .zip(&block)
-        .map(|((p, &c), &b)| c || (story_block[b] && crate::normalize::ends_like_sentence(p)))
+        .map(|((p, &c), &b)| {
+            c || (story_block[b] && crate::normalize::ends_like_sentence(p.as_ref()))
+        })
         .collect()
 }
 
-fn paragraphs_of<'a>(input: &'a ReportInput<'_>, doc: usize) -> &'a [String] {
+fn paragraphs_of<'a>(input: &'a ReportInput<'a>, doc: usize) -> &'a [&'a str] {
     input.paragraphs.get(doc).map_or(&[], Vec::as_slice)
 }
 
@@ -726,7 +728,7 @@ fn build_story(
                 stale: !is_origin && delay.is_some_and(|x| x > stale_secs),
                 in_order,
                 paragraphs: if side_by_side {
-                    pars.to_vec()
+                    pars.iter().map(|p| p.to_string()).collect()
                 } else {
                     Vec::new()
                 },
@@ -935,9 +937,13 @@ mod tests {
             })
             .collect();
         let sim = |a: usize, b: usize| crate::verify::similarity(&sets[a], &sets[b]);
+        let paragraphs: Vec<Vec<&str>> = paragraphs
+            .iter()
+            .map(|p| p.iter().map(String::as_str).collect())
+            .collect();
         let input = ReportInput {
             docs,
-            paragraphs,
+            paragraphs: &paragraphs,
             lines,
             clusters,
             similarity: &sim,
