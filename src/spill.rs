@@ -136,14 +136,7 @@ impl<T: Pod + Ord> SortedSpill<T> {
         if let Some(d) = &self.dir {
             return Ok(d.path().to_path_buf());
         }
-        let parent = self.parent.clone().unwrap_or_else(std::env::temp_dir);
-        let made = tempfile::Builder::new()
-            .prefix("wirecopy-spill-")
-            .tempdir_in(&parent)
-            .map_err(|source| Error::Io {
-                path: parent.clone(),
-                source,
-            })?;
+        let made = temp_folder(self.parent.as_deref())?;
         let path = made.path().to_path_buf();
         self.dir = Some(made);
         Ok(path)
@@ -186,6 +179,19 @@ impl<T: Pod + Ord> SortedSpill<T> {
         self.next_name += 1;
         Ok(self.dir()?.join(name))
     }
+}
+
+/// A new `wirecopy-spill-*` folder under `parent` (the system's temporary folder when `None`),
+/// removed with what it holds when the returned value is dropped.
+fn temp_folder(parent: Option<&Path>) -> Result<tempfile::TempDir> {
+    let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    tempfile::Builder::new()
+        .prefix("wirecopy-spill-")
+        .tempdir_in(&parent)
+        .map_err(|source| Error::Io {
+            path: parent,
+            source,
+        })
 }
 
 /// A spill's records at the end: see [`SortedSpill::finish`].
@@ -381,14 +387,7 @@ impl<T: Pod> SpilledSlices<T> {
     /// An empty file in a new temporary folder under `parent` (the system's temporary folder
     /// when `None`), removed when this is dropped.
     pub fn create(parent: Option<&Path>) -> Result<Self> {
-        let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
-        let dir = tempfile::Builder::new()
-            .prefix("wirecopy-spill-")
-            .tempdir_in(&parent)
-            .map_err(|source| Error::Io {
-                path: parent.clone(),
-                source,
-            })?;
+        let dir = temp_folder(parent)?;
         let path = dir.path().join("slices.bin");
         let file = File::create(&path).map_err(|source| Error::Io {
             path: path.clone(),
