@@ -178,14 +178,16 @@ pub enum Retain {
 pub struct ScanOptions {
     /// What the result keeps.
     pub retain: Retain,
-    /// Bytes of memory the scan should stay under. With a limit, three things are held out of
-    /// core ([`crate::spill`]): each page's units and text are written to disk as pages are
+    /// Bytes of memory the scan should stay under. With a limit, these are held out of core
+    /// ([`crate::spill`]): each page's units and text are written to disk as pages are
     /// normalized (the units are read back page by page for the shingles); past an eighth of
     /// the limit each matching pass writes its candidate pairs to sorted runs on disk and
-    /// verifies them as they are merged back; and at the end the result gets back the texts it
-    /// needs: every text with [`Retain::Everything`], only story members' with
-    /// [`Retain::Report`] (other documents' `text` is then empty). The lines, shingle sets and
-    /// signatures stay in memory. `None`: everything in memory.
+    /// verifies them as they are merged back, and the stop shingles are counted from sorted
+    /// runs of (shingle, group) pairs (unless [`Retain::Everything`] keeps every count); and at
+    /// the end the result gets back the texts it needs: every text with
+    /// [`Retain::Everything`], only story members' with [`Retain::Report`] (other documents'
+    /// `text` is then empty). The lines, shingle sets and signatures stay in memory. `None`:
+    /// everything in memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
     /// the system's temporary folder when `None`.
@@ -431,7 +433,8 @@ pub struct ScanResult {
     /// Clusters of two or more documents (indices into `docs`), sorted.
     pub clusters: Vec<Vec<u32>>,
     /// Bytes of candidate pairs and shingle statistics written to disk as sorted runs under
-    /// [`ScanOptions::memory_limit`] (0 when they fitted in memory). Like the timings, it says how the scan ran, not what it found.
+    /// [`ScanOptions::memory_limit`] (0 when they fitted in memory). Like the timings, it says
+    /// how the scan ran, not what it found.
     pub spilled_bytes: u64,
     /// Wall time of each stage the pipeline ran (with `spilled_bytes`, the only field that
     /// differs between two scans of the same input).
