@@ -261,12 +261,15 @@ fn readability(dom: Dom, base: Option<&str>, char_threshold: usize) -> Option<Pi
         // Bounds the work on pathological pages; real articles stay far below.
         max_elements_to_parse: 200_000,
         char_threshold,
+        // The pick keeps its classes: they name furniture boxes inside it (module `furniture`).
+        keep_classes: true,
         ..Default::default()
     };
     let a = dom_smoothie::Readability::with_document(dom, base, Some(cfg))
         .ok()
         .and_then(|mut r| r.parse().ok())?;
     let (frag, _) = parse(a.content.as_ref());
+    furniture::drop_named_boxes(&frag);
     furniture::drop_furniture_after_story(&frag);
     Some(Pick {
         lines: lines_of(&frag.root(), false),
@@ -992,6 +995,31 @@ mod tests {
             Some(false)
         );
         assert_eq!(parse_date("March 5"), None);
+    }
+
+    #[test]
+    fn boxes_whose_class_names_furniture_leave_the_story() {
+        const BIO: &str =
+            "Jane Marsh has covered central banks and the bond markets for the paper \
+            since 2009 and writes a weekly column about money and the people who manage it.";
+        let text = |body: &str| extract(page("", body).as_bytes(), None, None).unwrap().text;
+        // Named as an info box: removed, the story stays whole. (Readability replaces a box
+        // holding a single paragraph by the paragraph, name and all; real boxes hold more.)
+        let named = text(&format!(
+            "{ARTICLE}<div class='author-info'><h4>Jane Marsh</h4><p>{BIO}</p></div>"
+        ));
+        assert!(!named.contains("Jane Marsh"), "{named}");
+        assert!(named.contains("third increase") && named.contains("highest level"));
+        // Whole words only: `information` is not `info`, and the same box stays.
+        let kept = text(&format!(
+            "{ARTICLE}<div class='information'><h4>Jane Marsh</h4><p>{BIO}</p></div>"
+        ));
+        assert!(kept.contains("Jane Marsh"), "{kept}");
+        // A furniture word on the story's own container (most of the pick) is not a box.
+        let container = text(&format!(
+            "<div class='post tags-economy share'>{ARTICLE}</div>"
+        ));
+        assert!(container.contains("third increase") && container.contains("highest level"));
     }
 
     /// A page whose headline, byline and dateline sit above the story, outside its container.
