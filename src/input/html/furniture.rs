@@ -9,7 +9,7 @@
 //!
 //! Before that, a box anywhere in the pick whose `class` names it as furniture
 //! ([`FURNITURE_CLASS_WORDS`]: post-metadata rows, tag rows, breadcrumbs, share bars, "about
-//! the author" and info boxes, footers, call-outs) is removed, unless it holds more than
+//! the author" and info boxes, call-outs) is removed, unless it holds more than
 //! [`MAX_NAMED_SHARE`] of the pick's text: then the name belongs to the story's own container.
 //! Class names are the site developer's vocabulary, not the page's language, so the rule is the
 //! same for pages in any language. Only `class` is read: an `id` is often made from a section
@@ -19,6 +19,7 @@
 //! once, and at most [`MAX_NAMED_BOXES`] named boxes are measured, so the work is a small
 //! multiple of the pick.
 
+use super::class_has_word;
 use super::headline::is_prose;
 use super::render::blocks_of_nodes;
 use dom_query::{Document as Dom, NodeRef};
@@ -38,16 +39,16 @@ const MIN_BOX_CHARS: usize = 40;
 /// How many nested containers the story's chain may have.
 const MAX_DESCENT: usize = 16;
 
-/// Whole words of a `class` attribute (split at anything not an ASCII letter or digit,
-/// case-insensitive) that name a box as page furniture. Measured on the dragnet pages with the
-/// readability pages as a check: `meta`, `bio`, `widget`, `tweet`, `twitter`, `promo`,
-/// `newsletter` and `navigation` each cut text that the readability pages' references keep
-/// (author biographies, embedded tweets) or gained nothing, and are left out.
-const FURNITURE_CLASS_WORDS: [&str; 14] = [
+/// Whole words of a `class` attribute (`class_has_word`) that name a box as page furniture.
+/// Measured on the dragnet pages with the readability pages as a check: `meta`, `bio`,
+/// `widget`, `tweet`, `twitter`, `newsletter` and `navigation` each cut text that the
+/// readability pages' references keep (author biographies, embedded tweets) or gained nothing,
+/// and are left out. Footers and promotions are gone before readability runs
+/// (`drop_promotions`).
+const FURNITURE_CLASS_WORDS: [&str; 13] = [
     "about",
     "breadcrumb",
     "callout",
-    "footer",
     "info",
     "metafootnote",
     "nav",
@@ -97,13 +98,8 @@ pub(super) fn drop_named_boxes(pick: &Dom) -> usize {
     let with_class = pick.select("[class]");
     let named = with_class.nodes().iter().copied().filter(|n| {
         n.id != root.id
-            && n.attr("class").is_some_and(|c| {
-                c.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| {
-                    FURNITURE_CLASS_WORDS
-                        .iter()
-                        .any(|f| f.eq_ignore_ascii_case(w))
-                })
-            })
+            && n.attr("class")
+                .is_some_and(|c| class_has_word(&c, &FURNITURE_CLASS_WORDS))
     });
     let mut removed = 0;
     for n in named.take(MAX_NAMED_BOXES) {
