@@ -44,7 +44,7 @@ const MAX_DESCENT: usize = 16;
 /// `widget`, `tweet`, `twitter`, `newsletter` and `navigation` each cut text that the
 /// readability pages' references keep (author biographies, embedded tweets) or gained nothing,
 /// and are left out. Footers and promotions are gone before readability runs
-/// (`drop_promotions`).
+/// (`drop_site_boxes`).
 const FURNITURE_CLASS_WORDS: [&str; 13] = [
     "about",
     "breadcrumb",
