@@ -75,7 +75,7 @@ const MAX_NAMED_SHARE: f64 = 0.5;
 
 /// How many boxes named as furniture are measured in one pick: real picks have a handful; a
 /// hostile page of thousands must not cost a rendering each.
-const MAX_NAMED_BOXES: usize = 256;
+pub(super) const MAX_NAMED_BOXES: usize = 256;
 
 /// The element readability wraps its pick in, or the fragment's body.
 fn pick_root(pick: &Dom) -> Option<NodeRef<'_>> {

@@ -11,7 +11,7 @@
 //! work is a small multiple of the page.
 
 use super::render::{blocks_of_nodes, Block};
-use dom_query::Document as Dom;
+use dom_query::{Document as Dom, NodeRef};
 
 /// How many headings are compared with the title: a story's headline comes early, and a
 /// hostile page of nested headings must not cost a rendering per heading.
@@ -43,9 +43,9 @@ pub(super) struct Headline {
     pub story: Option<Vec<Block>>,
 }
 
-/// The page's headline: the first `h1`-`h3` that is the page's title (or at least half of it)
-/// and not a link to the site's front page; `None` when no heading matches.
-pub(super) fn headline(dom: &Dom) -> Option<Headline> {
+/// The page's headline element: the first `h1`-`h3` that is the page's title (or at least half
+/// of it) and not a link to the site's front page; `None` when no heading matches.
+pub(super) fn headline_node(dom: &Dom) -> Option<NodeRef<'_>> {
     let fold = |s: &str| super::collapse(s).to_lowercase();
     let mut titles: Vec<String> = dom
         .select("title, meta[property='og:title']")
@@ -66,7 +66,7 @@ pub(super) fn headline(dom: &Dom) -> Option<Headline> {
         return None;
     }
     let headings = dom.select("h1, h2, h3");
-    let headline = headings.nodes().iter().take(MAX_HEADINGS).find_map(|h| {
+    let found = headings.nodes().iter().take(MAX_HEADINGS).find_map(|h| {
         if names_the_site(h) {
             return None;
         }
@@ -78,7 +78,14 @@ pub(super) fn headline(dom: &Dom) -> Option<Headline> {
                     || (t.contains(title.as_str()) && title.contains(' '))
             });
         matches.then_some(*h)
-    })?;
+    });
+    found
+}
+
+/// The page's headline ([`headline_node`]) with what follows it; `None` when no heading
+/// matches.
+pub(super) fn headline(dom: &Dom) -> Option<Headline> {
+    let headline = headline_node(dom)?;
     let text = super::collapse(&headline.text());
     let mut node = headline;
     // What follows the headline, in document order: its later siblings, then its parent's

@@ -446,24 +446,47 @@ fn class_has_word(class: &str, words: &[&str]) -> bool {
         .any(|w| words.iter().any(|x| x.eq_ignore_ascii_case(w)))
 }
 
-/// Remove the site's own boxes ([`SITE_BOX_CLASS_WORDS`]) before readability runs; `html`,
-/// `body`, `main`, `article` and anything holding the headline (`h1`) stay.
+/// Remove the site's own boxes ([`SITE_BOX_CLASS_WORDS`]) before readability runs. `html`,
+/// `body`, `main`, `article` and anything holding an `h1` or the headline
+/// ([`headline::headline_node`]) stay; on a page with no headline, so does a box holding more
+/// than half of the page's text (a page wrapper named `has-toolbar`). At most
+/// [`furniture::MAX_NAMED_BOXES`] boxes are measured.
 fn drop_site_boxes(dom: &Dom) -> usize {
-    let mut removed = 0;
-    for n in dom.select("[class]").nodes() {
-        if !n
-            .attr("class")
+    let Some(body) = dom.body() else {
+        return 0;
+    };
+    let chars = |n: &NodeRef| -> usize {
+        render::blocks_of_nodes(vec![*n], false)
+            .iter()
+            .map(|b| b.chars)
+            .sum()
+    };
+    // The headline and its ancestors: the boxes that hold it.
+    let headline: Vec<_> = headline::headline_node(dom)
+        .map(|h| {
+            let mut ids = vec![h.id];
+            ids.extend(h.ancestors(None).iter().map(|a| a.id));
+            ids
+        })
+        .unwrap_or_default();
+    let total = if headline.is_empty() { chars(&body) } else { 0 };
+    let with_class = dom.select("[class]");
+    let named = with_class.nodes().iter().copied().filter(|n| {
+        n.attr("class")
             .is_some_and(|c| class_has_word(&c, &SITE_BOX_CLASS_WORDS))
-        {
-            continue;
-        }
+    });
+    let mut removed = 0;
+    for n in named.take(furniture::MAX_NAMED_BOXES) {
         let name = n
             .node_name()
             .map(|t| t.to_ascii_lowercase())
             .unwrap_or_default();
+        // A box inside one removed before is gone already.
         if matches!(name.as_str(), "html" | "body" | "main" | "article")
-            || n.parent().is_none()
+            || !n.ancestors(None).iter().any(|a| a.id == body.id)
             || !n.find(&["h1"]).is_empty()
+            || headline.contains(&n.id)
+            || (headline.is_empty() && 2 * chars(&n) > total)
         {
             continue;
         }
@@ -1112,11 +1135,11 @@ mod tests {
             )
         };
         let slides: String = (1..=5).map(slide).collect();
+        // The page's title names its headline, which the slideshow does not hold.
         let text = |class: &str| {
             let body = format!("{ARTICLE}<div class='{class}'><ul>{slides}</ul></div>");
-            extract(page("", &body).as_bytes(), None, None)
-                .unwrap()
-                .text
+            let html = page("", &body).replace("<title>Rates up |", "<title>Rates up again |");
+            extract(html.as_bytes(), None, None).unwrap().text
         };
         let promo = text("promo_holder clearfix");
         assert!(promo.contains("third increase"), "{promo}");
@@ -1124,6 +1147,31 @@ mod tests {
         // The same box under another name is readability's to judge, and it takes the slides.
         let plain = text("holder clearfix");
         assert!(plain.contains("Ministers promised"), "{plain}");
+    }
+
+    #[test]
+    fn a_site_box_that_holds_the_headline_or_most_of_the_page_stays() {
+        let story = |h1: &str| {
+            let html = format!(
+                "<!DOCTYPE html><html><head><title>Banks lift rates as inflation bites | Daily\
+                 </title></head><body><div class='site has-toolbar'>{h1}{ARTICLE}</div>\
+                 <div class='promo'><p>Subscribe to the Daily for a year and get a tote bag.</p>\
+                 </div></body></html>"
+            );
+            extract(html.as_bytes(), None, None).unwrap().text
+        };
+        // The headline is an `h2` inside the wrapper named as a toolbar.
+        let t = story("<h2>Banks lift rates as inflation bites</h2>");
+        assert!(
+            t.contains("third increase") && !t.contains("tote bag"),
+            "{t}"
+        );
+        // No headline at all: the wrapper holds most of the page.
+        let t = story("");
+        assert!(
+            t.contains("third increase") && !t.contains("tote bag"),
+            "{t}"
+        );
     }
 
     /// A page whose headline, byline and dateline sit above the story, outside its container.
