@@ -22,6 +22,7 @@
 //! the normalizer version, because the rules decide what is content.
 
 use crate::normalize::{decimal_digit, is_unspaced};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -83,7 +84,17 @@ pub fn features(raw: &str, units: usize) -> LineFeatures {
         marker: list_marker(raw),
         sentence_end,
         metadata,
-        header: !sentence_end && !metadata && !raw.chars().any(char::is_numeric),
+        header: !sentence_end && !metadata && !has_numeric(raw),
+    }
+}
+
+/// Whether `raw` holds a numeric character (`char::is_numeric`: digits of any script, `½`, `Ⅻ`).
+fn has_numeric(raw: &str) -> bool {
+    if raw.is_ascii() {
+        // The only numeric ASCII characters are the digits.
+        raw.bytes().any(|b| b.is_ascii_digit())
+    } else {
+        raw.chars().any(char::is_numeric)
     }
 }
 
@@ -98,10 +109,39 @@ struct Tables {
     unspaced_bylines: Vec<String>,
     unspaced_byline_ends: Vec<String>,
     clock_words: BTreeSet<String>,
-    date_chars: BTreeSet<char>,
-    sentence_ends: BTreeSet<char>,
-    closers: BTreeSet<char>,
-    openers: BTreeSet<char>,
+    date_chars: CharSet,
+    sentence_ends: CharSet,
+    closers: CharSet,
+    openers: CharSet,
+}
+
+/// A set of characters, with the ASCII ones as bits: every line asks about its last characters
+/// (and most lines are ASCII), so the common lookups cost a shift instead of a tree search.
+#[derive(Debug, Default)]
+struct CharSet {
+    ascii: u128,
+    other: BTreeSet<char>,
+}
+
+impl CharSet {
+    fn insert(&mut self, c: char) -> bool {
+        if c.is_ascii() {
+            let had = self.ascii >> (c as u32) & 1 == 1;
+            self.ascii |= 1 << (c as u32);
+            !had
+        } else {
+            self.other.insert(c)
+        }
+    }
+
+    #[inline]
+    fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            self.ascii >> (c as u32) & 1 == 1
+        } else {
+            self.other.contains(&c)
+        }
+    }
 }
 
 /// `(section, entry)` of every entry of a table file, or what is wrong with the file.
@@ -178,7 +218,7 @@ pub fn list_marker(raw: &str) -> Option<char> {
     let t = raw.trim_start();
     let mut it = t.chars();
     let c = it.next()?;
-    if c.is_alphanumeric() || is_mark(c) || tables().openers.contains(&c) {
+    if c.is_alphanumeric() || is_mark(c) || tables().openers.contains(c) {
         return None;
     }
     let rest = it.as_str();
@@ -200,11 +240,11 @@ fn is_mark(c: char) -> bool {
 /// The [`LineFeatures::sentence_end`] feature.
 pub fn ends_like_sentence(raw: &str) -> bool {
     let t = tables();
-    let trimmed = raw.trim_end_matches(|c: char| c.is_whitespace() || t.closers.contains(&c));
+    let trimmed = raw.trim_end_matches(|c: char| c.is_whitespace() || t.closers.contains(c));
     trimmed
         .chars()
         .next_back()
-        .is_some_and(|c| t.sentence_ends.contains(&c))
+        .is_some_and(|c| t.sentence_ends.contains(c))
 }
 
 /// The most units a date line or byline may have (in scripts written with spaces).
@@ -224,7 +264,7 @@ fn is_metadata(raw: &str, units: usize) -> bool {
     if units > MAX_METADATA_UNITS && !unspaced {
         return false;
     }
-    let words = raw.split_whitespace().count();
+    let words = word_count(raw);
     if words > MAX_METADATA_WORDS {
         return false;
     }
@@ -232,32 +272,57 @@ fn is_metadata(raw: &str, units: usize) -> bool {
     if words <= MAX_BYLINE_WORDS && is_byline(raw, t) {
         return true;
     }
-    let d = DateEvidence::of(raw, t);
-    let date = d.numeric_date || (d.month && (d.year || d.clock)) || (d.clock && d.year);
-    date && (units <= MAX_METADATA_UNITS || d.unspaced_other <= MAX_UNSPACED_OTHER)
+    is_date_line(raw, units, t)
+}
+
+/// `raw.split_whitespace().count()`, a byte at a time on ASCII: a word starts at a byte other
+/// than tab to carriage return and space that follows one of them.
+fn word_count(raw: &str) -> usize {
+    if !raw.is_ascii() {
+        return raw.split_whitespace().count();
+    }
+    let space = |c: &u8| matches!(c, 0x09..=0x0D | b' ');
+    let b = raw.as_bytes();
+    usize::from(b.first().is_some_and(|c| !space(c)))
+        + b.windows(2)
+            .filter(|w| space(&w[0]) && !space(&w[1]))
+            .count()
 }
 
 /// A word as the tables hold it: lower-cased, without the trailing `.`, `:` or `：` of an
-/// abbreviation or a label (`Sept.`, `Автор:`).
-fn table_word(w: &str) -> String {
-    w.trim_end_matches(['.', ':', '：', ',', '،'])
-        .to_lowercase()
+/// abbreviation or a label (`Sept.`, `Автор:`). A short ASCII word is lowered in `buf`.
+fn table_word<'a>(w: &'a str, buf: &'a mut [u8; 32]) -> Cow<'a, str> {
+    let w = w.trim_end_matches(['.', ':', '：', ',', '،']);
+    if !w.is_ascii() {
+        return Cow::Owned(w.to_lowercase());
+    }
+    let Some(lowered) = buf.get_mut(..w.len()) else {
+        return Cow::Owned(w.to_ascii_lowercase());
+    };
+    lowered.copy_from_slice(w.as_bytes());
+    lowered.make_ascii_lowercase();
+    // ASCII bytes lowered are ASCII: always UTF-8.
+    Cow::Borrowed(std::str::from_utf8(lowered).unwrap_or_default())
 }
 
 /// `By Jane Doe`, `Автор: …`, `记者王伟`, `山田太郎 記者`: a line opened by a byline word or
 /// closed by a byline ending. Entries of unspaced scripts match as a prefix or suffix of the
 /// first or last word, since those scripts put no space after them.
 fn is_byline(raw: &str, t: &Tables) -> bool {
-    let words: Vec<&str> = raw.split_whitespace().collect();
-    let (Some(first), Some(last)) = (words.first(), words.last()) else {
+    let mut words = raw.split_whitespace();
+    let (Some(first), Some(last)) = (words.next(), raw.split_whitespace().next_back()) else {
         return false;
     };
     // A byline names someone: the byline word alone is not one.
-    let named = words.len() >= 2;
+    let named = words.next().is_some();
     // An ASCII line holds no unspaced entry (they are all written in unspaced scripts).
     let short_unspaced = !raw.is_ascii() && raw.chars().filter(|&c| is_unspaced(c)).count() <= 12;
-    let (f, l) = (table_word(first), table_word(last));
-    (named && (t.bylines.contains(&f) || t.byline_ends.contains(&l)))
+    if !named && !short_unspaced {
+        return false;
+    }
+    let (mut fb, mut lb) = ([0u8; 32], [0u8; 32]);
+    let (f, l) = (table_word(first, &mut fb), table_word(last, &mut lb));
+    (named && (t.bylines.contains(f.as_ref()) || t.byline_ends.contains(l.as_ref())))
         || (short_unspaced
             && t.unspaced_bylines
                 .iter()
@@ -268,28 +333,13 @@ fn is_byline(raw: &str, t: &Tables) -> bool {
                 .any(|b| l.ends_with(b.as_str()) && l.len() > b.len()))
 }
 
-/// What a line holds that dates and times are made of.
-#[derive(Debug, Default)]
-struct DateEvidence {
-    /// A four-digit number from 1000 to 2999.
-    year: bool,
-    /// A clock time: `10:30`, `10h30`, `10.30 Uhr`, `10時30分`.
-    clock: bool,
-    /// A numeric date: `2024-03-05`, `05.03.2024`, `13/12/2017`, `2024年3月5日`, `3月5日`.
-    numeric_date: bool,
-    /// A month name of any language in the tables.
-    month: bool,
-    /// Characters of unspaced scripts that are not among the tables' date characters.
-    unspaced_other: usize,
-}
-
 /// A piece of a line, for date patterns.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Piece {
     /// A run of digits (of any script): its length and first digit.
     Number(usize, u8),
-    /// A run of letters of spaced scripts, lower-cased.
-    Word(String),
+    /// A run of letters of spaced scripts (and combining marks): its byte range in the line.
+    Word(usize, usize),
     /// One character of an unspaced script.
     Unspaced(char),
     /// Punctuation or a symbol.
@@ -299,8 +349,16 @@ enum Piece {
 }
 
 fn pieces(raw: &str) -> Vec<Piece> {
+    if raw.is_ascii() {
+        ascii_pieces(raw.as_bytes())
+    } else {
+        unicode_pieces(raw)
+    }
+}
+
+fn unicode_pieces(raw: &str) -> Vec<Piece> {
     let mut out: Vec<Piece> = Vec::new();
-    for c in raw.chars() {
+    for (i, c) in raw.char_indices() {
         let piece = if let Some(v) = decimal_digit(c) {
             if let Some(Piece::Number(n, _)) = out.last_mut() {
                 *n += 1;
@@ -310,13 +368,13 @@ fn pieces(raw: &str) -> Vec<Piece> {
         } else if is_unspaced(c) {
             Piece::Unspaced(c)
         } else if c.is_alphabetic() || is_mark(c) {
-            if let Some(Piece::Word(w)) = out.last_mut() {
-                w.extend(c.to_lowercase());
+            if let Some(Piece::Word(_, end)) = out.last_mut() {
+                *end = i + c.len_utf8();
                 continue;
             }
-            Piece::Word(c.to_lowercase().collect())
+            Piece::Word(i, i + c.len_utf8())
         } else if c.is_whitespace() {
-            if out.last() == Some(&Piece::Space) {
+            if matches!(out.last(), Some(Piece::Space)) {
                 continue;
             }
             Piece::Space
@@ -328,69 +386,131 @@ fn pieces(raw: &str) -> Vec<Piece> {
     out
 }
 
-impl DateEvidence {
-    fn of(raw: &str, t: &Tables) -> DateEvidence {
-        let mut d = DateEvidence::default();
-        if !raw.chars().any(|c| decimal_digit(c).is_some()) {
-            return d;
-        }
-        let p = pieces(raw);
-        let num = |i: usize| match p.get(i) {
-            Some(Piece::Number(n, _)) => Some(*n),
-            _ => None,
-        };
-        for (i, piece) in p.iter().enumerate() {
-            match piece {
-                Piece::Number(n, first) => {
-                    // A year is 1000-2999 (digits of any script).
-                    d.year |= *n == 4 && matches!(first, 1 | 2);
-                    if (1..=2).contains(n) {
-                        // 10:30, 10h30, 10時30分, 10.30 Uhr, 15 Uhr.
-                        let joined = match p.get(i + 1) {
-                            Some(Piece::Symbol(':' | '：')) => true,
-                            Some(Piece::Word(w)) => w == "h",
-                            Some(Piece::Unspaced('時' | '时' | '点')) => true,
-                            _ => false,
-                        };
-                        d.clock |= joined && num(i + 2) == Some(2);
-                        let word_after = |j: usize| match (p.get(j), p.get(j + 1)) {
-                            (Some(Piece::Space), Some(Piece::Word(w))) => t.clock_words.contains(w),
-                            _ => false,
-                        };
-                        d.clock |= word_after(i + 1)
-                            || (matches!(p.get(i + 1), Some(Piece::Symbol('.')))
-                                && num(i + 2) == Some(2)
-                                && word_after(i + 3));
-                    }
-                    // 2024-03-05, 05.03.2024, 13/12/2017, 5.3.24.
-                    if let (Some(Piece::Symbol(s)), Some(b), Some(Piece::Symbol(s2)), Some(c)) =
-                        (p.get(i + 1), num(i + 2), p.get(i + 3), num(i + 4))
-                    {
-                        let sep = matches!(s, '.' | '/' | '-') && s == s2;
-                        let ymd = *n == 4 && b <= 2 && c <= 2;
-                        let dmy = *n <= 2 && b <= 2 && (c == 4 || c == 2);
-                        d.numeric_date |= sep && (ymd || dmy);
-                    }
-                    // 2024年3月5日, 3月5日.
-                    let cjk =
-                        |j: usize, a: char| matches!(p.get(j), Some(Piece::Unspaced(x)) if *x == a);
-                    d.numeric_date |=
-                        (cjk(i + 1, '年') && num(i + 2).is_some() && cjk(i + 3, '月'))
-                            || (cjk(i + 1, '月')
-                                && num(i + 2).is_some()
-                                && (cjk(i + 3, '日') || cjk(i + 3, '号')));
-                }
-                Piece::Word(w) => {
-                    d.month |= t.months.contains(w.as_str());
-                }
-                Piece::Unspaced(c) => {
-                    d.unspaced_other += usize::from(!t.date_chars.contains(c));
-                }
-                Piece::Symbol(_) | Piece::Space => {}
+/// [`pieces`] of an ASCII line, a byte at a time: the same classes, as ASCII has no unspaced
+/// characters or marks and its only digits, letters and white space are `0-9`, `A-Za-z` and
+/// tab to carriage return and space.
+fn ascii_pieces(raw: &[u8]) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::with_capacity(raw.len() / 2);
+    for (i, &b) in raw.iter().enumerate() {
+        let piece = if b.is_ascii_digit() {
+            if let Some(Piece::Number(n, _)) = out.last_mut() {
+                *n += 1;
+                continue;
             }
-        }
-        d
+            Piece::Number(1, b - b'0')
+        } else if b.is_ascii_alphabetic() {
+            if let Some(Piece::Word(_, end)) = out.last_mut() {
+                *end = i + 1;
+                continue;
+            }
+            Piece::Word(i, i + 1)
+        } else if matches!(b, 0x09..=0x0D | b' ') {
+            if matches!(out.last(), Some(Piece::Space)) {
+                continue;
+            }
+            Piece::Space
+        } else {
+            Piece::Symbol(char::from(b))
+        };
+        out.push(piece);
     }
+    out
+}
+
+/// A word lower-cased one character at a time (as the tables are matched), into `buf`.
+fn lower_into<'a>(word: &str, buf: &'a mut String) -> &'a str {
+    buf.clear();
+    if word.is_ascii() {
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    buf
+}
+
+/// Whether a line is a date or time line: a numeric date (`2024-03-05`, `05.03.2024`,
+/// `13/12/2017`, `2024年3月5日`, `3月5日`), or two of: a year (a four-digit number from 1000 to
+/// 2999), a clock time (`10:30`, `10h30`, `10.30 Uhr`, `10時30分`), a month name of any
+/// language in the tables. A line of more than
+/// [`MAX_METADATA_UNITS`] units may hold at most [`MAX_UNSPACED_OTHER`] characters of unspaced
+/// scripts beyond the tables' date characters.
+///
+/// The month names and the unspaced characters are only looked at when the numbers alone do
+/// not decide: most lines with a number hold no year and no clock.
+fn is_date_line(raw: &str, units: usize, t: &Tables) -> bool {
+    let digits = if raw.is_ascii() {
+        raw.bytes().any(|b| b.is_ascii_digit())
+    } else {
+        raw.chars().any(|c| decimal_digit(c).is_some())
+    };
+    if !digits {
+        return false;
+    }
+    let p = pieces(raw);
+    let mut lower = String::new();
+    let num = |i: usize| match p.get(i) {
+        Some(Piece::Number(n, _)) => Some(*n),
+        _ => None,
+    };
+    let (mut year, mut clock, mut numeric_date) = (false, false, false);
+    for (i, piece) in p.iter().enumerate() {
+        let Piece::Number(n, first) = *piece else {
+            continue;
+        };
+        // A year is 1000-2999 (digits of any script).
+        year |= n == 4 && matches!(first, 1 | 2);
+        if (1..=2).contains(&n) {
+            // 10:30, 10h30, 10時30分, 10.30 Uhr, 15 Uhr.
+            let joined = match p.get(i + 1) {
+                Some(Piece::Symbol(':' | '：')) => true,
+                Some(&Piece::Word(a, b)) => {
+                    raw[a..b].chars().flat_map(char::to_lowercase).eq(['h'])
+                }
+                Some(Piece::Unspaced('時' | '时' | '点')) => true,
+                _ => false,
+            };
+            clock |= joined && num(i + 2) == Some(2);
+            let mut word_after = |j: usize| match (p.get(j), p.get(j + 1)) {
+                (Some(Piece::Space), Some(&Piece::Word(a, b))) => {
+                    t.clock_words.contains(lower_into(&raw[a..b], &mut lower))
+                }
+                _ => false,
+            };
+            clock |= word_after(i + 1)
+                || (matches!(p.get(i + 1), Some(Piece::Symbol('.')))
+                    && num(i + 2) == Some(2)
+                    && word_after(i + 3));
+        }
+        // 2024-03-05, 05.03.2024, 13/12/2017, 5.3.24.
+        if let (Some(Piece::Symbol(s)), Some(b), Some(Piece::Symbol(s2)), Some(c)) =
+            (p.get(i + 1), num(i + 2), p.get(i + 3), num(i + 4))
+        {
+            let sep = matches!(s, '.' | '/' | '-') && s == s2;
+            let ymd = n == 4 && b <= 2 && c <= 2;
+            let dmy = n <= 2 && b <= 2 && (c == 4 || c == 2);
+            numeric_date |= sep && (ymd || dmy);
+        }
+        // 2024年3月5日, 3月5日.
+        let cjk = |j: usize, a: char| matches!(p.get(j), Some(Piece::Unspaced(x)) if *x == a);
+        numeric_date |= (cjk(i + 1, '年') && num(i + 2).is_some() && cjk(i + 3, '月'))
+            || (cjk(i + 1, '月') && num(i + 2).is_some() && (cjk(i + 3, '日') || cjk(i + 3, '号')));
+    }
+    let date = numeric_date
+        || (clock && year)
+        || ((year || clock)
+            && p.iter().any(|piece| match *piece {
+                Piece::Word(a, b) => t.months.contains(lower_into(&raw[a..b], &mut lower)),
+                _ => false,
+            }));
+    if !date || units <= MAX_METADATA_UNITS {
+        return date;
+    }
+    let unspaced_other = p
+        .iter()
+        .filter(|piece| matches!(piece, Piece::Unspaced(c) if !t.date_chars.contains(*c)))
+        .count();
+    unspaced_other <= MAX_UNSPACED_OTHER
 }
 
 #[cfg(test)]
@@ -423,6 +543,15 @@ mod tests {
         );
         assert_eq!(parse("jan"), Err("line 1: entry before any section".into()));
         assert!(parse("[closers]\n»»").is_err());
+    }
+
+    proptest::proptest! {
+        /// The byte-at-a-time pieces and word count of an ASCII line are the general paths' answers.
+        #[test]
+        fn ascii_paths_agree_with_the_general_ones(line in "[ -~\t\x0b\x0c\r]{0,80}") {
+            proptest::prop_assert_eq!(ascii_pieces(line.as_bytes()), unicode_pieces(&line));
+            proptest::prop_assert_eq!(word_count(&line), line.split_whitespace().count());
+        }
     }
 
     #[test]

@@ -95,20 +95,21 @@ pub fn unit_hash(text: &str) -> u64 {
 
 /// [`unit_hash`] of `bytes[start..end]`, where `bytes` has at least 16 bytes after `start` (the
 /// caller pads it), without a copy for units of up to 16 bytes.
-#[inline]
+#[inline(always)]
 fn unit_hash_at(bytes: &[u8], start: usize, end: usize) -> u64 {
     let len = end - start;
     match bytes.get(start..start + 16) {
         Some(window) if len <= 16 => {
             let mut w = [0u8; 16];
             w.copy_from_slice(window);
-            // Keep the first `len` bytes (1 <= len <= 16), zero the rest.
-            let kept = u128::from_le_bytes(w) & (u128::MAX >> (128 - 8 * len.max(1)));
+            let low = u128::from_le_bytes(w) as u64;
             if len <= 8 {
-                kept as u64
-            } else {
-                xxh3_64(&kept.to_le_bytes())
+                // Keep the first `len` bytes (1 <= len <= 8), zero the rest: most words.
+                return low & (u64::MAX >> (64 - 8 * len.max(1)));
             }
+            // Keep the first `len` bytes (9 <= len <= 16), zero the rest.
+            let kept = u128::from_le_bytes(w) & (u128::MAX >> (128 - 8 * len));
+            xxh3_64(&kept.to_le_bytes())
         }
         _ => xxh3_64(bytes.get(start..end).unwrap_or_default()),
     }
