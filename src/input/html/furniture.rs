@@ -22,7 +22,7 @@
 
 use super::class_has_word;
 use super::headline::is_prose;
-use super::render::blocks_of_nodes;
+use super::render::{blocks_of_nodes, text_chars};
 use dom_query::{Document as Dom, NodeRef};
 
 /// Share of the pick's running text a container must hold to be the story's container.
@@ -91,13 +91,7 @@ pub(super) fn drop_named_boxes(pick: &Dom) -> usize {
     let Some(root) = pick_root(pick) else {
         return 0;
     };
-    let chars = |n: &NodeRef| -> usize {
-        blocks_of_nodes(vec![*n], false)
-            .iter()
-            .map(|b| b.chars)
-            .sum()
-    };
-    let total = chars(&root);
+    let total = text_chars(&root);
     if total == 0 {
         return 0;
     }
@@ -114,7 +108,7 @@ pub(super) fn drop_named_boxes(pick: &Dom) -> usize {
         if !n.ancestors(None).iter().any(|a| a.id == root.id) {
             continue;
         }
-        if chars(&n) as f64 > MAX_NAMED_SHARE * total as f64 || !n.find(&["h1"]).is_empty() {
+        if text_chars(&n) as f64 > MAX_NAMED_SHARE * total as f64 || !n.find(&["h1"]).is_empty() {
             continue;
         }
         n.remove_from_parent();

@@ -455,12 +455,6 @@ fn drop_site_boxes(dom: &Dom) -> usize {
     let Some(body) = dom.body() else {
         return 0;
     };
-    let chars = |n: &NodeRef| -> usize {
-        render::blocks_of_nodes(vec![*n], false)
-            .iter()
-            .map(|b| b.chars)
-            .sum()
-    };
     // The headline and its ancestors: the boxes that hold it.
     let headline: Vec<_> = headline::headline_node(dom)
         .map(|h| {
@@ -469,7 +463,11 @@ fn drop_site_boxes(dom: &Dom) -> usize {
             ids
         })
         .unwrap_or_default();
-    let total = if headline.is_empty() { chars(&body) } else { 0 };
+    let total = if headline.is_empty() {
+        render::text_chars(&body)
+    } else {
+        0
+    };
     let with_class = dom.select("[class]");
     let named = with_class.nodes().iter().copied().filter(|n| {
         n.attr("class")
@@ -486,7 +484,7 @@ fn drop_site_boxes(dom: &Dom) -> usize {
             || !n.ancestors(None).iter().any(|a| a.id == body.id)
             || !n.find(&["h1"]).is_empty()
             || headline.contains(&n.id)
-            || (headline.is_empty() && 2 * chars(&n) > total)
+            || (headline.is_empty() && 2 * render::text_chars(&n) > total)
         {
             continue;
         }
@@ -1184,18 +1182,18 @@ mod tests {
         )
     }
 
+    /// The header of `headed_page` with a byline and a date line between headline and story.
+    const BYLINED_HEADER: [&str; 3] = [
+        "Banks lift rates as inflation bites",
+        "By Jane Roe",
+        "March 5, 2024, 10:02",
+    ];
+
     #[test]
     fn header_holds_the_headline_and_the_short_lines_before_the_story() {
         let html = headed_page("<p>By Jane Roe</p><p>March 5, 2024, 10:02</p>");
         let e = extract(html.as_bytes(), Some("https://daily.example/x"), None).unwrap();
-        assert_eq!(
-            e.header,
-            [
-                "Banks lift rates as inflation bites",
-                "By Jane Roe",
-                "March 5, 2024, 10:02"
-            ]
-        );
+        assert_eq!(e.header, BYLINED_HEADER);
         assert!(e.text.starts_with("The central bank raised"), "{}", e.text);
         let text = render(&e, Format::Text);
         assert!(
@@ -1215,14 +1213,7 @@ mod tests {
         );
         let e = extract(html.as_bytes(), Some("https://daily.example/x"), None).unwrap();
         // The linked byline is the first line below the headline and stays.
-        assert_eq!(
-            e.header,
-            [
-                "Banks lift rates as inflation bites",
-                "By Jane Roe",
-                "March 5, 2024, 10:02"
-            ]
-        );
+        assert_eq!(e.header, BYLINED_HEADER);
     }
 
     #[test]

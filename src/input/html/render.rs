@@ -152,6 +152,14 @@ pub(super) fn blocks_of(root: &NodeRef, drop_chrome: bool) -> Vec<Block> {
     blocks_of_nodes(root.children_it(true).collect(), drop_chrome)
 }
 
+/// Characters of text (non-whitespace, as [`Block::chars`] counts them) in the subtree of `n`.
+pub(super) fn text_chars(n: &NodeRef) -> usize {
+    blocks_of_nodes(vec![*n], false)
+        .iter()
+        .map(|b| b.chars)
+        .sum()
+}
+
 /// Render a run of nodes, given last first (the order `children_it(true)` yields), as blocks.
 pub(super) fn blocks_of_nodes(last_first: Vec<NodeRef>, drop_chrome: bool) -> Vec<Block> {
     let mut out = Vec::new();
