@@ -275,17 +275,21 @@ fn is_metadata(raw: &str, units: usize) -> bool {
     is_date_line(raw, units, t)
 }
 
+/// The ASCII white space of `char::is_whitespace`: tab to carriage return, and space.
+fn is_space_byte(b: u8) -> bool {
+    matches!(b, 0x09..=0x0D | b' ')
+}
+
 /// `raw.split_whitespace().count()`, a byte at a time on ASCII: a word starts at a byte other
 /// than tab to carriage return and space that follows one of them.
 fn word_count(raw: &str) -> usize {
     if !raw.is_ascii() {
         return raw.split_whitespace().count();
     }
-    let space = |c: &u8| matches!(c, 0x09..=0x0D | b' ');
     let b = raw.as_bytes();
-    usize::from(b.first().is_some_and(|c| !space(c)))
+    usize::from(b.first().is_some_and(|&c| !is_space_byte(c)))
         + b.windows(2)
-            .filter(|w| space(&w[0]) && !space(&w[1]))
+            .filter(|w| is_space_byte(w[0]) && !is_space_byte(w[1]))
             .count()
 }
 
@@ -404,7 +408,7 @@ fn ascii_pieces(raw: &[u8]) -> Vec<Piece> {
                 continue;
             }
             Piece::Word(i, i + 1)
-        } else if matches!(b, 0x09..=0x0D | b' ') {
+        } else if is_space_byte(b) {
             if matches!(out.last(), Some(Piece::Space)) {
                 continue;
             }

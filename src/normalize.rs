@@ -102,13 +102,13 @@ fn unit_hash_at(bytes: &[u8], start: usize, end: usize) -> u64 {
         Some(window) if len <= 16 => {
             let mut w = [0u8; 16];
             w.copy_from_slice(window);
-            let low = u128::from_le_bytes(w) as u64;
+            let window = u128::from_le_bytes(w);
             if len <= 8 {
                 // Keep the first `len` bytes (1 <= len <= 8), zero the rest: most words.
-                return low & (u64::MAX >> (64 - 8 * len.max(1)));
+                return window as u64 & (u64::MAX >> (64 - 8 * len.max(1)));
             }
             // Keep the first `len` bytes (9 <= len <= 16), zero the rest.
-            let kept = u128::from_le_bytes(w) & (u128::MAX >> (128 - 8 * len));
+            let kept = window & (u128::MAX >> (128 - 8 * len));
             xxh3_64(&kept.to_le_bytes())
         }
         _ => xxh3_64(bytes.get(start..end).unwrap_or_default()),
