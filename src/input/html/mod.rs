@@ -170,6 +170,11 @@ pub fn extract(
         // box, a sidebar): the page's own headline knows better.
         if body.is_empty() || headline::disjoint(&body, &story) {
             body = story;
+        } else if let Some(proper) = headline
+            .as_ref()
+            .and_then(|h| headline::proper_before_tail(h, &body))
+        {
+            body = join(&proper);
         }
     }
     if body.is_empty() {
@@ -230,7 +235,11 @@ fn header_of(h: &headline::Headline, body: &str) -> Vec<String> {
     let fold = |s: &str| collapse(s).to_lowercase();
     let head = fold(&h.text);
     let first: Vec<String> = body.lines().take(5).map(fold).collect();
-    if head.is_empty() || first.iter().any(|l| l.contains(&head)) {
+    if head.is_empty()
+        || first
+            .iter()
+            .any(|l| l.starts_with(&head) || l.ends_with(&head))
+    {
         return Vec::new();
     }
     let mut out = vec![h.text.clone()];
@@ -956,6 +965,32 @@ mod tests {
     }
 
     #[test]
+    fn a_short_post_beats_the_disclaimer_after_its_link_lists() {
+        // Both readability runs pick the disclaimer at the foot of the page. The climb from the
+        // headline reaches it too, but only after the post and a dozen category links.
+        let disclaimer = "<p>Disclaimer: this site has no affiliation with any of the makers, \
+            shops or agents whose products, prices, offers or services are mentioned here, and \
+            all trademarks, names and logos belong to their owners, who have not reviewed, \
+            approved, endorsed or paid for anything written on these pages, ever, anywhere.</p>";
+        let categories: String = (1..=12)
+            .map(|i| format!("<li><a href='/category/c{i}/'>Category {i}</a></li>"))
+            .collect();
+        let html = format!(
+            "<html><head><title>New zoom in stock | Lens news</title></head><body>\
+             <div id='wrap'><div id='main'><div id='post'><h2>New zoom in stock</h2>\
+             <div class='entry'><p>The new zoom lens is in stock at our shop at last, and only \
+             two of them are left on the shelf.</p><p>Order one today if you want one: they \
+             sold out within a few hours last time.</p></div></div></div>\
+             <div id='side'><div class='box'><h4>Categories</h4><ul>{categories}</ul></div>\
+             <div class='box'><div class='text'>{disclaimer}</div></div></div></body></html>"
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("only two of them are left"), "{}", e.text);
+        assert!(!e.text.contains("trademarks"), "{}", e.text);
+        assert!(!e.text.contains("Category"), "{}", e.text);
+    }
+
+    #[test]
     fn a_short_post_beats_the_sidebar_readability_retries_into() {
         // The post is too short for readability's threshold, so it retries without skipping
         // the sidebar and keeps the longer sidebar; its strict first pick is the post.
@@ -1203,6 +1238,67 @@ mod tests {
         assert!(text.ends_with(&format!("{}\n", e.text)), "{text}");
         let j: serde_json::Value = serde_json::from_str(&render(&e, Format::Json)).unwrap();
         assert_eq!(j["header"][1], "By Jane Roe");
+    }
+
+    #[test]
+    fn the_headline_matches_a_title_typed_with_other_punctuation() {
+        // The title has straight quotes and a hyphen, the headline curly quotes and a dash.
+        let html = headed_page("<p>By Jane Roe</p>")
+            .replace(
+                "<title>Banks lift rates as inflation bites",
+                "<title>Banks' lift: rates as \"inflation\" bites - Daily",
+            )
+            .replace(
+                "<h1>Banks lift rates as inflation bites",
+                "<h1>Banks\u{2019} lift \u{2013} rates as \u{201c}inflation\u{201d} bites",
+            );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert_eq!(
+            e.header,
+            [
+                "Banks\u{2019} lift \u{2013} rates as \u{201c}inflation\u{201d} bites",
+                "By Jane Roe"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_headline_linked_nowhere_is_no_site_name() {
+        // `<h1><a href="">` is a template's empty link, not a link to the front page.
+        let html = headed_page("<p>By Jane Roe</p>").replace(
+            "<h1>Banks lift rates as inflation bites</h1>",
+            "<h1><a href=''>Banks lift rates as inflation bites</a></h1>",
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert_eq!(e.header, BYLINED_HEADER[..2]);
+        // Nor is a link to the story's own permalink, made from the headline's words.
+        let permalink = html.replace("<a href=''>", "<a href='/banks-lift-rates/'>");
+        let e = extract(permalink.as_bytes(), None, None).unwrap();
+        assert_eq!(e.header, BYLINED_HEADER[..2]);
+        // A link to the front page or a section front is the site's name in its banner.
+        for front in ["/", "/economy/"] {
+            let html = html.replace("<a href=''>", &format!("<a href='{front}'>"));
+            let e = extract(html.as_bytes(), None, None).unwrap();
+            assert!(e.header.is_empty(), "{front}: {:?}", e.header);
+        }
+    }
+
+    #[test]
+    fn the_headline_quoted_inside_the_story_still_heads_it() {
+        // The story's fourth line asks the headline's question: it does not start with it.
+        let html = headed_page("<p>By Jane Roe</p>").replace(
+            "government bond yields climbed to their highest level since the spring.",
+            "government bond yields climbed. Why do banks lift rates as inflation bites?",
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert_eq!(e.header, BYLINED_HEADER[..2]);
+        // A line that ends with the headline (a breadcrumb trail) is the headline shown again.
+        let html = headed_page("<p>By Jane Roe</p>").replace(
+            "<div class=story>",
+            "<div class=story><p>Home / Economy / Banks lift rates as inflation bites</p>",
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.header.is_empty(), "{:?}", e.header);
     }
 
     #[test]
