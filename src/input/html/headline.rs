@@ -49,7 +49,8 @@ pub(super) struct Headline {
 }
 
 /// The page's headline element: the first `h1`-`h3` that is the page's title (or at least half
-/// of it) and not a link to the site's front page; `None` when no heading matches.
+/// of it, or starts like it: [`starts_alike`]) and not a link to the site's front page; `None`
+/// when no heading matches.
 pub(super) fn headline_node(dom: &Dom) -> Option<NodeRef<'_>> {
     let fold = words;
     let mut titles: Vec<String> = dom
@@ -81,10 +82,28 @@ pub(super) fn headline_node(dom: &Dom) -> Option<NodeRef<'_>> {
             && titles.iter().any(|title| {
                 (title.contains(t.as_str()) && t.len() * 2 >= title.len())
                     || (t.contains(title.as_str()) && title.contains(' '))
+                    || starts_alike(&t, title)
             });
         matches.then_some(*h)
     });
     found
+}
+
+/// Leading words a heading and a title must share when the title was cut short.
+const MIN_SHARED_START: usize = 4;
+
+/// A heading whose first words, at least [`MIN_SHARED_START`] of them and half of the heading,
+/// are the title's first words: a title cut short before the site's name ("Dishonored video
+/// shows off plenty of creative - Video Game News") still names its headline. Both are
+/// [`words`]. Measured on the dragnet pages: 18 pages change, 14 for the better, F1
+/// +0.00014.
+fn starts_alike(heading: &str, title: &str) -> bool {
+    let shared = heading
+        .split(' ')
+        .zip(title.split(' '))
+        .take_while(|(a, b)| a == b)
+        .count();
+    shared >= MIN_SHARED_START && shared * 2 >= heading.split(' ').count()
 }
 
 /// A title's or heading's words, lower-cased and joined by single spaces: what is left when

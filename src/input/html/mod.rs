@@ -1263,6 +1263,21 @@ mod tests {
     }
 
     #[test]
+    fn a_title_cut_short_still_names_its_headline() {
+        let cut = |title: &str| {
+            let html = headed_page("<p>By Jane Roe</p>").replace(
+                "<title>Banks lift rates as inflation bites | Daily",
+                &format!("<title>{title}"),
+            );
+            extract(html.as_bytes(), None, None).unwrap().header
+        };
+        // Four leading words of the six-word headline, then the site's name.
+        assert_eq!(cut("Banks lift rates as - Daily News"), BYLINED_HEADER[..2]);
+        // Three shared words are too few to tell a cut title from a section's name.
+        assert!(cut("Banks lift rates - Daily News").is_empty());
+    }
+
+    #[test]
     fn a_headline_linked_nowhere_is_no_site_name() {
         // `<h1><a href="">` is a template's empty link, not a link to the front page.
         let html = headed_page("<p>By Jane Roe</p>").replace(
