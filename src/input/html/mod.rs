@@ -229,8 +229,9 @@ const MAX_HEADER_LINE_CHARS: usize = 150;
 /// main text's first line, when that line is among the first [`MAX_HEADER_BLOCKS`] blocks after
 /// the headline and those blocks are short ([`MAX_HEADER_CHARS`], [`MAX_HEADER_LINE_CHARS`]),
 /// less the short link lines after the first of them ([`MAX_HEADER_LINK_CHARS`]); the headline
-/// alone otherwise. Nothing when one of the main text's first five lines holds
-/// the headline.
+/// alone otherwise. Nothing when one of the main text's first five lines starts or ends with
+/// the headline (the text repeats it, or a breadcrumb trail ends with it); a line that only
+/// quotes it ("Do you know why ...?") does not count.
 fn header_of(h: &headline::Headline, body: &str) -> Vec<String> {
     let fold = |s: &str| collapse(s).to_lowercase();
     let head = fold(&h.text);
