@@ -13,7 +13,7 @@
 //! bounded ([`MAX_CLIMB`] ancestors) and renders each subtree after the headline once, so the
 //! work is a small multiple of the page.
 
-use super::render::{blocks_of_nodes, Block};
+use super::render::{blocks_of_nodes, join, Block};
 use dom_query::{Document as Dom, NodeRef};
 
 /// How many headings are compared with the title: a story's headline comes early, and a
@@ -118,7 +118,7 @@ fn words(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(w.chars().flat_map(char::to_lowercase));
+        out.push_str(&w.to_lowercase());
     }
     out
 }
@@ -214,7 +214,7 @@ const MAX_TAIL_PROSE: usize = 4;
 /// [`MAX_TAIL_PROSE`] times its running text: the climb from a short post's headline gathers
 /// the page's sidebars and footer, and readability sometimes picks one of them (a disclaimer
 /// below the category list). `None` when the pick is not in what follows the story proper.
-pub(super) fn proper_before_tail(h: &Headline, body: &str) -> Option<Vec<Block>> {
+pub(super) fn proper_before_tail(h: &Headline, body: &str) -> Option<String> {
     let story = h.story.as_deref()?;
     let first = super::collapse(body.lines().next()?);
     let start = story[h.proper..]
@@ -227,7 +227,7 @@ pub(super) fn proper_before_tail(h: &Headline, body: &str) -> Option<Vec<Block>>
         .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
         .filter(|&n| n >= PROSE_CHARS)
         .sum();
-    (start >= MIN_TAIL_GAP && picked <= MAX_TAIL_PROSE * prose).then(|| proper.to_vec())
+    (start >= MIN_TAIL_GAP && picked <= MAX_TAIL_PROSE * prose).then(|| join(proper))
 }
 
 /// A heading that is one link to the site's home page or a section front (a path of at most
@@ -294,11 +294,8 @@ pub(super) fn disjoint(chosen: &str, story: &str) -> bool {
 /// their common words.
 fn overlap(candidate: &str, chosen: &str) -> f64 {
     fn trigrams(s: &str) -> Vec<u64> {
-        let words: Vec<String> = s
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let folded = words(s);
+        let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         words
             .windows(3)
             .map(|w| xxhash_rust::xxh3::xxh3_64(w.join(" ").as_bytes()))

@@ -174,7 +174,7 @@ pub fn extract(
             .as_ref()
             .and_then(|h| headline::proper_before_tail(h, &body))
         {
-            body = join(&proper);
+            body = proper;
         }
     }
     if body.is_empty() {
@@ -1241,21 +1241,32 @@ mod tests {
         assert_eq!(j["header"][1], "By Jane Roe");
     }
 
+    /// The header `extract` finds in `headed_page` with a byline after each `(from, to)` edit
+    /// of the page (each `from` must occur in it).
+    fn bylined_header(edits: &[(&str, &str)]) -> Vec<String> {
+        let mut html = headed_page("<p>By Jane Roe</p>");
+        for (from, to) in edits {
+            assert!(html.contains(from), "{from}");
+            html = html.replace(from, to);
+        }
+        extract(html.as_bytes(), None, None).unwrap().header
+    }
+
     #[test]
     fn the_headline_matches_a_title_typed_with_other_punctuation() {
         // The title has straight quotes and a hyphen, the headline curly quotes and a dash.
-        let html = headed_page("<p>By Jane Roe</p>")
-            .replace(
+        let header = bylined_header(&[
+            (
                 "<title>Banks lift rates as inflation bites",
                 "<title>Banks' lift: rates as \"inflation\" bites - Daily",
-            )
-            .replace(
+            ),
+            (
                 "<h1>Banks lift rates as inflation bites",
                 "<h1>Banks\u{2019} lift \u{2013} rates as \u{201c}inflation\u{201d} bites",
-            );
-        let e = extract(html.as_bytes(), None, None).unwrap();
+            ),
+        ]);
         assert_eq!(
-            e.header,
+            header,
             [
                 "Banks\u{2019} lift \u{2013} rates as \u{201c}inflation\u{201d} bites",
                 "By Jane Roe"
@@ -1265,56 +1276,48 @@ mod tests {
 
     #[test]
     fn a_title_cut_short_still_names_its_headline() {
-        let cut = |title: &str| {
-            let html = headed_page("<p>By Jane Roe</p>").replace(
-                "<title>Banks lift rates as inflation bites | Daily",
-                &format!("<title>{title}"),
-            );
-            extract(html.as_bytes(), None, None).unwrap().header
-        };
+        let title = "<title>Banks lift rates as inflation bites | Daily";
         // Four leading words of the six-word headline, then the site's name.
-        assert_eq!(cut("Banks lift rates as - Daily News"), BYLINED_HEADER[..2]);
+        let header = bylined_header(&[(title, "<title>Banks lift rates as - Daily News")]);
+        assert_eq!(header, BYLINED_HEADER[..2]);
         // Three shared words are too few to tell a cut title from a section's name.
-        assert!(cut("Banks lift rates - Daily News").is_empty());
+        let header = bylined_header(&[(title, "<title>Banks lift rates - Daily News")]);
+        assert!(header.is_empty(), "{header:?}");
     }
 
     #[test]
     fn a_headline_linked_nowhere_is_no_site_name() {
+        let linked = |href: &str| {
+            bylined_header(&[(
+                "<h1>Banks lift rates as inflation bites</h1>",
+                &format!("<h1><a href='{href}'>Banks lift rates as inflation bites</a></h1>"),
+            )])
+        };
         // `<h1><a href="">` is a template's empty link, not a link to the front page.
-        let html = headed_page("<p>By Jane Roe</p>").replace(
-            "<h1>Banks lift rates as inflation bites</h1>",
-            "<h1><a href=''>Banks lift rates as inflation bites</a></h1>",
-        );
-        let e = extract(html.as_bytes(), None, None).unwrap();
-        assert_eq!(e.header, BYLINED_HEADER[..2]);
+        assert_eq!(linked(""), BYLINED_HEADER[..2]);
         // Nor is a link to the story's own permalink, made from the headline's words.
-        let permalink = html.replace("<a href=''>", "<a href='/banks-lift-rates/'>");
-        let e = extract(permalink.as_bytes(), None, None).unwrap();
-        assert_eq!(e.header, BYLINED_HEADER[..2]);
+        assert_eq!(linked("/banks-lift-rates/"), BYLINED_HEADER[..2]);
         // A link to the front page or a section front is the site's name in its banner.
         for front in ["/", "/economy/"] {
-            let html = html.replace("<a href=''>", &format!("<a href='{front}'>"));
-            let e = extract(html.as_bytes(), None, None).unwrap();
-            assert!(e.header.is_empty(), "{front}: {:?}", e.header);
+            let header = linked(front);
+            assert!(header.is_empty(), "{front}: {header:?}");
         }
     }
 
     #[test]
     fn the_headline_quoted_inside_the_story_still_heads_it() {
         // The story's fourth line asks the headline's question: it does not start with it.
-        let html = headed_page("<p>By Jane Roe</p>").replace(
+        let header = bylined_header(&[(
             "government bond yields climbed to their highest level since the spring.",
             "government bond yields climbed. Why do banks lift rates as inflation bites?",
-        );
-        let e = extract(html.as_bytes(), None, None).unwrap();
-        assert_eq!(e.header, BYLINED_HEADER[..2]);
+        )]);
+        assert_eq!(header, BYLINED_HEADER[..2]);
         // A line that ends with the headline (a breadcrumb trail) is the headline shown again.
-        let html = headed_page("<p>By Jane Roe</p>").replace(
+        let header = bylined_header(&[(
             "<div class=story>",
             "<div class=story><p>Home / Economy / Banks lift rates as inflation bites</p>",
-        );
-        let e = extract(html.as_bytes(), None, None).unwrap();
-        assert!(e.header.is_empty(), "{:?}", e.header);
+        )]);
+        assert!(header.is_empty(), "{header:?}");
     }
 
     #[test]
