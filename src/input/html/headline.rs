@@ -6,8 +6,10 @@
 //! itself puts its story. The caller takes this story only when it and readability's text are
 //! unrelated ([`disjoint`]): when one holds the other, readability's choice stands, unless
 //! readability's text lies far after the story proper, past the sidebar's link lists
-//! ([`proper_before_tail`]): then the story proper is the text. Titles and headings are
-//! compared by their words, whatever punctuation they are typed with.
+//! ([`proper_before_tail`]): then the story proper is the text. When no story's worth of text
+//! follows the headline at all, the few paragraphs under it are a short post, and they replace
+//! a pick that lies further down the page ([`short_post`]). Titles and headings are compared by
+//! their words, whatever punctuation they are typed with.
 //!
 //! Invariant: at most [`MAX_HEADINGS`] headings are read, and the climb from the headline is
 //! bounded ([`MAX_CLIMB`] ancestors) and renders each subtree after the headline once, so the
@@ -46,6 +48,9 @@ pub(super) struct Headline {
     pub story: Option<Vec<Block>>,
     /// How many of the story's first blocks are the story proper ([`story_proper`]).
     pub proper: usize,
+    /// When no story was found (`story` is `None`) but running text follows the headline: the
+    /// story proper of what the climb gathered, a short post's few paragraphs.
+    pub short: Option<Vec<Block>>,
 }
 
 /// The page's headline element: the first `h1`-`h3` that is the page's title (or at least half
@@ -142,11 +147,7 @@ pub(super) fn headline(dom: &Dom) -> Option<Headline> {
         }
         siblings.reverse();
         let blocks = blocks_of_nodes(siblings, false);
-        prose += blocks
-            .iter()
-            .filter(|b| is_prose(b))
-            .map(|b| b.chars)
-            .sum::<usize>();
+        prose += prose_of_blocks(&blocks);
         after.extend(blocks);
         if prose >= MIN_STORY_CHARS {
             break;
@@ -161,12 +162,15 @@ pub(super) fn headline(dom: &Dom) -> Option<Headline> {
     }
     let next = after.iter().take(HEADER_SCAN_BLOCKS).cloned().collect();
     let proper = story_proper(&after);
+    let short = (prose < MIN_STORY_CHARS && after[..proper].iter().any(is_prose))
+        .then(|| after[..proper].to_vec());
     let story = (prose >= MIN_STORY_CHARS).then_some(after);
     Some(Headline {
         text,
         next,
         story,
         proper,
+        short,
     })
 }
 
@@ -221,13 +225,64 @@ pub(super) fn proper_before_tail(h: &Headline, body: &str) -> Option<String> {
         .iter()
         .position(|b| super::collapse(&b.text) == first)?;
     let proper = &story[..h.proper];
-    let prose: usize = proper.iter().filter(|b| is_prose(b)).map(|b| b.chars).sum();
-    let picked: usize = body
-        .lines()
+    (start >= MIN_TAIL_GAP && prose_of_lines(body) <= MAX_TAIL_PROSE * prose_of_blocks(proper))
+        .then(|| join(proper))
+}
+
+/// Non-whitespace characters of the running text ([`is_prose`]) among `blocks`.
+fn prose_of_blocks(blocks: &[Block]) -> usize {
+    blocks.iter().filter(|b| is_prose(b)).map(|b| b.chars).sum()
+}
+
+/// Non-whitespace characters of the lines of `text` long enough to be running text
+/// ([`PROSE_CHARS`]).
+fn prose_of_lines(text: &str) -> usize {
+    text.lines()
         .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
         .filter(|&n| n >= PROSE_CHARS)
-        .sum();
-    (start >= MIN_TAIL_GAP && picked <= MAX_TAIL_PROSE * prose).then(|| join(proper))
+        .sum()
+}
+
+/// Where the first line of `text` long enough to be running text starts in `page` (the page's
+/// text, whitespace collapsed), found by its first [`ORDER_KEY_CHARS`] characters.
+fn position_in(page: &str, text: &str) -> Option<usize> {
+    let line = text
+        .lines()
+        .find(|l| l.chars().filter(|c| !c.is_whitespace()).count() >= PROSE_CHARS)?;
+    let key: String = super::collapse(line)
+        .chars()
+        .take(ORDER_KEY_CHARS)
+        .collect();
+    page.find(key.as_str())
+}
+
+/// Characters of a line that [`position_in`] looks for: enough to be unique on a page.
+const ORDER_KEY_CHARS: usize = 40;
+
+/// A short post's text ([`Headline::short`]) in place of readability's pick (`body`): when the
+/// pick is empty, or is unrelated to the post ([`disjoint`]), comes after it on the page
+/// (`page`: the page's text, whitespace collapsed) and has at most [`MAX_TAIL_PROSE`] times its
+/// running text. Under a headline that no story's worth of text follows, a pick further down
+/// the page is a disclaimer or a sidebar box, unless it is much longer than the post; a pick
+/// that comes before the "headline" is the story, and the heading a teaser of it in a list
+/// further down. Measured on the dragnet pages: F1 0.9489 -> 0.9495 (one page, a short post
+/// whose pick was the site's disclaimer, 0.07 -> 0.82); without the order check five pages of
+/// a blog whose sidebar teases the story under its title lose their story (0.9461); with the
+/// order check the ratio can be 4, 8 or left out with the same result.
+pub(super) fn short_post(h: &Headline, body: &str, page: &str) -> Option<String> {
+    let short = h.short.as_deref()?;
+    let text = join(short);
+    if body.is_empty() {
+        return Some(text);
+    }
+    let after = matches!(
+        (position_in(page, &text), position_in(page, body)),
+        (Some(post), Some(pick)) if post < pick
+    );
+    (after
+        && disjoint(body, &text)
+        && prose_of_lines(body) <= MAX_TAIL_PROSE * prose_of_blocks(short))
+    .then_some(text)
 }
 
 /// A heading that is one link to the site's home page or a section front (a path of at most

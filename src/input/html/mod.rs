@@ -139,6 +139,13 @@ pub fn extract(
     // A URL that is not absolute only loses relative-link fixing, which we do not need.
     let base = url.filter(|u| url::Url::parse(u).is_ok());
     let story_text = story.map(join);
+    // The page's text, for the order of a short post and readability's pick
+    // (`headline::short_post`); rendered only when the headline heads a short post.
+    let page_text = headline
+        .as_ref()
+        .filter(|h| h.short.is_some())
+        .map(|_| collapse(&dom.select("body").text()))
+        .unwrap_or_default();
     let strict = readability(dom.clone(), base, STRICT_PICK_CHARS);
     let article = match (readability(dom, base, READABILITY_CHARS), strict) {
         // Readability retries a pick shorter than its threshold with looser rules and keeps
@@ -176,6 +183,11 @@ pub fn extract(
         {
             body = proper;
         }
+    } else if let Some(short) = headline
+        .as_ref()
+        .and_then(|h| headline::short_post(h, &body, &page_text))
+    {
+        body = short;
     }
     if body.is_empty() {
         // Readability found no article (short pages, link lists): keep the body without chrome.
@@ -989,6 +1001,64 @@ mod tests {
         assert!(e.text.contains("only two of them are left"), "{}", e.text);
         assert!(!e.text.contains("trademarks"), "{}", e.text);
         assert!(!e.text.contains("Category"), "{}", e.text);
+    }
+
+    /// A page whose `headline` (and what follows it, `under`) sits seven wrappers deep, so that
+    /// the climb from it runs out before it gathers a story's worth of text; `before` and
+    /// `after` come outside the wrappers.
+    fn deep_headline(before: &str, headline: &str, under: &str, after: &str) -> String {
+        let (open, close): (String, String) = (0..7)
+            .map(|i| (format!("<div class='w{i}'>"), "</div>"))
+            .unzip();
+        format!(
+            "<html><head><title>New zoom in stock | Lens news</title></head><body>{before}\
+             {open}{headline}{under}{close}{after}</body></html>"
+        )
+    }
+
+    #[test]
+    fn a_short_post_beats_a_disclaimer_its_headline_never_reaches() {
+        // Readability picks the two notices in the sidebar, which the climb from the
+        // headline never reaches.
+        let html = deep_headline(
+            "",
+            "<h3>New zoom in stock</h3>",
+            "<div class='entry'><p>The new zoom lens is in stock at our shop at last, and only \
+             two of them are left on the shelf.</p><p>Order one today if you want one: they \
+             sold out within a few hours last time.</p></div>",
+            "<div id='side'><div class='box'><div class='text'><p>Disclaimer: this site has no \
+             affiliation with any of the makers, shops or agents whose products, prices, offers \
+             or services are mentioned here, and all trademarks, names and logos belong to their \
+             owners, who have not reviewed, approved, endorsed or paid for anything written on \
+             these pages, ever, anywhere.</p><p>Copyright: if you want to use any image from \
+             this website you have to ask for permission first, you cannot copy more than twenty \
+             words from any of our posts, and you have to name the source with a working \
+             link.</p></div></div></div>",
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("only two of them are left"), "{}", e.text);
+        assert!(!e.text.contains("trademarks"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_teaser_under_the_title_after_the_story_does_not_replace_it() {
+        // The story's title is no heading; a list after the story links it under an `h2` that
+        // is the title, with a teaser unrelated to the story's words.
+        let story = "<p>Today we are launching a faster app for phones. It is now quicker and \
+            easier to view photos, read messages and move around.</p><p>Photos and albums open \
+            up to two times faster than before, and sharing them, reading comments and editing \
+            captions take fewer taps.</p><p>Messages and notifications now sit at the top of the \
+            screen, so you can answer friends without leaving the page you are on.</p>";
+        let html = deep_headline(
+            &format!("<div id='story'><div class='title'>New zoom in stock</div>{story}</div>"),
+            "<h2><a href='/post/77'>New zoom in stock</a></h2>",
+            "<p>Our new release of this week, explained by the team that built it, with \
+             pictures and some tips.</p>",
+            "",
+        );
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("two times faster"), "{}", e.text);
+        assert!(!e.text.contains("some tips"), "{}", e.text);
     }
 
     #[test]
