@@ -243,6 +243,24 @@ fn prose_of_lines(text: &str) -> usize {
         .sum()
 }
 
+/// The first [`ORDER_KEY_CHARS`] characters (whitespace collapsed) of the first running text
+/// under the headline, in its story proper or short post: what a box must hold to hold the
+/// story.
+pub(super) fn opening(h: &Headline) -> Option<String> {
+    let blocks = match (&h.story, &h.short) {
+        (Some(story), _) => &story[..h.proper],
+        (None, Some(short)) => short.as_slice(),
+        (None, None) => return None,
+    };
+    let b = blocks.iter().find(|b| is_prose(b))?;
+    Some(
+        super::collapse(&b.text)
+            .chars()
+            .take(ORDER_KEY_CHARS)
+            .collect(),
+    )
+}
+
 /// Where the first line of `text` long enough to be running text starts in `page` (the page's
 /// text, whitespace collapsed), found by its first [`ORDER_KEY_CHARS`] characters.
 fn position_in(page: &str, text: &str) -> Option<usize> {

@@ -146,8 +146,10 @@ pub fn extract(
         .filter(|h| h.short.is_some())
         .map(|_| collapse(&dom.select("body").text()))
         .unwrap_or_default();
-    let strict = readability(dom.clone(), base, STRICT_PICK_CHARS);
-    let article = match (readability(dom, base, READABILITY_CHARS), strict) {
+    let opening = headline.as_ref().and_then(headline::opening);
+    let opening = opening.as_deref();
+    let strict = readability(dom.clone(), base, STRICT_PICK_CHARS, opening);
+    let article = match (readability(dom, base, READABILITY_CHARS, opening), strict) {
         // Readability retries a pick shorter than its threshold with looser rules and keeps
         // the longest attempt, which on a short blog post is often a wordy sidebar or profile
         // box. The strict run keeps its first pick: when the two are unrelated and the
@@ -296,7 +298,12 @@ struct Pick {
 }
 
 /// Run readability on a page with the given character threshold.
-fn readability(dom: Dom, base: Option<&str>, char_threshold: usize) -> Option<Pick> {
+fn readability(
+    dom: Dom,
+    base: Option<&str>,
+    char_threshold: usize,
+    opening: Option<&str>,
+) -> Option<Pick> {
     let cfg = dom_smoothie::Config {
         // Bounds the work on pathological pages; real articles stay far below.
         max_elements_to_parse: 200_000,
@@ -309,7 +316,7 @@ fn readability(dom: Dom, base: Option<&str>, char_threshold: usize) -> Option<Pi
         .ok()
         .and_then(|mut r| r.parse().ok())?;
     let (frag, _) = parse(a.content.as_ref());
-    furniture::drop_named_boxes(&frag);
+    furniture::drop_named_boxes(&frag, opening);
     furniture::drop_furniture_after_story(&frag);
     Some(Pick {
         lines: lines_of(&frag.root(), false),
@@ -1059,6 +1066,28 @@ mod tests {
         let e = extract(html.as_bytes(), None, None).unwrap();
         assert!(e.text.contains("two times faster"), "{}", e.text);
         assert!(!e.text.contains("some tips"), "{}", e.text);
+    }
+
+    #[test]
+    fn a_sidebar_longer_than_the_post_before_it_is_still_furniture() {
+        // A post under its headline and a sidebar of two notes after it, in one wrapper that
+        // readability picks whole. The sidebar holds most of the pick's text, but not the
+        // story under the headline.
+        let html = "<html><head><title>New documentary follows conflict photographers | Photo \
+             Editor</title></head><body><div id='wrap'><div class='post'><h2>New \
+             documentary follows conflict photographers</h2><p>This four-part documentary \
+             series follows three combat photographers at work in Juarez, South Sudan and \
+             Libya, and it starts on the network next Monday night at nine.</p></div>\
+             <div class='sidebar'><h2>About:</h2><p>Photo Editor is edited by a former \
+             director of photography for two magazines, who writes about the business of \
+             photography, its people, its money and its future, and answers readers' questions \
+             about working with editors, agents and clients.</p><p>All emails are \
+             confidential. I may answer your question on the blog but will not reveal your \
+             identity, your client's name, your fee or anything else that could tell a reader \
+             who you are.</p></div></div></body></html>";
+        let e = extract(html.as_bytes(), None, None).unwrap();
+        assert!(e.text.contains("three combat photographers"), "{}", e.text);
+        assert!(!e.text.contains("emails are confidential"), "{}", e.text);
     }
 
     #[test]
