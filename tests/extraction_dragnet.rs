@@ -88,7 +88,8 @@ fn dragnet_f1_floor() {
     let p = ps.iter().sum::<f64>() / ps.len() as f64;
     let r = rs.iter().sum::<f64>() / rs.len() as f64;
     let f1 = 2.0 * p * r / (p + r);
-    // Measured P 0.9393, R 0.9604, F1 0.9497 (P 0.9389, R 0.9604, F1 0.9495 before a named
+    // Measured P 0.9399, R 0.9603, F1 0.9500 (P 0.9393, R 0.9604, F1 0.9497 before the
+    // story's opening found its container; P 0.9389, R 0.9604, F1 0.9495 before a named
     // box without the story's opening was furniture whatever its share; P 0.9382, R 0.9600, F1 0.9489 before a short
     // post beat a pick further down the page; P 0.9376, R 0.9556, F1 0.9465 before the
     // headline steps: story proper, word-by-word titles, header rule, site-name links, cut
@@ -100,7 +101,7 @@ fn dragnet_f1_floor() {
     // was printed, 0.9283 before hidden-class elements were dropped, 0.9202 before the strict
     // second readability run and the furniture rule, 0.9083 before comment sections were
     // dropped).
-    assert!(f1 >= 0.948, "dragnet F1 {f1:.4} (P {p:.4}, R {r:.4})");
-    assert!(p >= 0.937, "dragnet precision {p:.4}");
-    assert!(r >= 0.958, "dragnet recall {r:.4}");
+    assert!(f1 >= 0.95, "dragnet F1 {f1:.4} (P {p:.4}, R {r:.4})");
+    assert!(p >= 0.939, "dragnet precision {p:.4}");
+    assert!(r >= 0.96, "dragnet recall {r:.4}");
 }

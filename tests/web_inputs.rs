@@ -113,6 +113,30 @@ fn cli_extract_reads_stdin_and_prints_json() {
 }
 
 #[test]
+fn a_page_saved_gzipped_is_extracted_like_the_page_and_a_bomb_is_refused() {
+    use std::io::Write;
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, zipped) = (tmp.path().join("p.html"), tmp.path().join("p.html.gz"));
+    std::fs::write(&plain, STORY).unwrap();
+    std::fs::write(&zipped, gz(STORY.as_bytes())).unwrap();
+    let a = html::extract_file(&plain, None).unwrap();
+    let b = html::extract_file(&zipped, None).unwrap();
+    assert_eq!((a.header, a.text), (b.header, b.text));
+    // More than the record size limit once decompressed: an error naming the file, not the
+    // whole bomb in memory.
+    let bomb = tmp.path().join("bomb.html.gz");
+    let size = wirecopy::input::DEFAULT_MAX_RECORD_SIZE as usize + 1;
+    std::fs::write(&bomb, gz(&vec![b' '; size])).unwrap();
+    let err = html::extract_file(&bomb, None).unwrap_err().to_string();
+    assert!(err.contains("bomb.html.gz"), "{err}");
+}
+
+#[test]
 fn cli_scan_folder_of_pages_finds_the_copy_and_reports_bad_pages() {
     let tmp = tempfile::tempdir().unwrap();
     let other = "<html><body><article><p>A completely different report about the regional \

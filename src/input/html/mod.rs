@@ -317,7 +317,7 @@ fn readability(
         .and_then(|mut r| r.parse().ok())?;
     let (frag, _) = parse(a.content.as_ref());
     furniture::drop_named_boxes(&frag, opening);
-    furniture::drop_furniture_after_story(&frag);
+    furniture::drop_furniture_after_story(&frag, opening);
     Some(Pick {
         lines: lines_of(&frag.root(), false),
         title: nonempty(a.title.as_str()),
@@ -585,13 +585,25 @@ pub fn extract_file(path: &Path, url: Option<&str>) -> Result<Extracted, Error> 
         path: path.to_path_buf(),
         source,
     };
-    let bytes = if path == Path::new("-") {
-        let mut b = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut b).map_err(io)?;
-        b
+    let raw: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
     } else {
-        std::fs::read(path).map_err(io)?
+        Box::new(std::fs::File::open(path).map_err(io)?)
     };
+    // A page saved compressed (`page.html.gz`, as crawlers and the dragnet set keep them) is
+    // read through the decompressor its first bytes announce, up to the record size limit.
+    let max = super::DEFAULT_MAX_RECORD_SIZE;
+    let mut bytes = Vec::new();
+    super::open_sniffed(raw, path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::BadPayload(format!(
+            "{}: more than {max} bytes of page",
+            path.display()
+        )));
+    }
     extract(&bytes, url, None)
 }
 
