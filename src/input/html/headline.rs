@@ -252,13 +252,15 @@ pub(super) fn opening(h: &Headline) -> Option<String> {
         (None, Some(short)) => short.as_slice(),
         (None, None) => return None,
     };
-    let b = blocks.iter().find(|b| is_prose(b))?;
-    Some(
-        super::collapse(&b.text)
-            .chars()
-            .take(ORDER_KEY_CHARS)
-            .collect(),
-    )
+    blocks.iter().find(|b| is_prose(b)).map(|b| key_of(&b.text))
+}
+
+/// The first [`ORDER_KEY_CHARS`] characters of `line`, whitespace collapsed.
+fn key_of(line: &str) -> String {
+    super::collapse(line)
+        .chars()
+        .take(ORDER_KEY_CHARS)
+        .collect()
 }
 
 /// Where the first line of `text` long enough to be running text starts in `page` (the page's
@@ -267,14 +269,11 @@ fn position_in(page: &str, text: &str) -> Option<usize> {
     let line = text
         .lines()
         .find(|l| l.chars().filter(|c| !c.is_whitespace()).count() >= PROSE_CHARS)?;
-    let key: String = super::collapse(line)
-        .chars()
-        .take(ORDER_KEY_CHARS)
-        .collect();
-    page.find(key.as_str())
+    page.find(key_of(line).as_str())
 }
 
-/// Characters of a line that [`position_in`] looks for: enough to be unique on a page.
+/// Characters of a line that [`position_in`] looks for and that [`opening`] keeps: enough to
+/// be unique on a page.
 const ORDER_KEY_CHARS: usize = 40;
 
 /// A short post's text ([`Headline::short`]) in place of readability's pick (`body`): when the
