@@ -119,10 +119,10 @@ pub(super) fn drop_named_boxes(pick: &Dom, opening: Option<&str>) -> usize {
         if !n.ancestors(None).iter().any(|a| a.id == root.id) {
             continue;
         }
-        let outside_story = opening.is_some_and(|o| !super::collapse(&n.text()).contains(o));
-        if (text_chars(&n) as f64 > MAX_NAMED_SHARE * total as f64 && !outside_story)
-            || !n.find(&["h1"]).is_empty()
-        {
+        // The box's text is rendered only for a box holding most of the pick.
+        let holds_most = text_chars(&n) as f64 > MAX_NAMED_SHARE * total as f64;
+        let story_elsewhere = || opening.is_some_and(|o| !super::collapse(&n.text()).contains(o));
+        if (holds_most && !story_elsewhere()) || !n.find(&["h1"]).is_empty() {
             continue;
         }
         n.remove_from_parent();
