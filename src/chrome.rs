@@ -482,7 +482,7 @@ pub fn shingle_df(sets: &[Vec<u64>]) -> Vec<(u64, u32)> {
 }
 
 /// Group frequencies of shingles: sorted `(shingle, groups holding it)`.
-pub fn shingle_df_grouped(sets: &[Vec<u64>], groups: &[u32]) -> Vec<(u64, u32)> {
+pub fn shingle_df_grouped<S: AsRef<[u64]> + Sync>(sets: &[S], groups: &[u32]) -> Vec<(u64, u32)> {
     count_over_groups(sets, groups)
 }
 
@@ -498,8 +498,8 @@ pub fn stop_shingles(df: &[(u64, u32)], pages: usize, cfg: &ChromeConfig) -> Vec
 /// [`stop_shingles`] of [`shingle_df_grouped`]`(sets, groups)`, without the frequency table:
 /// the counts are runs of one sorted vector and only the stop shingles are kept (a scan that
 /// saves no index needs no table of every distinct shingle).
-pub fn stop_shingles_grouped(
-    sets: &[Vec<u64>],
+pub fn stop_shingles_grouped<S: AsRef<[u64]> + Sync>(
+    sets: &[S],
     groups: &[u32],
     pages: usize,
     cfg: &ChromeConfig,
@@ -521,14 +521,17 @@ pub fn stop_shingles_grouped(
 /// at a time) and collected, `batch` pairs at most, before they are sorted and added; the
 /// pairs come back ascending by shingle, so a shingle's groups are one run. A pair is 12
 /// bytes (`[key high, key low, group]`). Same result as [`stop_shingles_grouped`]; also
-/// returns the bytes the spill wrote to disk.
-pub fn stop_shingles_spilled(
-    sets: &[Vec<u64>],
+/// returns the bytes the spill wrote to disk. `release` is called after each batch is added
+/// (sets mapped from disk let their pages go there).
+#[allow(clippy::too_many_arguments)]
+pub fn stop_shingles_spilled<S: AsRef<[u64]> + Sync>(
+    sets: &[S],
     groups: &[u32],
     pages: usize,
     cfg: &ChromeConfig,
     mut spill: crate::spill::SortedSpill<[u32; 3]>,
     batch: usize,
+    release: &dyn Fn(),
 ) -> crate::error::Result<(Vec<u64>, u64)> {
     let cap = stop_cap(pages, cfg);
     let mut order: Vec<u32> = (0..groups.len() as u32).collect();
@@ -539,7 +542,7 @@ pub fn stop_shingles_spilled(
         let group = groups[run[0] as usize];
         keys.clear();
         for &i in run {
-            keys.extend_from_slice(&sets[i as usize]);
+            keys.extend_from_slice(sets[i as usize].as_ref());
         }
         if run.len() > 1 {
             keys.sort_unstable();
@@ -549,6 +552,7 @@ pub fn stop_shingles_spilled(
         if pending.len() >= batch.max(1) {
             pending.par_sort_unstable();
             spill.add_owned(std::mem::take(&mut pending))?;
+            release();
         }
     }
     pending.par_sort_unstable();
@@ -638,12 +642,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // A budget of 4 KiB of pairs: runs on disk, merged back.
         let spill = crate::spill::SortedSpill::with_budget(Some(4096), Some(dir.path()));
-        let (got, written) = stop_shingles_spilled(&sets, &groups, 150, &cfg, spill, 64).unwrap();
+        let (got, written) =
+            stop_shingles_spilled(&sets, &groups, 150, &cfg, spill, 64, &|| ()).unwrap();
         assert!(written > 0);
         assert_eq!(got, want);
         // Everything held in memory: the same.
         let spill = crate::spill::SortedSpill::in_memory();
-        let (got, written) = stop_shingles_spilled(&sets, &groups, 150, &cfg, spill, 64).unwrap();
+        let (got, written) =
+            stop_shingles_spilled(&sets, &groups, 150, &cfg, spill, 64, &|| ()).unwrap();
         assert_eq!(written, 0);
         assert_eq!(got, want);
     }

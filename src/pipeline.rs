@@ -26,7 +26,7 @@ use crate::lsh::{self, Banding, LshConfig};
 use crate::minhash::{MinHasher, SignatureParams};
 use crate::normalize::{Units, UnspacedScripts};
 use crate::shingle::{self, ShingleKind};
-use crate::spill::{Gathered, SortedSpill, SpilledSlices};
+use crate::spill::{Gathered, MappedSlices, SortedSpill, SpilledSlices};
 use crate::verify::{self, Similarity};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -186,8 +186,11 @@ pub struct ScanOptions {
     /// runs of (shingle, group) pairs (unless [`Retain::Everything`] keeps every count); and at
     /// the end the result gets back the texts it needs: every text with
     /// [`Retain::Everything`], only story members' with [`Retain::Report`] (other documents'
-    /// `text` is then empty). The lines, shingle sets and signatures stay in memory. `None`:
-    /// everything in memory.
+    /// `text` is then empty). The shingle sets of both matching passes are written to disk as
+    /// they are made and mapped back ([`crate::spill::MappedSlices`]): each stage reads them in
+    /// place and lets their pages go as it ends a batch, and the result gets back the sets it
+    /// needs as it does the texts. The lines and signatures stay in memory. `None`: everything
+    /// in memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
     /// the system's temporary folder when `None`.
@@ -234,6 +237,35 @@ fn restore_texts(
         })
 }
 
+/// The result's shingle sets from the final pass's `store`: all of them when held in memory;
+/// mapped from disk, every set when `all` (an index keeps them), else only story members' (the
+/// report reads no other; the rest are empty).
+fn restore_sets(store: SetStore, clusters: &[Vec<u32>], all: bool) -> Vec<Vec<u64>> {
+    let mapped = match store {
+        SetStore::Held(sets) => return sets,
+        SetStore::Mapped(m) => m,
+    };
+    let mut wanted = vec![all; mapped.len()];
+    for &d in clusters.iter().flatten() {
+        wanted[d as usize] = true;
+    }
+    // A batch at a time, letting the mapped pages go after each: the copies and the mapped
+    // pages they came from are never all resident together.
+    let mut sets = Vec::with_capacity(wanted.len());
+    for (b, part) in wanted.chunks(NORMALIZE_BATCH).enumerate() {
+        let base = b * NORMALIZE_BATCH;
+        sets.par_extend(part.par_iter().enumerate().map(|(k, &w)| {
+            if w {
+                mapped.get(base + k).to_vec()
+            } else {
+                Vec::new()
+            }
+        }));
+        mapped.release();
+    }
+    sets
+}
+
 /// Page `i`'s units: from the store on disk when there is one, else those in memory.
 fn units_of<'u>(
     store: Option<&SpilledSlices<u64>>,
@@ -244,6 +276,90 @@ fn units_of<'u>(
         Some(s) => std::borrow::Cow::Owned(s.read(i)?),
         None => std::borrow::Cow::Borrowed(&u.units),
     })
+}
+
+/// Every page's shingle set of one matching pass: held in memory, or under a memory limit
+/// written to disk as the sets are made and mapped back.
+enum SetStore {
+    Held(Vec<Vec<u64>>),
+    Mapped(MappedSlices<u64>),
+}
+
+impl SetStore {
+    /// Make page `i`'s set and its other part with `make(i, items[i])`, consuming `items`:
+    /// all at once in memory, or with `spill` (under a memory limit) [`NORMALIZE_BATCH`] pages
+    /// at a time, each batch's sets written to disk before the next is made and `after_batch`
+    /// called.
+    fn build<T: Send, X: Send>(
+        items: Vec<T>,
+        spill: Option<Option<&std::path::Path>>,
+        after_batch: &dyn Fn(),
+        make: impl Fn(usize, T) -> Result<(Vec<u64>, X)> + Sync,
+    ) -> Result<(SetStore, Vec<X>)> {
+        let make = |(i, t)| make(i, t);
+        let Some(dir) = spill else {
+            let made: Vec<(Vec<u64>, X)> = items
+                .into_par_iter()
+                .enumerate()
+                .map(make)
+                .collect::<Result<_>>()?;
+            let (sets, other) = made.into_iter().unzip();
+            return Ok((SetStore::Held(sets), other));
+        };
+        let mut store = SpilledSlices::<u64>::create(dir)?;
+        let mut other = Vec::with_capacity(items.len());
+        let mut rest = items.into_iter().enumerate();
+        loop {
+            let batch: Vec<(usize, T)> = rest.by_ref().take(NORMALIZE_BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let made: Vec<(Vec<u64>, X)> =
+                batch.into_par_iter().map(make).collect::<Result<_>>()?;
+            for (set, x) in made {
+                store.push(&set)?;
+                other.push(x);
+            }
+            after_batch();
+        }
+        Ok((SetStore::Mapped(store.into_mapped()?), other))
+    }
+
+    /// Remove `stop` (sorted) from every set: in place in memory, or into a new file read
+    /// [`NORMALIZE_BATCH`] sets at a time.
+    fn remove_stop(self, stop: &[u64], dir: Option<&std::path::Path>) -> Result<SetStore> {
+        match self {
+            SetStore::Held(mut sets) => {
+                sets.par_iter_mut()
+                    .for_each(|s| chrome::remove_sorted(s, stop));
+                Ok(SetStore::Held(sets))
+            }
+            SetStore::Mapped(raw) => {
+                let items: Vec<&[u64]> = (0..raw.len()).map(|i| raw.get(i)).collect();
+                let (store, _) = SetStore::build(items, Some(dir), &|| raw.release(), |_, set| {
+                    let mut set = set.to_vec();
+                    chrome::remove_sorted(&mut set, stop);
+                    Ok((set, ()))
+                })?;
+                Ok(store)
+            }
+        }
+    }
+
+    /// Every set as a slice, in page order.
+    fn view(&self) -> Vec<&[u64]> {
+        match self {
+            SetStore::Held(sets) => sets.iter().map(Vec::as_slice).collect(),
+            SetStore::Mapped(m) => (0..m.len()).map(|i| m.get(i)).collect(),
+        }
+    }
+
+    /// Let the pages of mapped sets read so far go (nothing for sets held in memory).
+    fn release(&self) {
+        if let SetStore::Mapped(m) = self {
+            m.release();
+        }
+    }
 }
 
 /// Observes the stages of a scan (progress bars); all methods may be called from any thread.
@@ -611,47 +727,56 @@ pub fn scan_with(
     let chunker = fingerprinter.chunker();
     drop(pages);
     // Each page's units are freed as soon as its shingles are made, so the units of the whole
-    // corpus and its shingle sets are never all held at once.
-    let shingled: Vec<(Vec<u64>, Vec<u32>)> = units
-        .into_par_iter()
-        .zip(&masks)
-        .enumerate()
-        .map(|(i, (u, m))| {
-            let seq = content_sequence_of(&units_of(unit_store, i, &u)?, &u.lines, m, cfg.shingle);
-            drop(u);
-            let chunks = chunker.sign(&seq);
-            obs.advance(1);
-            Ok((shingle::into_set(seq), chunks))
-        })
-        .collect::<Result<_>>()?;
-    let (mut sets, mut chunk_sigs): (Vec<Vec<u64>>, Vec<Vec<u32>>) = shingled.into_iter().unzip();
-    let (df, stop) = if keep {
-        let df = chrome::shingle_df_grouped(&sets, &groups);
-        let stop = chrome::stop_shingles(&df, group_count, &cfg.chrome);
-        (df, stop)
-    } else if let Some(budget) = opts
-        .pair_budget()
-        .filter(|&b| sets.iter().map(Vec::len).sum::<usize>() * 8 > b)
-    {
-        // More (shingle, group) pairs than the budget holds (at the 8 bytes a key the count in
-        // memory takes): they go to sorted runs on disk, a budget's worth at a time.
-        let spill = SortedSpill::with_budget(Some(budget), opts.spill_dir.as_deref());
-        let batch = budget / std::mem::size_of::<[u32; 3]>() + 1;
-        let (stop, written) =
-            chrome::stop_shingles_spilled(&sets, &groups, group_count, &cfg.chrome, spill, batch)?;
-        spilled_bytes += written;
-        (Vec::new(), stop)
-    } else {
-        let stop = chrome::stop_shingles_grouped(&sets, &groups, group_count, &cfg.chrome);
-        (Vec::new(), stop)
+    // corpus and its shingle sets are never all held at once; under a memory limit the sets go
+    // to disk a batch at a time.
+    let spill_sets = opts.memory_limit.map(|_| opts.spill_dir.as_deref());
+    let items: Vec<(Units, &Vec<bool>)> = units.into_iter().zip(&masks).collect();
+    let (raw, mut chunk_sigs) = SetStore::build(items, spill_sets, &|| (), |i, (u, m)| {
+        let seq = content_sequence_of(&units_of(unit_store, i, &u)?, &u.lines, m, cfg.shingle);
+        drop(u);
+        let chunks = chunker.sign(&seq);
+        obs.advance(1);
+        Ok((shingle::into_set(seq), chunks))
+    })?;
+    let (df, stop) = {
+        let sets = raw.view();
+        let found = if keep {
+            let df = chrome::shingle_df_grouped(&sets, &groups);
+            let stop = chrome::stop_shingles(&df, group_count, &cfg.chrome);
+            (df, stop)
+        } else if let Some(budget) = opts
+            .pair_budget()
+            .filter(|&b| sets.iter().map(|s| s.len()).sum::<usize>() * 8 > b)
+        {
+            // More (shingle, group) pairs than the budget holds (at the 8 bytes a key the count
+            // in memory takes): they go to sorted runs on disk, a budget's worth at a time.
+            let spill = SortedSpill::with_budget(Some(budget), opts.spill_dir.as_deref());
+            let batch = budget / std::mem::size_of::<[u32; 3]>() + 1;
+            let (stop, written) = chrome::stop_shingles_spilled(
+                &sets,
+                &groups,
+                group_count,
+                &cfg.chrome,
+                spill,
+                batch,
+                &|| raw.release(),
+            )?;
+            spilled_bytes += written;
+            (Vec::new(), stop)
+        } else {
+            let stop = chrome::stop_shingles_grouped(&sets, &groups, group_count, &cfg.chrome);
+            (Vec::new(), stop)
+        };
+        raw.release();
+        found
     };
-    sets.par_iter_mut()
-        .for_each(|s| chrome::remove_sorted(s, &stop));
+    let store = raw.remove_stop(&stop, opts.spill_dir.as_deref())?;
+    let sets = store.view();
     let figs = figures_of(&fig_lines, &content_lines);
     clock.lap(Stage::Shingle);
     let extra = window_candidates(chunker, &mut chunk_sigs, keep, &sets, cfg)?;
     clock.lap(Stage::Candidates);
-    let m = match_sets(&sets, &figs, cfg, &extra, keep, opts, obs, &mut clock)?;
+    let m = match_sets(&store, &figs, cfg, &extra, keep, opts, obs, &mut clock)?;
     let (signatures, near_empty, candidates, edges, clusters) = (
         m.signatures,
         m.near_empty,
@@ -663,6 +788,8 @@ pub fn scan_with(
     if let Some(store) = text_store {
         restore_texts(&mut docs, &store, &clusters, keep)?;
     }
+    drop(sets);
+    let sets = restore_sets(store, &clusters, keep);
 
     Ok(ScanResult {
         config: *cfg,
@@ -701,7 +828,7 @@ fn window_candidates(
     chunker: &Chunker,
     sigs: &mut Vec<Vec<u32>>,
     keep: bool,
-    sets: &[Vec<u64>],
+    sets: &[&[u64]],
     cfg: &ScanConfig,
 ) -> Result<Vec<(u32, u32)>> {
     if !chunker.enabled() {
@@ -762,7 +889,7 @@ struct Matched {
 /// pairs are spilled to disk past the budget of `opts`, and verified as they are read back.
 #[allow(clippy::too_many_arguments)]
 fn match_sets(
-    sets: &[Vec<u64>],
+    store: &SetStore,
     figs: &[Vec<u64>],
     cfg: &ScanConfig,
     extra: &[(u32, u32)],
@@ -771,6 +898,7 @@ fn match_sets(
     obs: &dyn Observer,
     clock: &mut Stopwatch,
 ) -> Result<Matched> {
+    let sets = store.view();
     let n = sets.len();
     let near_empty: Vec<bool> = sets
         .iter()
@@ -780,13 +908,19 @@ fn match_sets(
     obs.stage("signing", n as u64);
     let hasher = MinHasher::new(cfg.signature_params())?;
     let mut signatures = vec![0u32; n * cfg.num_perm];
-    signatures
-        .par_chunks_mut(cfg.num_perm)
-        .zip(sets)
-        .for_each(|(out, set)| {
-            hasher.sign_into(set, out);
-            obs.advance(1);
-        });
+    // A batch of pages at a time, so that mapped sets' pages are let go as signing goes.
+    for (out, sets) in signatures
+        .chunks_mut(NORMALIZE_BATCH * cfg.num_perm)
+        .zip(sets.chunks(NORMALIZE_BATCH))
+    {
+        out.par_chunks_mut(cfg.num_perm)
+            .zip(sets)
+            .for_each(|(out, set)| {
+                hasher.sign_into(set, out);
+                obs.advance(1);
+            });
+        store.release();
+    }
     clock.lap(Stage::Sign);
 
     let banding = cfg.banding()?;
@@ -814,13 +948,17 @@ fn match_sets(
     }
     clock.lap(Stage::Candidates);
 
-    let verify = |chunk: &[(u32, u32)], edges: &mut Vec<Edge>| {
-        edges.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
-            let sim = verify::similarity(&sets[a as usize], &sets[b as usize]);
-            obs.advance(1);
-            (cfg.matches(&sim) && cfg.figures.agree(&figs[a as usize], &figs[b as usize]))
-                .then_some(Edge { a, b, sim })
-        }));
+    // A chunk at a time; mapped sets' pages are let go after each.
+    let verify = |pairs: &[(u32, u32)], edges: &mut Vec<Edge>| {
+        for chunk in pairs.chunks(VERIFY_CHUNK) {
+            edges.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
+                let sim = verify::similarity(sets[a as usize], sets[b as usize]);
+                obs.advance(1);
+                (cfg.matches(&sim) && cfg.figures.agree(&figs[a as usize], &figs[b as usize]))
+                    .then_some(Edge { a, b, sim })
+            }));
+            store.release();
+        }
     };
     let mut edges: Vec<Edge> = Vec::new();
     let spilled_bytes = spill.spilled_bytes();
@@ -857,9 +995,10 @@ fn match_sets(
         n,
         &mut edges,
         cfg,
-        |d| &sets[d as usize],
+        |d| sets[d as usize],
         |d| near_empty[d as usize],
     );
+    store.release();
     clock.lap(Stage::Cluster);
     Ok(Matched {
         signatures,
@@ -896,30 +1035,27 @@ fn provisional_groups(
             }
         }
     }
-    let shingled: Vec<(Vec<u64>, Vec<u32>)> = pages
-        .par_iter()
-        .enumerate()
-        .map(|(i, &(site, u))| {
-            let sp = site_pages
-                .binary_search_by_key(&site, |&(k, _)| k)
-                .map_or(0, |i| site_pages[i].1);
-            // Pages, not groups, are counted here: a story's copies would recur in each other.
-            let m = content_mask_of(
-                u,
-                site,
-                &cfg.chrome,
-                |site, line| {
-                    let c = stats.site_count(site, line);
-                    c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
-                },
-                |_| false,
-            );
-            let raw = content_rows(u, &m);
-            let seq = content_sequence_of(&units_of(unit_store, i, u)?, &u.lines, &m, cfg.shingle);
-            Ok((shingle::into_set(seq), raw))
-        })
-        .collect::<Result<_>>()?;
-    let (sets, content): (Vec<Vec<u64>>, Vec<Vec<u32>>) = shingled.into_iter().unzip();
+    let items: Vec<&(u64, &Units)> = pages.iter().collect();
+    let spill_sets = opts.memory_limit.map(|_| opts.spill_dir.as_deref());
+    let (sets, content) = SetStore::build(items, spill_sets, &|| (), |i, &(site, u)| {
+        let sp = site_pages
+            .binary_search_by_key(&site, |&(k, _)| k)
+            .map_or(0, |i| site_pages[i].1);
+        // Pages, not groups, are counted here: a story's copies would recur in each other.
+        let m = content_mask_of(
+            u,
+            site,
+            &cfg.chrome,
+            |site, line| {
+                let c = stats.site_count(site, line);
+                c >= cfg.chrome.site_min_pages && f64::from(c) >= core_share * f64::from(sp)
+            },
+            |_| false,
+        );
+        let raw = content_rows(u, &m);
+        let seq = content_sequence_of(&units_of(unit_store, i, u)?, &u.lines, &m, cfg.shingle);
+        Ok((shingle::into_set(seq), raw))
+    })?;
     let figs = figures_of(fig_lines, &content);
     // This whole pass is timed as one stage by the caller: its own laps are dropped.
     let m = match_sets(

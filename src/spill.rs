@@ -472,12 +472,134 @@ impl<T: Pod> SpilledSlices<T> {
         Ok(out)
     }
 
+    /// Map the file read-only for reading slices in place, every slice checked once against
+    /// its checksum as the mapping is made: see [`MappedSlices`].
+    pub fn into_mapped(mut self) -> Result<MappedSlices<T>> {
+        if self.writer.is_some() {
+            self.finish_writing()?;
+        }
+        let Some(file) = self.reader.as_ref() else {
+            return Err(self.io_error("mapped before it was written"));
+        };
+        let total = self.offsets.last().copied().unwrap_or(0) as usize;
+        let map = if total == 0 {
+            // Nothing to map (and an empty file cannot be mapped everywhere).
+            None
+        } else {
+            Some(map_read_only(file).map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })?)
+        };
+        let mapped = MappedSlices { slices: self, map };
+        mapped.check()?;
+        Ok(mapped)
+    }
+
     fn io_error(&self, message: &'static str) -> Error {
         Error::Io {
             path: self.path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
         }
     }
+}
+
+/// Records of one slice at a time checked by [`MappedSlices::check`] before its pages are let
+/// go: a bounded share of the file is resident while it is checked.
+const CHECK_RELEASE_BYTES: u64 = 64 << 20;
+
+/// [`SpilledSlices`] mapped read-only: slices are read in place, without copies or system
+/// calls, by any thread. The pages a reader touches count in the process's resident memory until
+/// [`MappedSlices::release`] hands them back to the kernel (they stay in its page cache, which
+/// it may reclaim under pressure; reading them again maps them again), so a reader calls it
+/// between passes. Every slice is checked against its checksum once, when the mapping is made;
+/// the file is this process's own, in its private temporary folder, and never written again.
+#[derive(Debug)]
+pub struct MappedSlices<T: Pod> {
+    slices: SpilledSlices<T>,
+    map: Option<memmap2::Mmap>,
+}
+
+impl<T: Pod> MappedSlices<T> {
+    /// Items written.
+    pub fn len(&self) -> usize {
+        self.slices.len()
+    }
+
+    /// Whether no item was written.
+    pub fn is_empty(&self) -> bool {
+        self.slices.is_empty()
+    }
+
+    /// Records of item `i` (empty past the last item).
+    pub fn get(&self, i: usize) -> &[T] {
+        let (Some(map), Some(&start), Some(&end)) = (
+            self.map.as_ref(),
+            self.slices.offsets.get(i),
+            self.slices.offsets.get(i + 1),
+        ) else {
+            return &[];
+        };
+        let size = std::mem::size_of::<T>();
+        // Offsets are whole records from the start of a page-aligned mapping, so the slice is
+        // aligned for `T`, and `check` found every one inside the file.
+        bytemuck::cast_slice(&map[start as usize * size..end as usize * size])
+    }
+
+    /// Let the kernel take back the pages read so far (see the type's documentation).
+    pub fn release(&self) {
+        if let Some(map) = &self.map {
+            release_pages(map);
+        }
+    }
+
+    /// Check every slice against its checksum, releasing pages as the check goes.
+    fn check(&self) -> Result<()> {
+        let size = std::mem::size_of::<T>() as u64;
+        let expected = self.slices.offsets.last().copied().unwrap_or(0) * size;
+        let found = self.map.as_ref().map_or(0, |m| m.len() as u64);
+        if found != expected {
+            return Err(self
+                .slices
+                .io_error("the file's size differs from what was written"));
+        }
+        let mut since_release = 0;
+        for (i, &sum) in self.slices.checksums.iter().enumerate() {
+            let bytes: &[u8] = bytemuck::cast_slice(self.get(i));
+            if xxhash_rust::xxh3::xxh3_64(bytes) != sum {
+                return Err(self
+                    .slices
+                    .io_error("the bytes read back differ from those written (checksum)"));
+            }
+            since_release += bytes.len() as u64;
+            if since_release >= CHECK_RELEASE_BYTES {
+                self.release();
+                since_release = 0;
+            }
+        }
+        self.release();
+        Ok(())
+    }
+}
+
+/// Map `file` read-only and shared.
+#[allow(unsafe_code)] // memmap2's constructor is unsafe; the safety argument is below.
+fn map_read_only(file: &File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the file is a spill file this process wrote and closed, in a temporary folder it
+    // made for itself and removes when done; nothing writes or truncates it while it is mapped,
+    // short of outside tampering with a private temporary folder.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
+/// Drop a read-only shared file mapping's pages from the process (`MADV_DONTNEED`).
+#[allow(unsafe_code)] // memmap2 marks MADV_DONTNEED unsafe; the safety argument is below.
+fn release_pages(map: &memmap2::Mmap) {
+    // SAFETY: memmap2 marks this advice unsafe because on a private or anonymous mapping it
+    // replaces the pages' contents with zeros, which slices borrowed from it would then see.
+    // This mapping is shared, read-only and backed by a file nobody writes: the kernel only
+    // unmaps the pages from this process, and a later read maps the same bytes again from the
+    // page cache or the file. It is advice: when the kernel refuses it, the pages merely stay.
+    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
 }
 
 #[cfg(test)]
@@ -574,6 +696,64 @@ mod tests {
         assert_eq!(s.read(3).expect("other items read"), items[3]);
         drop(s);
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+    }
+
+    fn written(dir: &Path, items: &[Vec<u64>]) -> SpilledSlices<u64> {
+        let mut s = SpilledSlices::<u64>::create(Some(dir)).expect("create");
+        for it in items {
+            s.push(it).expect("push");
+        }
+        s
+    }
+
+    #[test]
+    fn mapped_slices_read_as_written_and_a_changed_byte_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let items: Vec<Vec<u64>> = (0..5_000u64)
+            .map(|i| (0..i % 11).map(|j| i * 1_000 + j).collect())
+            .collect();
+        // Not yet closed for writing: mapping closes it.
+        let m = written(dir.path(), &items).into_mapped().expect("map");
+        assert_eq!(m.len(), items.len());
+        m.release();
+        for i in (0..items.len()).rev() {
+            assert_eq!(m.get(i), items[i].as_slice(), "item {i}");
+            if i % 1_000 == 0 {
+                // Released pages are mapped again, with the same bytes, when read again.
+                m.release();
+            }
+        }
+        assert!(m.get(items.len()).is_empty());
+        drop(m);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+
+        // Nothing but empty slices: nothing to map, every slice empty.
+        let empty = written(dir.path(), &[Vec::new(), Vec::new()]);
+        let m = empty.into_mapped().expect("map empty");
+        assert_eq!((m.len(), m.get(0), m.get(1)), (2, &[][..], &[][..]));
+        drop(m);
+
+        let mut s = written(dir.path(), &items);
+        s.finish_writing().expect("finish");
+        let mut bytes = std::fs::read(&s.path).expect("read file");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&s.path, bytes).expect("write file");
+        let err = s.into_mapped().expect_err("changed byte");
+        assert!(err.to_string().contains("slices.bin"), "{err}");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(cause.is_some_and(|c| c.contains("checksum")), "{err:?}");
+
+        let mut s = written(dir.path(), &items);
+        s.finish_writing().expect("finish");
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&s.path)
+            .expect("open");
+        file.set_len(8).expect("truncate");
+        let err = s.into_mapped().expect_err("truncated file");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(cause.is_some_and(|c| c.contains("size")), "{err:?}");
     }
 
     #[test]
