@@ -457,13 +457,15 @@ fn stages(c: &mut Criterion) {
     output::release_unreported(&mut released);
     let report_cfg = ReportConfig::default();
     let stories = output::report(&released, ReadCounts::default(), &report_cfg)
+        .expect("report")
         .clusters
         .len();
     assert_eq!(stories, r.clusters.len(), "one story per cluster");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("report", |b| {
         b.iter(|| {
-            let rep = output::report(&released, ReadCounts::default(), &report_cfg);
+            let rep =
+                output::report(&released, ReadCounts::default(), &report_cfg).expect("report");
             assert_eq!(rep.clusters.len(), stories, "every story reported");
             black_box(rep.counts.clustered_documents)
         })

@@ -211,56 +211,30 @@ const VERIFY_CHUNK: usize = 1 << 20;
 /// Pages normalized at a time when their units go to disk.
 const NORMALIZE_BATCH: usize = 1 << 13;
 
-/// Read back the texts spilled under a memory limit: every document's when `all` (an index
-/// keeps them), else only story members' (the report reads no other).
-fn restore_texts(
-    docs: &mut [Document],
-    store: &SpilledSlices<u8>,
-    clusters: &[Vec<u32>],
-    all: bool,
-) -> Result<()> {
-    let mut wanted = vec![all; docs.len()];
-    for &d in clusters.iter().flatten() {
-        wanted[d as usize] = true;
-    }
-    docs.par_iter_mut()
-        .zip(wanted)
-        .enumerate()
-        .filter(|(_, (_, w))| *w)
-        .try_for_each(|(i, (d, _))| {
-            // Bytes that were a String and passed their checksum: valid UTF-8.
-            d.text = String::from_utf8(store.read(i)?).map_err(|e| Error::Io {
-                path: store.path().to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            })?;
-            Ok(())
-        })
+/// Read back every text spilled under a memory limit (an index keeps them).
+fn restore_texts(docs: &mut [Document], store: &SpilledSlices<u8>) -> Result<()> {
+    docs.par_iter_mut().enumerate().try_for_each(|(i, d)| {
+        // Bytes that were a String and passed their checksum: valid UTF-8.
+        d.text = String::from_utf8(store.read(i)?).map_err(|e| Error::Io {
+            path: store.path().to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })?;
+        Ok(())
+    })
 }
 
-/// The result's shingle sets from the final pass's `store`: all of them when held in memory;
-/// mapped from disk, every set when `all` (an index keeps them), else only story members' (the
-/// report reads no other; the rest are empty).
-fn restore_sets(store: SetStore, clusters: &[Vec<u32>], all: bool) -> Vec<Vec<u64>> {
+/// Every shingle set of the final pass's `store` in memory: read back when mapped from disk,
+/// a batch at a time, letting the mapped pages go after each (the copies and the mapped pages
+/// they came from are never all resident together).
+fn restore_sets(store: SetStore) -> Vec<Vec<u64>> {
     let mapped = match store {
         SetStore::Held(sets) => return sets,
         SetStore::Mapped(m) => m,
     };
-    let mut wanted = vec![all; mapped.len()];
-    for &d in clusters.iter().flatten() {
-        wanted[d as usize] = true;
-    }
-    // A batch at a time, letting the mapped pages go after each: the copies and the mapped
-    // pages they came from are never all resident together.
-    let mut sets = Vec::with_capacity(wanted.len());
-    for (b, part) in wanted.chunks(NORMALIZE_BATCH).enumerate() {
-        let base = b * NORMALIZE_BATCH;
-        sets.par_extend(part.par_iter().enumerate().map(|(k, &w)| {
-            if w {
-                mapped.get(base + k).to_vec()
-            } else {
-                Vec::new()
-            }
-        }));
+    let mut sets = Vec::with_capacity(mapped.len());
+    for start in (0..mapped.len()).step_by(NORMALIZE_BATCH) {
+        let end = (start + NORMALIZE_BATCH).min(mapped.len());
+        sets.par_extend((start..end).into_par_iter().map(|i| mapped.get(i).to_vec()));
         mapped.release();
     }
     sets
@@ -555,12 +529,63 @@ pub struct ScanResult {
     /// Wall time of each stage the pipeline ran (with `spilled_bytes`, the only field that
     /// differs between two scans of the same input).
     pub timings: Timings,
+    /// Under a memory limit with [`Retain::Report`]: every document's text and shingle set,
+    /// left on disk for the report to read a story at a time (`docs[i].text` and `sets[i]`
+    /// are then empty; [`ScanResult::text`] and [`ScanResult::set`] read either). `None` when
+    /// they are in `docs` and `sets`.
+    pub on_disk: Option<std::sync::Arc<OnDisk>>,
+}
+
+/// The texts and final shingle sets of a scan under a memory limit, on disk: see
+/// [`ScanResult::on_disk`].
+#[derive(Debug)]
+pub struct OnDisk {
+    texts: SpilledSlices<u8>,
+    sets: MappedSlices<u64>,
+}
+
+impl OnDisk {
+    /// Document `i`'s text, read from disk (checked against its checksum).
+    pub fn text(&self, i: usize) -> Result<String> {
+        // Bytes that were a String and passed their checksum: valid UTF-8.
+        String::from_utf8(self.texts.read(i)?).map_err(|e| Error::Io {
+            path: self.texts.path().to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })
+    }
+
+    /// Document `i`'s shingle set, read in place from the mapping.
+    pub fn set(&self, i: usize) -> &[u64] {
+        self.sets.get(i)
+    }
+
+    /// Let the pages of the sets read so far go (see [`MappedSlices::release`]).
+    pub fn release(&self) {
+        self.sets.release();
+    }
 }
 
 impl ScanResult {
     /// Exact similarity of two documents' content.
     pub fn similarity(&self, a: usize, b: usize) -> Similarity {
-        verify::similarity(&self.sets[a], &self.sets[b])
+        verify::similarity(self.set(a), self.set(b))
+    }
+
+    /// Document `i`'s final shingle set: from [`ScanResult::on_disk`] when the scan left it
+    /// there, else `sets[i]`.
+    pub fn set(&self, i: usize) -> &[u64] {
+        match &self.on_disk {
+            Some(d) => d.set(i),
+            None => self.sets.get(i).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    /// Document `i`'s text: read from [`ScanResult::on_disk`] when the scan left it there.
+    pub fn text(&self, i: usize) -> Result<std::borrow::Cow<'_, str>> {
+        Ok(match &self.on_disk {
+            Some(d) => std::borrow::Cow::Owned(d.text(i)?),
+            None => std::borrow::Cow::Borrowed(self.docs[i].text.as_str()),
+        })
     }
 
     /// The content paragraphs (chrome and headline lists removed) of document `i`.
@@ -573,11 +598,7 @@ impl ScanResult {
 
     /// [`ScanResult::paragraphs`] as slices of the document's text: no copy of it.
     pub fn paragraph_strs(&self, i: usize) -> Vec<&str> {
-        let lines: Vec<&str> = self.docs[i].text.lines().collect();
-        self.content_lines[i]
-            .iter()
-            .filter_map(|&r| lines.get(r as usize).map(|l| l.trim()))
-            .collect()
+        paragraph_strs(&self.docs[i].text, &self.content_lines[i])
     }
 
     /// The cluster number (position in `clusters`) of every document, `None` for singletons.
@@ -590,6 +611,15 @@ impl ScanResult {
         }
         m
     }
+}
+
+/// The content paragraphs of `text` (trimmed lines) at raw line numbers `content_lines`.
+pub fn paragraph_strs<'t>(text: &'t str, content_lines: &[u32]) -> Vec<&'t str> {
+    let lines: Vec<&str> = text.lines().collect();
+    content_lines
+        .iter()
+        .filter_map(|&r| lines.get(r as usize).map(|l| l.trim()))
+        .collect()
 }
 
 /// Scan documents (any order) into clusters, keeping everything ([`Retain::Everything`]).
@@ -785,11 +815,21 @@ pub fn scan_with(
         m.clusters,
     );
     spilled_bytes += m.spilled_bytes;
-    if let Some(store) = text_store {
-        restore_texts(&mut docs, &store, &clusters, keep)?;
-    }
     drop(sets);
-    let sets = restore_sets(store, &clusters, keep);
+    // An index keeps every text and set: they are read back. A report reads only story
+    // members', a story at a time: they stay on disk.
+    let (sets, on_disk) = match (text_store, store) {
+        (Some(texts), SetStore::Mapped(sets)) if !keep => (
+            vec![Vec::new(); n],
+            Some(std::sync::Arc::new(OnDisk { texts, sets })),
+        ),
+        (texts, store) => {
+            if let Some(texts) = texts {
+                restore_texts(&mut docs, &texts)?;
+            }
+            (restore_sets(store), None)
+        }
+    };
 
     Ok(ScanResult {
         config: *cfg,
@@ -809,6 +849,7 @@ pub fn scan_with(
         clusters,
         spilled_bytes,
         timings: clock.timings,
+        on_disk,
     })
 }
 
@@ -1232,17 +1273,53 @@ mod tests {
         assert_eq!(disk.candidates, memory.candidates);
         assert_eq!(disk.edges, memory.edges);
         assert_eq!(disk.content_lines, memory.content_lines);
-        // The report reads only story members' texts: the lone page's is not read back.
-        let lone_at = memory
-            .docs
-            .iter()
-            .position(|d| d.text == lone)
-            .expect("lone page");
-        assert!(disk.docs[lone_at].text.is_empty());
-        for &d in memory.clusters.iter().flatten() {
-            assert_eq!(disk.docs[d as usize], memory.docs[d as usize]);
+        // Texts and sets stay on disk, for the report to read a story at a time.
+        assert!(disk.on_disk.is_some() && memory.on_disk.is_none());
+        assert!(disk.docs.iter().all(|d| d.text.is_empty()));
+        assert!(disk.sets.iter().all(Vec::is_empty));
+        for (i, d) in memory.docs.iter().enumerate() {
+            assert_eq!(disk.text(i).expect("text"), d.text.as_str(), "doc {i}");
+            assert_eq!(disk.set(i), memory.sets[i].as_slice(), "doc {i}");
         }
-        // The runs and their folder are gone.
+        assert!(memory.docs.iter().any(|d| d.text == lone));
+        let render = |r: &ScanResult| {
+            let config = crate::report::ReportConfig {
+                side_by_side: true,
+                ..Default::default()
+            };
+            let report = crate::output::report(r, Default::default(), &config).expect("report");
+            let mut out = Vec::new();
+            crate::report::render(&report, crate::report::Format::Json, &mut out).expect("json");
+            String::from_utf8(out).expect("utf-8")
+        };
+        assert_eq!(render(&disk), render(&memory));
+        // Told a story at a time, or two stories and then one: the same report.
+        let on_disk = disk.on_disk.as_deref().expect("on disk");
+        let clusters: Vec<Vec<usize>> = disk
+            .clusters
+            .iter()
+            .map(|c| c.iter().map(|&d| d as usize).collect())
+            .collect();
+        let config = crate::report::ReportConfig::default();
+        let whole = crate::output::report(&memory, Default::default(), &config).expect("report");
+        for batch in [1, 13, 24] {
+            let told = crate::output::report_from_disk(
+                &disk,
+                on_disk,
+                &clusters,
+                Default::default(),
+                &config,
+                batch,
+            )
+            .expect("report");
+            assert_eq!(
+                serde_json::to_string(&told).expect("json"),
+                serde_json::to_string(&whole).expect("json"),
+                "batches of {batch} members"
+            );
+        }
+        // The runs and their folder are gone once the result is.
+        drop(disk);
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
     }
 

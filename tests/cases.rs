@@ -112,7 +112,8 @@ fn load() -> (Vec<Document>, Vec<Case>) {
 fn every_case_gets_its_verdict() {
     let (docs, cases) = load();
     let r = scan(docs, &ScanConfig::default(), &Quiet).expect("scan");
-    let report = wirecopy::output::report(&r, ReadCounts::default(), &ReportConfig::default());
+    let report = wirecopy::output::report(&r, ReadCounts::default(), &ReportConfig::default())
+        .expect("report");
     let mut cluster_of: BTreeMap<String, usize> = BTreeMap::new();
     for (c, members) in r.clusters.iter().enumerate() {
         for &m in members {

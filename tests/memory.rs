@@ -110,7 +110,7 @@ fn scan_and_render(docs: Vec<Document>, format: Format) -> Vec<u8> {
         documents: n,
         ..ReadCounts::default()
     };
-    let report = wirecopy::output::report(&result, read, &ReportConfig::default());
+    let report = wirecopy::output::report(&result, read, &ReportConfig::default()).expect("report");
     drop(result);
     let mut out = Vec::new();
     report::render(&report, format, &mut out).expect("render to memory");

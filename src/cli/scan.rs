@@ -307,7 +307,8 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
             // Only the HTML page shows members side by side.
             side_by_side: format == Format::Html,
         },
-    );
+    )
+    .context("building the report")?;
     timings.add(Stage::Report, report_start.elapsed());
     timings.time(Stage::Write, || {
         write_output(a.output.as_deref(), |w| report::render(&report, format, w))

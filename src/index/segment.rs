@@ -349,6 +349,7 @@ impl Parts {
                 clusters: Vec::new(),
                 spilled_bytes: 0,
                 timings: crate::pipeline::Timings::default(),
+                on_disk: None,
             },
             groups: Vec::new(),
             dead: Vec::new(),

@@ -51,7 +51,7 @@ impl Index {
             documents: result.docs.len() as u64,
             ..ReadCounts::default()
         };
-        Ok(crate::output::report(&result, read, config))
+        crate::output::report(&result, read, config)
     }
 
     /// The story of `report` (from [`Index::report`]) that holds the document `id`, or `None`

@@ -565,10 +565,15 @@ impl Report {
     /// document indices are ignored, and a cluster left with fewer than two documents is
     /// dropped (its number is not reused).
     pub fn build(input: &ReportInput<'_>, config: &ReportConfig) -> Report {
-        let n_docs = input.docs.len();
-        let stale_secs = i64::from(config.stale_after_days) * 86_400;
-        let valid: Vec<(usize, Vec<usize>)> = input
-            .clusters
+        let valid = Report::valid_clusters(input.clusters, input.docs.len());
+        let stories = Report::stories(input, &valid, config);
+        Report::assemble(input, &valid, stories, config)
+    }
+
+    /// The clusters [`Report::build`] tells as stories: `(position in clusters, members)`, the
+    /// members valid document indices, sorted and distinct, at least two of them.
+    pub fn valid_clusters(clusters: &[Vec<usize>], n_docs: usize) -> Vec<(usize, Vec<usize>)> {
+        clusters
             .iter()
             .enumerate()
             .filter_map(|(id, cluster)| {
@@ -578,18 +583,39 @@ impl Report {
                 members.dedup();
                 (members.len() >= 2).then_some((id, members))
             })
-            .collect();
-        let mut in_story = vec![false; n_docs];
-        for &m in valid.iter().flat_map(|(_, members)| members) {
-            in_story[m] = true;
-        }
+            .collect()
+    }
+
+    /// The story of each of `valid` (see [`Report::valid_clusters`]), in its order; a story's
+    /// `id` is its position plus one. Only the members' documents, paragraphs and similarities
+    /// are read, so `input` may hold only theirs.
+    pub fn stories(
+        input: &ReportInput<'_>,
+        valid: &[(usize, Vec<usize>)],
+        config: &ReportConfig,
+    ) -> Vec<Story> {
+        let stale_secs = i64::from(config.stale_after_days) * 86_400;
         // Stories are independent; an indexed parallel map keeps them in cluster order.
-        let stories: Vec<Story> = valid
+        valid
             .par_iter()
             .map(|(pos, members)| {
                 build_story(input, pos + 1, members, stale_secs, config.side_by_side)
             })
-            .collect();
+            .collect()
+    }
+
+    /// The report of `stories` (those of `valid`, in its order): the documents in no story
+    /// are its singles, and the sites and counts are summed. Reads no text.
+    pub fn assemble(
+        input: &ReportInput<'_>,
+        valid: &[(usize, Vec<usize>)],
+        stories: Vec<Story>,
+        config: &ReportConfig,
+    ) -> Report {
+        let mut in_story = vec![false; input.docs.len()];
+        for &m in valid.iter().flat_map(|(_, members)| members) {
+            in_story[m] = true;
+        }
         let singles = input
             .docs
             .iter()

@@ -201,7 +201,7 @@ pub fn report_of(docs: Vec<Document>) -> Report {
     };
     let mut result = scan(docs, &ScanConfig::default(), &Quiet).expect("valid configuration");
     wirecopy::output::release_unreported(&mut result);
-    wirecopy::output::report(&result, read, &ReportConfig::default())
+    wirecopy::output::report(&result, read, &ReportConfig::default()).expect("report")
 }
 
 /// The report of the acceptance case, through the pipeline.
