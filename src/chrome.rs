@@ -521,7 +521,7 @@ pub fn stop_shingles_grouped<S: AsRef<[u64]> + Sync>(
 /// at a time) and collected, `batch` pairs at most, before they are sorted and added; the
 /// pairs come back ascending by shingle, so a shingle's groups are one run. A pair is 12
 /// bytes (`[key high, key low, group]`). Same result as [`stop_shingles_grouped`]; also
-/// returns the bytes the spill wrote to disk. `release` is called after each batch is added
+/// returns the bytes the spill wrote to disk. `release` is called every so many sets read
 /// (sets mapped from disk let their pages go there).
 #[allow(clippy::too_many_arguments)]
 pub fn stop_shingles_spilled<S: AsRef<[u64]> + Sync>(
@@ -538,11 +538,19 @@ pub fn stop_shingles_spilled<S: AsRef<[u64]> + Sync>(
     order.sort_unstable_by_key(|&i| (groups[i as usize], i));
     let mut pending: Vec<[u32; 3]> = Vec::new();
     let mut keys: Vec<u64> = Vec::new();
+    // Groups are in no order of pages: each set read may map pages of its own. They are let go
+    // every RELEASE_SETS sets.
+    const RELEASE_SETS: usize = 1 << 16;
+    let mut read = 0;
     for run in order.chunk_by(|&a, &b| groups[a as usize] == groups[b as usize]) {
         let group = groups[run[0] as usize];
         keys.clear();
         for &i in run {
             keys.extend_from_slice(sets[i as usize].as_ref());
+            read += 1;
+            if read % RELEASE_SETS == 0 {
+                release();
+            }
         }
         if run.len() > 1 {
             keys.sort_unstable();
@@ -552,7 +560,6 @@ pub fn stop_shingles_spilled<S: AsRef<[u64]> + Sync>(
         if pending.len() >= batch.max(1) {
             pending.par_sort_unstable();
             spill.add_owned(std::mem::take(&mut pending))?;
-            release();
         }
     }
     pending.par_sort_unstable();

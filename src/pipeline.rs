@@ -208,6 +208,10 @@ impl ScanOptions {
 /// Candidate pairs verified at a time when they are read back from disk.
 const VERIFY_CHUNK: usize = 1 << 20;
 
+/// Candidate pairs verified between two releases of mapped shingle sets' pages (each pair may
+/// map a page or two of its second set: at most about 128 MB stay mapped).
+const RELEASE_PAIRS: usize = 1 << 14;
+
 /// Pages normalized at a time when their units go to disk.
 const NORMALIZE_BATCH: usize = 1 << 13;
 
@@ -989,9 +993,10 @@ fn match_sets(
     }
     clock.lap(Stage::Candidates);
 
-    // A chunk at a time; mapped sets' pages are let go after each.
+    // A chunk at a time; mapped sets' pages are let go after each (pairs are in order of
+    // their first page, but their second pages are anywhere: a chunk maps a page or two per set).
     let verify = |pairs: &[(u32, u32)], edges: &mut Vec<Edge>| {
-        for chunk in pairs.chunks(VERIFY_CHUNK) {
+        for chunk in pairs.chunks(RELEASE_PAIRS) {
             edges.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
                 let sim = verify::similarity(sets[a as usize], sets[b as usize]);
                 obs.advance(1);
@@ -1032,11 +1037,18 @@ fn match_sets(
     clock.lap(Stage::Verify);
 
     obs.stage("clustering", edges.len() as u64);
+    let read = std::cell::Cell::new(0usize);
     let clusters = crate::cluster::guarded_stories(
         n,
         &mut edges,
         cfg,
-        |d| sets[d as usize],
+        |d| {
+            read.set(read.get() + 1);
+            if read.get() % (2 * RELEASE_PAIRS) == 0 {
+                store.release();
+            }
+            sets[d as usize]
+        },
         |d| near_empty[d as usize],
     );
     store.release();
