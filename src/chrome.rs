@@ -540,7 +540,7 @@ pub fn stop_shingles_spilled<S: AsRef<[u64]> + Sync>(
     let mut keys: Vec<u64> = Vec::new();
     // Groups are in no order of pages: each set read may map pages of its own. They are let go
     // every RELEASE_SETS sets.
-    const RELEASE_SETS: usize = 1 << 16;
+    const RELEASE_SETS: usize = 1 << 14;
     let mut read = 0;
     for run in order.chunk_by(|&a, &b| groups[a as usize] == groups[b as usize]) {
         let group = groups[run[0] as usize];

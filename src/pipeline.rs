@@ -209,8 +209,8 @@ impl ScanOptions {
 const VERIFY_CHUNK: usize = 1 << 20;
 
 /// Candidate pairs verified between two releases of mapped shingle sets' pages (each pair may
-/// map a page or two of its second set: at most about 128 MB stay mapped).
-const RELEASE_PAIRS: usize = 1 << 14;
+/// map a page or two of its second set, and reading them again costs a page fault each).
+const RELEASE_PAIRS: usize = 1 << 16;
 
 /// Pages normalized at a time when their units go to disk.
 const NORMALIZE_BATCH: usize = 1 << 13;

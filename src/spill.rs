@@ -506,7 +506,7 @@ impl<T: Pod> SpilledSlices<T> {
 
 /// Records of one slice at a time checked by [`MappedSlices::check`] before its pages are let
 /// go: a bounded share of the file is resident while it is checked.
-const CHECK_RELEASE_BYTES: u64 = 64 << 20;
+const CHECK_RELEASE_BYTES: u64 = 16 << 20;
 
 /// [`SpilledSlices`] mapped read-only: slices are read in place, without copies or system
 /// calls, by any thread. The pages a reader touches count in the process's resident memory until

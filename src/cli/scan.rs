@@ -375,8 +375,8 @@ fn warn_if_resident_exceeds(text: u64, limit: u64) {
     if need > limit {
         eprintln!(
             "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
-             units, texts, candidate pairs and shingle statistics are spilled to disk, but not \
-             yet its shingle sets, lines and signatures",
+             units, texts, shingle sets, candidate pairs and shingle statistics are spilled to \
+             disk, but not yet its lines, signatures and verified pairs",
             bytes(limit),
             bytes(text),
             bytes(need)
