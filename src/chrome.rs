@@ -541,14 +541,14 @@ pub fn stop_shingles_spilled<S: AsRef<[u64]> + Sync>(
     // Groups are in no order of pages: each set read may map pages of its own. They are let go
     // every RELEASE_SETS sets.
     const RELEASE_SETS: usize = 1 << 14;
-    let mut read = 0;
+    let mut read: usize = 0;
     for run in order.chunk_by(|&a, &b| groups[a as usize] == groups[b as usize]) {
         let group = groups[run[0] as usize];
         keys.clear();
         for &i in run {
             keys.extend_from_slice(sets[i as usize].as_ref());
             read += 1;
-            if read % RELEASE_SETS == 0 {
+            if read.is_multiple_of(RELEASE_SETS) {
                 release();
             }
         }

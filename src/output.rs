@@ -103,10 +103,10 @@ pub fn report(r: &ScanResult, read: ReadCounts, config: &ReportConfig) -> Result
 const REPORT_BATCH_MEMBERS: usize = 1 << 13;
 
 /// [`report`] of a scan whose texts and sets are on disk: each batch of stories (of at most
-/// `batch_members` members, or one story) gets its
-/// members' documents, texts, paragraphs and sets under local numbers (in the same order as
-/// the scan's, so every tie breaks the same way), its stories are told, and all of it is
-/// dropped (the sets' mapped pages let go) before the next batch.
+/// `batch_members` members, or one story) gets its members' documents, texts, paragraphs and
+/// sets under local numbers (in the same order as the scan's, so every tie breaks the same
+/// way), its stories are told, and all of it is dropped before the next batch (the sets'
+/// mapped pages let go).
 pub(crate) fn report_from_disk(
     r: &ScanResult,
     disk: &OnDisk,
@@ -129,50 +129,52 @@ pub(crate) fn report_from_disk(
         let mut members: Vec<usize> = batch.iter().flat_map(|(_, m)| m.iter().copied()).collect();
         members.sort_unstable();
         members.dedup();
-        let docs: Vec<Document> = members
-            .par_iter()
-            .map(|&d| {
-                let mut doc = r.docs[d].clone();
-                doc.text = disk.text(d)?;
-                Ok(doc)
-            })
-            .collect::<Result<_>>()?;
-        let sets: Vec<&[u64]> = members.iter().map(|&d| disk.set(d)).collect();
-        let paragraphs: Vec<Vec<&str>> = members
-            .iter()
-            .zip(&docs)
-            .map(|(&d, doc)| paragraph_strs(&doc.text, &r.content_lines[d]))
-            .collect();
-        let lines: Vec<Vec<u32>> = members
-            .iter()
-            .map(|&d| r.content_lines[d].clone())
-            .collect();
-        let local_valid: Vec<(usize, Vec<usize>)> = batch
-            .iter()
-            .map(|(pos, m)| {
-                (
-                    *pos,
-                    m.iter()
-                        .map(|&d| members.partition_point(|&x| x < d))
-                        .collect(),
-                )
-            })
-            .collect();
-        let similarity = |a: usize, b: usize| crate::verify::similarity(sets[a], sets[b]);
-        let input = ReportInput {
-            docs: &docs,
-            paragraphs: &paragraphs,
-            lines: &lines,
-            clusters: &[],
-            similarity: &similarity,
-            parameters: None,
-            counts: None,
-        };
-        for mut story in Report::stories(&input, &local_valid, config) {
-            for m in &mut story.members {
-                m.doc = members[m.doc];
+        {
+            let docs: Vec<Document> = members
+                .par_iter()
+                .map(|&d| {
+                    let mut doc = r.docs[d].clone();
+                    doc.text = disk.text(d)?;
+                    Ok(doc)
+                })
+                .collect::<Result<_>>()?;
+            let sets: Vec<&[u64]> = members.iter().map(|&d| disk.set(d)).collect();
+            let paragraphs: Vec<Vec<&str>> = members
+                .iter()
+                .zip(&docs)
+                .map(|(&d, doc)| paragraph_strs(&doc.text, &r.content_lines[d]))
+                .collect();
+            let lines: Vec<Vec<u32>> = members
+                .iter()
+                .map(|&d| r.content_lines[d].clone())
+                .collect();
+            let local_valid: Vec<(usize, Vec<usize>)> = batch
+                .iter()
+                .map(|(pos, m)| {
+                    (
+                        *pos,
+                        m.iter()
+                            .map(|&d| members.partition_point(|&x| x < d))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let similarity = |a: usize, b: usize| crate::verify::similarity(sets[a], sets[b]);
+            let input = ReportInput {
+                docs: &docs,
+                paragraphs: &paragraphs,
+                lines: &lines,
+                clusters: &[],
+                similarity: &similarity,
+                parameters: None,
+                counts: None,
+            };
+            for mut story in Report::stories(&input, &local_valid, config) {
+                for m in &mut story.members {
+                    m.doc = members[m.doc];
+                }
+                stories.push(story);
             }
-            stories.push(story);
         }
         disk.release();
         start = end;

@@ -473,6 +473,9 @@ impl fmt::Display for Timings {
 struct Stopwatch {
     timings: Timings,
     last: Instant,
+    /// Whether each lap hands the memory the stage freed back to the system
+    /// ([`give_back_freed_memory`]; under a memory limit).
+    trim: bool,
 }
 
 impl Stopwatch {
@@ -480,14 +483,32 @@ impl Stopwatch {
         Stopwatch {
             timings: Timings::default(),
             last: Instant::now(),
+            trim: false,
         }
     }
 
     /// The stage `stage` ends now.
     fn lap(&mut self, stage: Stage) {
+        if self.trim {
+            give_back_freed_memory();
+        }
         let now = Instant::now();
         self.timings.add(stage, now.duration_since(self.last));
         self.last = now;
+    }
+}
+
+/// Hand the memory freed so far back to the system. glibc's allocator keeps freed memory in
+/// its arenas for reuse (only what is at the top of an arena, or was a separate mapping, goes
+/// back by itself), so a stage's large temporary tables stay resident after they are freed;
+/// `malloc_trim` gives back every free page. Elsewhere this does nothing.
+#[allow(unsafe_code)] // an FFI call; the safety argument is below.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` takes no pointer and only releases pages glibc holds free; it is
+    // thread-safe (it locks each arena), and the memory Rust holds is untouched.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -656,6 +677,7 @@ pub fn scan_with(
     cfg.validate()?;
     let banding = cfg.banding()?;
     let mut clock = Stopwatch::start();
+    clock.trim = opts.memory_limit.is_some();
     docs.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     let n = docs.len();
 
@@ -1044,7 +1066,7 @@ fn match_sets(
         cfg,
         |d| {
             read.set(read.get() + 1);
-            if read.get() % (2 * RELEASE_PAIRS) == 0 {
+            if read.get().is_multiple_of(2 * RELEASE_PAIRS) {
                 store.release();
             }
             sets[d as usize]
@@ -1119,7 +1141,10 @@ fn provisional_groups(
         false,
         opts,
         obs,
-        &mut Stopwatch::start(),
+        &mut Stopwatch {
+            trim: opts.memory_limit.is_some(),
+            ..Stopwatch::start()
+        },
     )?;
     let mut groups: Vec<u32> = (0..n as u32).collect();
     for c in &m.clusters {

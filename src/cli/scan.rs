@@ -344,7 +344,8 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
 }
 
 /// Peak resident bytes per byte of text of a scan under `--memory-limit`, measured on the
-/// comparison corpora and generated pages (README, "Out of core"): 3.6 to 4.6.
+/// comparison corpora and generated pages (README, "Out of core"): 3 to 3.6, rounded up (a
+/// warning should not come too late).
 const RESIDENT_PER_TEXT_BYTE: u64 = 4;
 
 /// Peak resident bytes per byte of text of a scan in memory (README, "Memory"): 4.5 to 5.3.
