@@ -129,52 +129,50 @@ pub(crate) fn report_from_disk(
         let mut members: Vec<usize> = batch.iter().flat_map(|(_, m)| m.iter().copied()).collect();
         members.sort_unstable();
         members.dedup();
-        {
-            let docs: Vec<Document> = members
-                .par_iter()
-                .map(|&d| {
-                    let mut doc = r.docs[d].clone();
-                    doc.text = disk.text(d)?;
-                    Ok(doc)
-                })
-                .collect::<Result<_>>()?;
-            let sets: Vec<&[u64]> = members.iter().map(|&d| disk.set(d)).collect();
-            let paragraphs: Vec<Vec<&str>> = members
-                .iter()
-                .zip(&docs)
-                .map(|(&d, doc)| paragraph_strs(&doc.text, &r.content_lines[d]))
-                .collect();
-            let lines: Vec<Vec<u32>> = members
-                .iter()
-                .map(|&d| r.content_lines[d].clone())
-                .collect();
-            let local_valid: Vec<(usize, Vec<usize>)> = batch
-                .iter()
-                .map(|(pos, m)| {
-                    (
-                        *pos,
-                        m.iter()
-                            .map(|&d| members.partition_point(|&x| x < d))
-                            .collect(),
-                    )
-                })
-                .collect();
-            let similarity = |a: usize, b: usize| crate::verify::similarity(sets[a], sets[b]);
-            let input = ReportInput {
-                docs: &docs,
-                paragraphs: &paragraphs,
-                lines: &lines,
-                clusters: &[],
-                similarity: &similarity,
-                parameters: None,
-                counts: None,
-            };
-            for mut story in Report::stories(&input, &local_valid, config) {
-                for m in &mut story.members {
-                    m.doc = members[m.doc];
-                }
-                stories.push(story);
+        let docs: Vec<Document> = members
+            .par_iter()
+            .map(|&d| {
+                let mut doc = r.docs[d].clone();
+                doc.text = disk.text(d)?;
+                Ok(doc)
+            })
+            .collect::<Result<_>>()?;
+        let sets: Vec<&[u64]> = members.iter().map(|&d| disk.set(d)).collect();
+        let paragraphs: Vec<Vec<&str>> = members
+            .iter()
+            .zip(&docs)
+            .map(|(&d, doc)| paragraph_strs(&doc.text, &r.content_lines[d]))
+            .collect();
+        let lines: Vec<Vec<u32>> = members
+            .iter()
+            .map(|&d| r.content_lines[d].clone())
+            .collect();
+        let local_valid: Vec<(usize, Vec<usize>)> = batch
+            .iter()
+            .map(|(pos, m)| {
+                (
+                    *pos,
+                    m.iter()
+                        .map(|&d| members.partition_point(|&x| x < d))
+                        .collect(),
+                )
+            })
+            .collect();
+        let similarity = |a: usize, b: usize| crate::verify::similarity(sets[a], sets[b]);
+        let input = ReportInput {
+            docs: &docs,
+            paragraphs: &paragraphs,
+            lines: &lines,
+            clusters: &[],
+            similarity: &similarity,
+            parameters: None,
+            counts: None,
+        };
+        for mut story in Report::stories(&input, &local_valid, config) {
+            for m in &mut story.members {
+                m.doc = members[m.doc];
             }
+            stories.push(story);
         }
         disk.release();
         start = end;

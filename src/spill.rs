@@ -504,8 +504,8 @@ impl<T: Pod> SpilledSlices<T> {
     }
 }
 
-/// Records of one slice at a time checked by [`MappedSlices::check`] before its pages are let
-/// go: a bounded share of the file is resident while it is checked.
+/// Bytes of a mapping [`MappedSlices::check`] reads before it lets their pages go: a bounded
+/// share of the file is resident while it is checked.
 const CHECK_RELEASE_BYTES: u64 = 16 << 20;
 
 /// [`SpilledSlices`] mapped read-only: slices are read in place, without copies or system
