@@ -218,12 +218,17 @@ const NORMALIZE_BATCH: usize = 1 << 13;
 /// Read back every text spilled under a memory limit (an index keeps them).
 fn restore_texts(docs: &mut [Document], store: &SpilledSlices<u8>) -> Result<()> {
     docs.par_iter_mut().enumerate().try_for_each(|(i, d)| {
-        // Bytes that were a String and passed their checksum: valid UTF-8.
-        d.text = String::from_utf8(store.read(i)?).map_err(|e| Error::Io {
-            path: store.path().to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        })?;
+        d.text = read_text(store, i)?;
         Ok(())
+    })
+}
+
+/// Text `i` of texts spilled under a memory limit, read back and checked.
+fn read_text(store: &SpilledSlices<u8>, i: usize) -> Result<String> {
+    // Bytes that were a String and passed their checksum: valid UTF-8.
+    String::from_utf8(store.read(i)?).map_err(|e| Error::Io {
+        path: store.path().to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
 }
 
@@ -556,7 +561,7 @@ pub struct ScanResult {
     pub timings: Timings,
     /// Under a memory limit with [`Retain::Report`]: every document's text and shingle set,
     /// left on disk for the report to read a story at a time (`docs[i].text` and `sets[i]`
-    /// are then empty; [`ScanResult::text`] and [`ScanResult::set`] read either). `None` when
+    /// are then empty; [`OnDisk::text`] reads a text, [`ScanResult::set`] either set). `None` when
     /// they are in `docs` and `sets`.
     pub on_disk: Option<std::sync::Arc<OnDisk>>,
 }
@@ -572,11 +577,7 @@ pub struct OnDisk {
 impl OnDisk {
     /// Document `i`'s text, read from disk (checked against its checksum).
     pub fn text(&self, i: usize) -> Result<String> {
-        // Bytes that were a String and passed their checksum: valid UTF-8.
-        String::from_utf8(self.texts.read(i)?).map_err(|e| Error::Io {
-            path: self.texts.path().to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        })
+        read_text(&self.texts, i)
     }
 
     /// Document `i`'s shingle set, read in place from the mapping.
@@ -603,14 +604,6 @@ impl ScanResult {
             Some(d) => d.set(i),
             None => self.sets.get(i).map_or(&[], Vec::as_slice),
         }
-    }
-
-    /// Document `i`'s text: read from [`ScanResult::on_disk`] when the scan left it there.
-    pub fn text(&self, i: usize) -> Result<std::borrow::Cow<'_, str>> {
-        Ok(match &self.on_disk {
-            Some(d) => std::borrow::Cow::Owned(d.text(i)?),
-            None => std::borrow::Cow::Borrowed(self.docs[i].text.as_str()),
-        })
     }
 
     /// The content paragraphs (chrome and headline lists removed) of document `i`.
@@ -1311,11 +1304,12 @@ mod tests {
         assert_eq!(disk.edges, memory.edges);
         assert_eq!(disk.content_lines, memory.content_lines);
         // Texts and sets stay on disk, for the report to read a story at a time.
-        assert!(disk.on_disk.is_some() && memory.on_disk.is_none());
+        let on_disk = disk.on_disk.as_deref().expect("on disk");
+        assert!(memory.on_disk.is_none());
         assert!(disk.docs.iter().all(|d| d.text.is_empty()));
         assert!(disk.sets.iter().all(Vec::is_empty));
         for (i, d) in memory.docs.iter().enumerate() {
-            assert_eq!(disk.text(i).expect("text"), d.text.as_str(), "doc {i}");
+            assert_eq!(on_disk.text(i).expect("text"), d.text, "doc {i}");
             assert_eq!(disk.set(i), memory.sets[i].as_slice(), "doc {i}");
         }
         assert!(memory.docs.iter().any(|d| d.text == lone));
@@ -1331,7 +1325,6 @@ mod tests {
         };
         assert_eq!(render(&disk), render(&memory));
         // Told a story at a time, or two stories and then one: the same report.
-        let on_disk = disk.on_disk.as_deref().expect("on disk");
         let clusters: Vec<Vec<usize>> = disk
             .clusters
             .iter()

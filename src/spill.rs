@@ -669,10 +669,7 @@ mod tests {
         let items: Vec<Vec<u64>> = (0..50u64)
             .map(|i| (0..i % 7).map(|j| i * 100 + j).collect())
             .collect();
-        let mut s = SpilledSlices::<u64>::create(Some(dir.path())).expect("create");
-        for it in &items {
-            s.push(it).expect("push");
-        }
+        let mut s = written(dir.path(), &items);
         assert!(
             s.read(0).is_err(),
             "read before the file was closed for writing"
