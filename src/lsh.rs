@@ -10,6 +10,10 @@
 //! all its pairs: a run of at most [`LshConfig::max_run_pairs`] documents yields all its pairs; a
 //! longer run (one huge bucket of identical boilerplate) yields each document paired with the
 //! run's first documents and its neighbours only, so time and memory stay linear in its length.
+//! Documents (one signature each) are paired document by document, a batch of bands at a time:
+//! each document takes the later documents of its runs, each once, so no band's pairs are sorted.
+//! Owners of several signatures (a page's windows) are paired band by band, where a run that
+//! recurs in the band (the windows of a popular story's copies) is expanded once.
 //! Everything is built in parallel with rayon and the result is sorted, so it does not depend on
 //! the thread count.
 
@@ -161,6 +165,9 @@ pub fn candidates_into(
     }
     let n = indexed.len();
     let cap = cfg.max_run_pairs.max(2);
+    if owner.is_none() {
+        return document_candidates_into(values, num_perm, indexed, cfg, spill);
+    }
     let band_pairs = |band: usize| -> Vec<u64> {
         let mut keys: Vec<(u64, u32)> = (0..n)
             .filter(|&i| indexed[i])
@@ -218,6 +225,126 @@ pub fn candidates_into(
         for pairs in per_band {
             spill.add(&pairs)?;
         }
+    }
+    Ok(())
+}
+
+/// Bands whose runs [`document_candidates_into`] holds at once: 12 bytes a document each.
+const BANDS_AT_ONCE: usize = 8;
+
+/// Documents a worker takes at a time in [`document_candidates_into`].
+const DOCUMENTS_AT_ONCE: usize = 1024;
+
+/// One band's documents in order of their keys, and where each document's run of equal keys
+/// is, for [`document_candidates_into`].
+struct BandRuns {
+    /// Indexed documents sorted by (key, document).
+    order: Vec<u32>,
+    /// Each document's position in `order` (`u32::MAX` when it is not indexed).
+    position: Vec<u32>,
+    /// For each position, the start and end in `order` of its run of equal keys.
+    run: Vec<(u32, u32)>,
+}
+
+impl BandRuns {
+    fn new(values: &[u32], num_perm: usize, indexed: &[bool], band: usize, rows: usize) -> Self {
+        let n = indexed.len();
+        let mut keys: Vec<(u64, u32)> = (0..n)
+            .filter(|&i| indexed[i])
+            .map(|i| {
+                let slice = &values[i * num_perm + band * rows..i * num_perm + (band + 1) * rows];
+                (
+                    xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
+                    i as u32,
+                )
+            })
+            .collect();
+        keys.sort_unstable();
+        let mut position = vec![u32::MAX; n];
+        let mut run = vec![(0, 0); keys.len()];
+        let mut start = 0;
+        while start < keys.len() {
+            let end = start + keys[start..].partition_point(|k| k.0 == keys[start].0);
+            for (p, &(_, d)) in keys.iter().enumerate().take(end).skip(start) {
+                position[d as usize] = p as u32;
+                run[p] = (start as u32, end as u32);
+            }
+            start = end;
+        }
+        BandRuns {
+            order: keys.into_iter().map(|(_, d)| d).collect(),
+            position,
+            run,
+        }
+    }
+
+    /// The documents after `doc` in its run that [`emit_run`] pairs it with: all of them in a
+    /// run of at most `cap`, else all of them for one of the run's first four documents (its
+    /// hubs, paired with every other) and the next four for the rest.
+    fn later_partners(&self, doc: usize, cap: usize) -> &[u32] {
+        let p = self.position[doc];
+        if p == u32::MAX {
+            return &[];
+        }
+        let (p, (start, end)) = (p as usize, self.run[p as usize]);
+        let (start, end) = (start as usize, end as usize);
+        let end = if end - start <= cap || p - start < 4 {
+            end
+        } else {
+            end.min(p + 5)
+        };
+        &self.order[p + 1..end]
+    }
+}
+
+/// [`candidates_into`] for documents that own one signature each, document by document: for
+/// each document, the later documents of its runs in a batch of bands, each once (a stamp per
+/// document, not a sort of every band's pairs), sorted. The documents go in order, so the
+/// batch's pairs come out sorted and distinct with no sort of the whole; only the batches are
+/// merged. The pairs are those [`emit_run`] gives band by band.
+fn document_candidates_into(
+    values: &[u32],
+    num_perm: usize,
+    indexed: &[bool],
+    cfg: &LshConfig,
+    spill: &mut SortedSpill<u64>,
+) -> Result<()> {
+    let Banding { bands, rows } = cfg.banding;
+    let n = indexed.len();
+    let cap = cfg.max_run_pairs.max(2);
+    for first in (0..bands).step_by(BANDS_AT_ONCE) {
+        let batch: Vec<BandRuns> = (first..bands.min(first + BANDS_AT_ONCE))
+            .into_par_iter()
+            .map(|band| BandRuns::new(values, num_perm, indexed, band, rows))
+            .collect();
+        let chunks: Vec<Vec<u64>> = (0..n)
+            .into_par_iter()
+            .step_by(DOCUMENTS_AT_ONCE)
+            .map_init(
+                // The stamp of a document is the number of the document that took it last, plus one.
+                || vec![0u32; n],
+                |stamp, from| {
+                    let mut pairs = Vec::new();
+                    let mut partners = Vec::new();
+                    for doc in from..n.min(from + DOCUMENTS_AT_ONCE) {
+                        partners.clear();
+                        for runs in &batch {
+                            for &other in runs.later_partners(doc, cap) {
+                                let s = &mut stamp[other as usize];
+                                if *s != doc as u32 + 1 {
+                                    *s = doc as u32 + 1;
+                                    partners.push(other);
+                                }
+                            }
+                        }
+                        partners.sort_unstable();
+                        pairs.extend(partners.iter().map(|&o| pack(doc as u32, o)));
+                    }
+                    pairs
+                },
+            )
+            .collect();
+        spill.add_owned(chunks.concat())?;
     }
     Ok(())
 }
@@ -335,6 +462,36 @@ mod tests {
         values[5 * 4..].copy_from_slice(&[9, 9, 8, 8]);
         let c = candidates_of_owners(&values, 4, &[true; 6], Some(&owner), &cfg).expect("ok");
         assert_eq!(c, vec![(0, 1)]);
+    }
+
+    proptest::proptest! {
+        /// Documents taken one by one give the pairs the runs give band by band (each document
+        /// its own owner is the band-by-band path): values from a small alphabet make runs of
+        /// every length, past `max_run_pairs` too, and a run may recur in another band.
+        #[test]
+        fn documents_one_by_one_pair_as_the_bands_do(
+            n in 0usize..120,
+            alphabet in 1u32..4,
+            max_run_pairs in 2usize..12,
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let num_perm = 6;
+            let mut state = seed;
+            let values: Vec<u32> = (0..n * num_perm)
+                .map(|_| (crate::minhash::splitmix64(&mut state) % u64::from(alphabet)) as u32)
+                .collect();
+            let indexed: Vec<bool> = (0..n).map(|i| i % 7 != 3).collect();
+            let cfg = LshConfig {
+                banding: Banding { bands: 3, rows: 2 },
+                max_run_pairs,
+            };
+            let by_documents = candidates(&values, num_perm, &indexed, &cfg).expect("ok");
+            let owners: Vec<u32> = (0..n as u32).collect();
+            let by_bands =
+                candidates_of_owners(&values, num_perm, &indexed, Some(&owners), &cfg)
+                    .expect("ok");
+            proptest::prop_assert_eq!(by_documents, by_bands);
+        }
     }
 
     #[test]
