@@ -408,7 +408,13 @@ pub fn read_stream(
             read_jsonl(open_sniffed(stream, path)?, path, options, sink);
         }
         Format::Empty => {}
-        Format::Jsonl => read_jsonl(open_sniffed(stream, path)?, path, options, sink),
+        Format::Jsonl => read_jsonl_batched(
+            open_sniffed(stream, path)?,
+            path,
+            options,
+            sink,
+            PARSE_BATCH_BYTES,
+        ),
         Format::Warc | Format::Arc => {
             // The archive reader undoes gzip itself (it needs member offsets); zstd is undone
             // here.
@@ -692,63 +698,134 @@ pub fn read_line_capped(
 
 /// Read JSON Lines from a stream; never fails, reports bad lines through the sink. A UTF-8 BOM
 /// before the first line is dropped; a line longer than the record size limit is skipped
-/// (reading resumes after its newline).
+/// (reading resumes after its newline). Each record is handed on as soon as it is read, so that
+/// a filter reading a pipe answers line by line; [`read_stream`] parses in batches.
 pub fn read_jsonl(
-    mut r: Box<dyn BufRead + '_>,
+    r: Box<dyn BufRead + '_>,
     path: &Path,
     options: &ReadOptions,
     sink: &mut Sink<'_>,
 ) {
+    read_jsonl_batched(r, path, options, sink, 0);
+}
+
+/// Bytes of records [`read_stream`] reads before it parses them, in parallel.
+const PARSE_BATCH_BYTES: usize = 4 << 20;
+
+/// A line of a batch: a record's bytes in the batch's buffer, or why the line is skipped.
+enum Pending {
+    Record { line: u64, start: usize, end: usize },
+    Skip { line: u64, message: String },
+}
+
+/// [`read_jsonl`], reading records until `batch_bytes` of them are held and parsing those in
+/// parallel (rayon); they reach the sink in input order, so the result does not depend on the
+/// thread count. A `batch_bytes` of 0 hands on each record as it is read.
+fn read_jsonl_batched(
+    mut r: Box<dyn BufRead + '_>,
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut Sink<'_>,
+    batch_bytes: usize,
+) {
+    use rayon::prelude::*;
     let at: Arc<Path> = Arc::from(path);
     let max = options.max_record_size;
     let mut buf = Vec::new();
+    let mut records: Vec<u8> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        match read_line_capped(&mut r, &mut buf, max) {
-            Ok((0, _)) => break,
-            Ok((_, false)) => {}
-            Ok((n, true)) => {
-                line_no += 1;
-                sink.skip(
-                    path,
-                    Location::Line(line_no),
-                    format!(
-                        "line of {n} bytes is over the record size limit of {max} bytes (--max-record-size)"
-                    ),
-                );
-                continue;
+    let mut done = false;
+    while !done {
+        records.clear();
+        pending.clear();
+        loop {
+            buf.clear();
+            match read_line_capped(&mut r, &mut buf, max) {
+                Ok((0, _)) => {
+                    done = true;
+                    break;
+                }
+                Ok((_, false)) => {
+                    line_no += 1;
+                    let mut bytes = &buf[..];
+                    if line_no == 1 {
+                        bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+                    }
+                    match std::str::from_utf8(bytes) {
+                        Ok(line) => {
+                            let line = line.trim();
+                            if !line.is_empty() {
+                                let start = records.len();
+                                records.extend_from_slice(line.as_bytes());
+                                pending.push(Pending::Record {
+                                    line: line_no,
+                                    start,
+                                    end: records.len(),
+                                });
+                            }
+                        }
+                        Err(_) => pending.push(Pending::Skip {
+                            line: line_no,
+                            message: "invalid UTF-8".into(),
+                        }),
+                    }
+                }
+                Ok((n, true)) => {
+                    line_no += 1;
+                    pending.push(Pending::Skip {
+                        line: line_no,
+                        message: format!(
+                            "line of {n} bytes is over the record size limit of {max} bytes (--max-record-size)"
+                        ),
+                    });
+                }
+                Err(e) => {
+                    pending.push(Pending::Skip {
+                        line: line_no + 1,
+                        message: format!("truncated or corrupt input, rest of file skipped: {e}"),
+                    });
+                    done = true;
+                    break;
+                }
             }
-            Err(e) => {
-                sink.skip(
-                    path,
-                    Location::Line(line_no + 1),
-                    format!("truncated or corrupt input, rest of file skipped: {e}"),
-                );
+            if records.len() >= batch_bytes && !pending.is_empty() {
                 break;
             }
         }
-        line_no += 1;
-        let mut bytes = &buf[..];
-        if line_no == 1 {
-            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        }
-        let Ok(line) = std::str::from_utf8(bytes) else {
-            sink.skip(path, Location::Line(line_no), "invalid UTF-8");
-            continue;
+        let ranges: Vec<(usize, usize)> = pending
+            .iter()
+            .filter_map(|p| match *p {
+                Pending::Record { start, end, .. } => Some((start, end)),
+                Pending::Skip { .. } => None,
+            })
+            .collect();
+        let parse = |&(start, end): &(usize, usize)| {
+            // Whole lines were checked as UTF-8 above, so these are character boundaries.
+            let line = std::str::from_utf8(&records[start..end]).unwrap_or_default();
+            parse_record_lenient(line, &options.fields)
         };
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match parse_record_lenient(line, &options.fields) {
-            Ok((doc, dropped)) => {
-                for msg in dropped {
-                    sink.warn(path, Location::Line(line_no), msg);
-                }
-                sink.doc(doc, &at, Location::Line(line_no));
+        let parsed: Vec<_> = if ranges.len() > 1 {
+            ranges.par_iter().map(parse).collect()
+        } else {
+            ranges.iter().map(parse).collect()
+        };
+        let mut parsed = parsed.into_iter();
+        for p in pending.drain(..) {
+            match p {
+                Pending::Skip { line, message } => sink.skip(path, Location::Line(line), message),
+                Pending::Record { line, .. } => match parsed.next() {
+                    Some(Ok((doc, dropped))) => {
+                        for msg in dropped {
+                            sink.warn(path, Location::Line(line), msg);
+                        }
+                        sink.doc(doc, &at, Location::Line(line));
+                    }
+                    Some(Err(msg)) => sink.skip(path, Location::Line(line), msg),
+                    // One result was made for each record.
+                    None => break,
+                },
             }
-            Err(msg) => sink.skip(path, Location::Line(line_no), msg),
         }
     }
 }
@@ -940,6 +1017,63 @@ mod tests {
         assert!(errs[1].starts_with("reading t.jsonl line 3: missing field \"id\""));
         assert_eq!(errs[2], "reading t.jsonl line 4: invalid UTF-8");
         assert!(errs[3].starts_with("reading t.jsonl line 5: empty document"));
+    }
+
+    /// Documents (as ids) and messages of `bytes` read in batches of `batch_bytes`.
+    fn read_batched(bytes: &[u8], batch_bytes: usize) -> (Vec<String>, Vec<String>) {
+        let mut docs = Vec::new();
+        let mut errs = Vec::new();
+        {
+            let mut on_doc =
+                |d: Document, o: Origin| docs.push(format!("{} {:?}", d.id, o.location));
+            let mut on_skip = |e: Error| errs.push(e.to_string());
+            let mut sink = Sink {
+                on_doc: &mut on_doc,
+                on_skip: &mut on_skip,
+                counts: ReadCounts::default(),
+            };
+            let options = ReadOptions {
+                max_record_size: 120,
+                ..ReadOptions::default()
+            };
+            read_jsonl_batched(
+                Box::new(bytes),
+                Path::new("t.jsonl"),
+                &options,
+                &mut sink,
+                batch_bytes,
+            );
+        }
+        (docs, errs)
+    }
+
+    #[test]
+    fn records_parsed_in_batches_reach_the_sink_as_read_one_by_one() {
+        // A BOM, a malformed line, a line over the size limit, invalid UTF-8, a dropped field,
+        // blank lines and a last line without its newline, between good records.
+        let mut input = b"\xef\xbb\xbf{\"id\": 1, \"text\": \"a b c\"}\n{bad\n".to_vec();
+        input.extend(format!("{{\"id\": 2, \"text\": \"{}\"}}\n", "long ".repeat(40)).bytes());
+        input.extend(b"\xff\xfe\n\n{\"id\": 3, \"text\": \"d e\", \"title\": 7}\n   \n");
+        for i in 4..40 {
+            input.extend(format!("{{\"id\": {i}, \"text\": \"word {i}\"}}\n").bytes());
+        }
+        input.extend(b"{\"id\": 40, \"text\": \"last\"}");
+        let one_by_one = read_batched(&input, 0);
+        assert_eq!(one_by_one.0.len(), 39, "{:?}", one_by_one);
+        assert_eq!(one_by_one.1.len(), 4, "{:?}", one_by_one.1);
+        assert_eq!(one_by_one.0[0], "1 Line(1)");
+        assert!(
+            one_by_one.1[1].contains("line 3: line of"),
+            "{:?}",
+            one_by_one.1
+        );
+        for batch in [1, 30, 100, PARSE_BATCH_BYTES] {
+            assert_eq!(
+                read_batched(&input, batch),
+                one_by_one,
+                "batches of {batch} bytes"
+            );
+        }
     }
 
     #[test]
