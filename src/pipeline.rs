@@ -279,6 +279,23 @@ impl SetStore {
         after_batch: &dyn Fn(),
         make: impl Fn(usize, T) -> Result<(Vec<u64>, X)> + Sync,
     ) -> Result<(SetStore, Vec<X>)> {
+        let mut other = Vec::with_capacity(items.len());
+        let store = SetStore::build_into(items, spill, after_batch, make, &mut |x| {
+            other.push(x);
+            Ok(())
+        })?;
+        Ok((store, other))
+    }
+
+    /// [`SetStore::build`], handing each page's other part to `take`, in page order, as it is
+    /// made.
+    fn build_into<T: Send, X: Send>(
+        items: Vec<T>,
+        spill: Option<Option<&std::path::Path>>,
+        after_batch: &dyn Fn(),
+        make: impl Fn(usize, T) -> Result<(Vec<u64>, X)> + Sync,
+        take: &mut dyn FnMut(X) -> Result<()>,
+    ) -> Result<SetStore> {
         let make = |(i, t)| make(i, t);
         let Some(dir) = spill else {
             let made: Vec<(Vec<u64>, X)> = items
@@ -286,11 +303,14 @@ impl SetStore {
                 .enumerate()
                 .map(make)
                 .collect::<Result<_>>()?;
-            let (sets, other) = made.into_iter().unzip();
-            return Ok((SetStore::Held(sets), other));
+            let mut sets = Vec::with_capacity(made.len());
+            for (set, x) in made {
+                sets.push(set);
+                take(x)?;
+            }
+            return Ok(SetStore::Held(sets));
         };
         let mut store = SpilledSlices::<u64>::create(dir)?;
-        let mut other = Vec::with_capacity(items.len());
         let mut rest = items.into_iter().enumerate();
         loop {
             let batch: Vec<(usize, T)> = rest.by_ref().take(NORMALIZE_BATCH).collect();
@@ -301,11 +321,11 @@ impl SetStore {
                 batch.into_par_iter().map(make).collect::<Result<_>>()?;
             for (set, x) in made {
                 store.push(&set)?;
-                other.push(x);
+                take(x)?;
             }
             after_batch();
         }
-        Ok((SetStore::Mapped(store.into_mapped()?), other))
+        Ok(SetStore::Mapped(store.into_mapped()?))
     }
 
     /// Remove `stop` (sorted) from every set: in place in memory, or into a new file read
@@ -780,13 +800,24 @@ pub fn scan_with(
     // to disk a batch at a time.
     let spill_sets = opts.memory_limit.map(|_| opts.spill_dir.as_deref());
     let items: Vec<(Units, &Vec<bool>)> = units.into_iter().zip(&masks).collect();
-    let (raw, mut chunk_sigs) = SetStore::build(items, spill_sets, &|| (), |i, (u, m)| {
-        let seq = content_sequence_of(&units_of(unit_store, i, &u)?, &u.lines, m, cfg.shingle);
-        drop(u);
-        let chunks = chunker.sign(&seq);
-        obs.advance(1);
-        Ok((shingle::into_set(seq), chunks))
-    })?;
+    // Window sketches go to disk beside the sets under a memory limit.
+    let mut windows = match spill_sets {
+        Some(dir) => Windows::Spilled(SpilledSlices::create(dir)?),
+        None => Windows::Held(Vec::with_capacity(n)),
+    };
+    let raw = SetStore::build_into(
+        items,
+        spill_sets,
+        &|| (),
+        |i, (u, m)| {
+            let seq = content_sequence_of(&units_of(unit_store, i, &u)?, &u.lines, m, cfg.shingle);
+            drop(u);
+            let chunks = chunker.sign(&seq);
+            obs.advance(1);
+            Ok((shingle::into_set(seq), chunks))
+        },
+        &mut |chunks| windows.push(chunks),
+    )?;
     let (df, stop) = {
         let sets = raw.view();
         let found = if keep {
@@ -823,7 +854,7 @@ pub fn scan_with(
     let sets = store.view();
     let figs = figures_of(&fig_lines, &content_lines);
     clock.lap(Stage::Shingle);
-    let extra = window_candidates(chunker, &mut chunk_sigs, keep, &sets, cfg)?;
+    let (extra, chunk_sigs) = window_candidates(chunker, windows, keep, &sets, cfg)?;
     clock.lap(Stage::Candidates);
     let m = match_sets(&store, &figs, cfg, &extra, keep, opts, obs, &mut clock)?;
     let (signatures, near_empty, candidates, edges, clusters) = (
@@ -881,43 +912,39 @@ fn figures_of(by_line: &[Vec<(u32, u64)>], content_lines: &[Vec<u32>]) -> Vec<Ve
         .collect()
 }
 
+/// Every page's window sketches, [`CHUNK_PERM`] values per window.
+type Sketches = Vec<Vec<u32>>;
+
+/// Every page's window sketches: held in memory, or under a memory limit written to disk as
+/// they are made.
+enum Windows {
+    Held(Sketches),
+    Spilled(SpilledSlices<u32>),
+}
+
+impl Windows {
+    /// The next page's sketches.
+    fn push(&mut self, sketches: Vec<u32>) -> Result<()> {
+        match self {
+            Windows::Held(all) => all.push(sketches),
+            Windows::Spilled(file) => file.push(&sketches)?,
+        }
+        Ok(())
+    }
+}
+
 /// Document pairs whose window sketches (see [`Chunker`]) collide in some band; pages below
-/// `min_shingles` take no part. Unless `keep`, each page's sketches are freed as they are
-/// copied into the flat array the banding reads (`sigs` is left empty).
+/// `min_shingles` take no part. Returns the pairs, and unless `keep` no sketches (else every
+/// page's). Sketches held in memory are freed as they are copied into the flat array the
+/// banding reads; sketches on disk are read in place, mapped.
 fn window_candidates(
     chunker: &Chunker,
-    sigs: &mut Vec<Vec<u32>>,
+    windows: Windows,
     keep: bool,
     sets: &[&[u64]],
     cfg: &ScanConfig,
-) -> Result<Vec<(u32, u32)>> {
-    if !chunker.enabled() {
-        if !keep {
-            *sigs = Vec::new();
-        }
-        return Ok(Vec::new());
-    }
+) -> Result<(Vec<(u32, u32)>, Sketches)> {
     let min = cfg.min_shingles.max(1);
-    let total: usize = sigs
-        .iter()
-        .zip(sets)
-        .filter(|(_, set)| set.len() >= min)
-        .map(|(s, _)| s.len())
-        .sum();
-    let mut flat: Vec<u32> = Vec::with_capacity(total);
-    let mut owner: Vec<u32> = Vec::with_capacity(total / CHUNK_PERM);
-    for (d, (s, set)) in sigs.iter_mut().zip(sets).enumerate() {
-        if set.len() >= min {
-            flat.extend_from_slice(s);
-            owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
-        }
-        if !keep {
-            *s = Vec::new();
-        }
-    }
-    if !keep {
-        *sigs = Vec::new();
-    }
     let lsh_cfg = LshConfig {
         banding: Banding {
             bands: CHUNK_BANDS,
@@ -925,13 +952,70 @@ fn window_candidates(
         },
         max_run_pairs: cfg.max_run_pairs,
     };
-    lsh::candidates_of_owners(
-        &flat,
-        CHUNK_PERM,
-        &vec![true; owner.len()],
-        Some(&owner),
-        &lsh_cfg,
-    )
+    match windows {
+        Windows::Held(mut sigs) => {
+            if !chunker.enabled() {
+                return Ok((Vec::new(), if keep { sigs } else { Vec::new() }));
+            }
+            let total: usize = sigs
+                .iter()
+                .zip(sets)
+                .filter(|(_, set)| set.len() >= min)
+                .map(|(s, _)| s.len())
+                .sum();
+            let mut flat: Vec<u32> = Vec::with_capacity(total);
+            let mut owner: Vec<u32> = Vec::with_capacity(total / CHUNK_PERM);
+            for (d, (s, set)) in sigs.iter_mut().zip(sets).enumerate() {
+                if set.len() >= min {
+                    flat.extend_from_slice(s);
+                    owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
+                }
+                if !keep {
+                    *s = Vec::new();
+                }
+            }
+            let kept = if keep { sigs } else { Vec::new() };
+            let pairs = lsh::candidates_of_owners(
+                &flat,
+                CHUNK_PERM,
+                &vec![true; owner.len()],
+                Some(&owner),
+                &lsh_cfg,
+            )?;
+            Ok((pairs, kept))
+        }
+        Windows::Spilled(file) => {
+            let mapped = file.into_mapped()?;
+            let kept = if keep {
+                let all = (0..mapped.len()).map(|d| mapped.get(d).to_vec()).collect();
+                mapped.release();
+                all
+            } else {
+                Vec::new()
+            };
+            if !chunker.enabled() {
+                return Ok((Vec::new(), kept));
+            }
+            // The file is the flat array; the sketches of pages below `min_shingles` are in it
+            // but not indexed.
+            let mut owner: Vec<u32> = Vec::with_capacity(mapped.all().len() / CHUNK_PERM);
+            let mut indexed: Vec<bool> = Vec::with_capacity(owner.capacity());
+            for (d, set) in sets.iter().enumerate() {
+                let count = mapped.get(d).len() / CHUNK_PERM;
+                owner.resize(owner.len() + count, d as u32);
+                indexed.resize(indexed.len() + count, set.len() >= min);
+            }
+            let pairs = lsh::candidates_of_owners(
+                mapped.all(),
+                CHUNK_PERM,
+                &indexed,
+                Some(&owner),
+                &lsh_cfg,
+            );
+            mapped.release();
+            Ok((pairs?, kept))
+        }
+    }
 }
 
 /// What matching a corpus's shingle sets gives.
@@ -1286,9 +1370,13 @@ mod tests {
             },
         )
         .expect("scan");
-        // An index needs every text: all are read back from disk.
+        // An index needs every text, set and window sketch: all are read back from disk.
         assert_eq!(everything.docs, memory.docs);
         assert_eq!(everything.sets, memory.sets);
+        let all = scan(docs.clone(), &cfg, &Quiet).expect("scan");
+        assert!(all.windows.iter().all(|w| !w.is_empty()));
+        assert_eq!(everything.windows, all.windows);
+        assert_eq!(everything.candidates, all.candidates);
         let dir = tempfile::tempdir().expect("dir");
         let opts = ScanOptions {
             retain: Retain::Report,

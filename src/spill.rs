@@ -546,6 +546,16 @@ impl<T: Pod> MappedSlices<T> {
         bytemuck::cast_slice(&map[start as usize * size..end as usize * size])
     }
 
+    /// Records of every item, in order: the file as one slice.
+    pub fn all(&self) -> &[T] {
+        let Some(map) = self.map.as_ref() else {
+            return &[];
+        };
+        // As in `get`: whole records from the start of a page-aligned mapping whose size
+        // `check` found equal to what was written.
+        bytemuck::cast_slice(&map[..])
+    }
+
     /// Let the kernel take back the pages read so far (see the type's documentation).
     pub fn release(&self) {
         if let Some(map) = &self.map {

@@ -344,7 +344,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
 }
 
 /// Peak resident bytes per byte of text of a scan under `--memory-limit`, measured on the
-/// comparison corpora and generated pages (README, "Out of core"): 3 to 3.6, rounded up (a
+/// comparison corpora and generated pages (README, "Out of core"): 2.7 to 3.3, rounded up (a
 /// warning should not come too late).
 const RESIDENT_PER_TEXT_BYTE: u64 = 4;
 
@@ -376,8 +376,8 @@ fn warn_if_resident_exceeds(text: u64, limit: u64) {
     if need > limit {
         eprintln!(
             "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
-             units, texts, shingle sets, candidate pairs and shingle statistics are spilled to \
-             disk, but not yet its lines, signatures and verified pairs",
+             units, texts, shingle sets, window sketches, candidate pairs and shingle \
+             statistics are spilled to disk, but not yet its lines, signatures and verified pairs",
             bytes(limit),
             bytes(text),
             bytes(need)
