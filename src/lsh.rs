@@ -147,7 +147,8 @@ pub fn candidates_of_owners(
 }
 
 /// The candidate pairs of [`candidates_of_owners`], each packed as `a << 32 | b`, added to
-/// `spill` band by band: with a budget, a corpus's pairs need not fit in memory.
+/// `spill` band by band (documents: a batch of bands at a time): with a budget, a corpus's
+/// pairs need not fit in memory.
 pub fn candidates_into(
     values: &[u32],
     num_perm: usize,
@@ -229,7 +230,8 @@ pub fn candidates_into(
     Ok(())
 }
 
-/// Bands whose runs [`document_candidates_into`] holds at once: 12 bytes a document each.
+/// Bands whose runs [`document_candidates_into`] holds at once: 16 bytes a document each (and
+/// 16 more while a band's keys are sorted).
 const BANDS_AT_ONCE: usize = 8;
 
 /// Documents a worker takes at a time in [`document_candidates_into`].

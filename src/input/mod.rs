@@ -830,14 +830,21 @@ fn read_jsonl_batched(
     }
 }
 
-/// Read JSON Lines (plain, gzip or zstd) from bytes: what the fuzz target drives.
+/// Read JSON Lines (plain, gzip or zstd) from bytes, parsed in batches as [`read_stream`]
+/// parses them: what the fuzz target drives.
 pub fn read_jsonl_bytes(
     bytes: &[u8],
     path: &Path,
     options: &ReadOptions,
     sink: &mut Sink<'_>,
 ) -> Result<()> {
-    read_jsonl(open_sniffed(Box::new(bytes), path)?, path, options, sink);
+    read_jsonl_batched(
+        open_sniffed(Box::new(bytes), path)?,
+        path,
+        options,
+        sink,
+        PARSE_BATCH_BYTES,
+    );
     Ok(())
 }
 
