@@ -164,23 +164,12 @@ pub fn candidates_into(
             message: format!("{bands} bands x {rows} rows must be at least 1 x 1 and use at most {num_perm} permutations"),
         });
     }
-    let n = indexed.len();
     let cap = cfg.max_run_pairs.max(2);
     if owner.is_none() {
         return document_candidates_into(values, num_perm, indexed, cfg, spill);
     }
     let band_pairs = |band: usize| -> Vec<u64> {
-        let mut keys: Vec<(u64, u32)> = (0..n)
-            .filter(|&i| indexed[i])
-            .map(|i| {
-                let sig = &values[i * num_perm..(i + 1) * num_perm];
-                let slice = &sig[band * rows..(band + 1) * rows];
-                (
-                    xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
-                    owner.map_or(i as u32, |o| o[i]),
-                )
-            })
-            .collect();
+        let mut keys = band_keys(values, num_perm, indexed, owner, band, rows);
         keys.sort_unstable();
         keys.dedup();
         let mut pairs = Vec::new();
@@ -230,6 +219,28 @@ pub fn candidates_into(
     Ok(())
 }
 
+/// One band's key of each indexed signature, with its owner (`owner[i]`, or `i` itself):
+/// xxh3 of the band's `rows` values, seeded by the band number.
+fn band_keys(
+    values: &[u32],
+    num_perm: usize,
+    indexed: &[bool],
+    owner: Option<&[u32]>,
+    band: usize,
+    rows: usize,
+) -> Vec<(u64, u32)> {
+    (0..indexed.len())
+        .filter(|&i| indexed[i])
+        .map(|i| {
+            let slice = &values[i * num_perm + band * rows..i * num_perm + (band + 1) * rows];
+            (
+                xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
+                owner.map_or(i as u32, |o| o[i]),
+            )
+        })
+        .collect()
+}
+
 /// Bands whose runs [`document_candidates_into`] holds at once: 16 bytes a document each (and
 /// 16 more while a band's keys are sorted).
 const BANDS_AT_ONCE: usize = 8;
@@ -251,16 +262,7 @@ struct BandRuns {
 impl BandRuns {
     fn new(values: &[u32], num_perm: usize, indexed: &[bool], band: usize, rows: usize) -> Self {
         let n = indexed.len();
-        let mut keys: Vec<(u64, u32)> = (0..n)
-            .filter(|&i| indexed[i])
-            .map(|i| {
-                let slice = &values[i * num_perm + band * rows..i * num_perm + (band + 1) * rows];
-                (
-                    xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
-                    i as u32,
-                )
-            })
-            .collect();
+        let mut keys = band_keys(values, num_perm, indexed, None, band, rows);
         keys.sort_unstable();
         let mut position = vec![u32::MAX; n];
         let mut run = vec![(0, 0); keys.len()];

@@ -189,7 +189,9 @@ pub struct ScanOptions {
     /// `text` is then empty). The shingle sets of both matching passes are written to disk as
     /// they are made and mapped back ([`crate::spill::MappedSlices`]): each stage reads them in
     /// place and lets their pages go as it ends a batch, and the result gets back the sets it
-    /// needs as it does the texts. The lines and signatures stay in memory. `None`: everything
+    /// needs as it does the texts; the final pass's window sketches go to a file beside them
+    /// and are banded in place. The lines, signatures and verified pairs stay in memory.
+    /// `None`: everything
     /// in memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
@@ -952,36 +954,32 @@ fn window_candidates(
         },
         max_run_pairs: cfg.max_run_pairs,
     };
+    // Band the flat array of every page's sketches, page by page in order; the sketches of
+    // pages below `min_shingles` are in it but not indexed.
+    let band = |flat: &[u32], counts: &mut dyn Iterator<Item = usize>| {
+        let mut owner: Vec<u32> = Vec::with_capacity(flat.len() / CHUNK_PERM);
+        let mut indexed: Vec<bool> = Vec::with_capacity(owner.capacity());
+        for (d, (count, set)) in counts.zip(sets).enumerate() {
+            owner.resize(owner.len() + count, d as u32);
+            indexed.resize(indexed.len() + count, set.len() >= min);
+        }
+        lsh::candidates_of_owners(flat, CHUNK_PERM, &indexed, Some(&owner), &lsh_cfg)
+    };
     match windows {
         Windows::Held(mut sigs) => {
             if !chunker.enabled() {
                 return Ok((Vec::new(), if keep { sigs } else { Vec::new() }));
             }
-            let total: usize = sigs
-                .iter()
-                .zip(sets)
-                .filter(|(_, set)| set.len() >= min)
-                .map(|(s, _)| s.len())
-                .sum();
-            let mut flat: Vec<u32> = Vec::with_capacity(total);
-            let mut owner: Vec<u32> = Vec::with_capacity(total / CHUNK_PERM);
-            for (d, (s, set)) in sigs.iter_mut().zip(sets).enumerate() {
-                if set.len() >= min {
-                    flat.extend_from_slice(s);
-                    owner.resize(owner.len() + s.len() / CHUNK_PERM, d as u32);
-                }
+            let counts: Vec<usize> = sigs.iter().map(|s| s.len() / CHUNK_PERM).collect();
+            let mut flat: Vec<u32> = Vec::with_capacity(counts.iter().sum::<usize>() * CHUNK_PERM);
+            for s in sigs.iter_mut() {
+                flat.extend_from_slice(s);
                 if !keep {
                     *s = Vec::new();
                 }
             }
             let kept = if keep { sigs } else { Vec::new() };
-            let pairs = lsh::candidates_of_owners(
-                &flat,
-                CHUNK_PERM,
-                &vec![true; owner.len()],
-                Some(&owner),
-                &lsh_cfg,
-            )?;
+            let pairs = band(&flat, &mut counts.into_iter())?;
             Ok((pairs, kept))
         }
         Windows::Spilled(file) => {
@@ -996,21 +994,10 @@ fn window_candidates(
             if !chunker.enabled() {
                 return Ok((Vec::new(), kept));
             }
-            // The file is the flat array; the sketches of pages below `min_shingles` are in it
-            // but not indexed.
-            let mut owner: Vec<u32> = Vec::with_capacity(mapped.all().len() / CHUNK_PERM);
-            let mut indexed: Vec<bool> = Vec::with_capacity(owner.capacity());
-            for (d, set) in sets.iter().enumerate() {
-                let count = mapped.get(d).len() / CHUNK_PERM;
-                owner.resize(owner.len() + count, d as u32);
-                indexed.resize(indexed.len() + count, set.len() >= min);
-            }
-            let pairs = lsh::candidates_of_owners(
+            // The file is the flat array.
+            let pairs = band(
                 mapped.all(),
-                CHUNK_PERM,
-                &indexed,
-                Some(&owner),
-                &lsh_cfg,
+                &mut (0..mapped.len()).map(|d| mapped.get(d).len() / CHUNK_PERM),
             );
             mapped.release();
             Ok((pairs?, kept))

@@ -66,11 +66,13 @@ pub struct ScanArgs {
     /// Also save signatures, corpus statistics and shingle sets to FILE (see `index-info`).
     #[arg(long, value_name = "FILE")]
     save_index: Option<PathBuf>,
-    /// Memory the scan should stay under (512M, 8G, ...). So far three things go out of core:
-    /// each page's units (word hashes) and text are written to disk once normalized (units read
-    /// back page by page, texts only for the report's story members), and the candidate pairs
-    /// past an eighth of SIZE go to sorted runs on disk that are merged back. Shingle sets,
-    /// lines and signatures stay in memory; a warning says when they look too big. Without it,
+    /// Memory the scan should stay under (512M, 8G, ...). What goes out of core so far: each
+    /// page's units (word hashes) and text are written to disk once normalized (units read back
+    /// page by page, texts only for the report's story members); shingle sets and window
+    /// sketches are written as they are made and read in place from a mapping; candidate pairs
+    /// and shingle statistics past an eighth of SIZE go to sorted runs on disk that are merged
+    /// back. Lines, signatures and verified pairs stay in memory; a warning says when they look
+    /// too big. Without it,
     /// a scan that looks larger than three quarters of the memory available (Linux's
     /// MemAvailable) takes that as its limit and says so. The results are the same either way.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
