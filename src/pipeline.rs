@@ -528,7 +528,10 @@ impl Stopwatch {
 /// Hand the memory freed so far back to the system. glibc's allocator keeps freed memory in
 /// its arenas for reuse (only what is at the top of an arena, or was a separate mapping, goes
 /// back by itself), so a stage's large temporary tables stay resident after they are freed;
-/// `malloc_trim` gives back every free page. Elsewhere this does nothing.
+/// `malloc_trim` gives back every free page. Elsewhere this does nothing, and under another
+/// allocator it finds little to give back (the `wirecopy` binary uses mimalloc, which gives
+/// freed pages back by itself: `src/cli/allocator.rs`); it is for programs that link the
+/// library with glibc's.
 #[allow(unsafe_code)] // an FFI call; the safety argument is below.
 fn give_back_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -10,6 +10,7 @@
 //! user named, and maps errors to exit codes. stdout carries results only; warnings, progress and
 //! the summary go to stderr. A closed stdout (`| head`) exits quietly with 0.
 
+mod allocator;
 mod args;
 mod eval;
 mod exit;

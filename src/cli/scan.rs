@@ -277,6 +277,9 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
             detected
         }
     };
+    if memory_limit.is_some() {
+        super::allocator::for_memory();
+    }
     let scan_options = pipeline::ScanOptions {
         retain,
         memory_limit,
@@ -346,12 +349,13 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
 }
 
 /// Peak resident bytes per byte of text of a scan under `--memory-limit`, measured on the
-/// comparison corpora and generated pages (README, "Out of core"): 2.7 to 3.3, rounded up (a
+/// comparison corpora and generated pages (README, "Out of core"): 1.9 to 2.2, rounded up (a
 /// warning should not come too late).
-const RESIDENT_PER_TEXT_BYTE: u64 = 4;
+const RESIDENT_PER_TEXT_BYTE: u64 = 3;
 
-/// Peak resident bytes per byte of text of a scan in memory (README, "Memory"): 4.5 to 5.3.
-const IN_MEMORY_PER_TEXT_BYTE: u64 = 5;
+/// Peak resident bytes per byte of text of a scan in memory (README, "Memory"): 4.7 to 5.8,
+/// rounded up (a limit should not be detected too late).
+const IN_MEMORY_PER_TEXT_BYTE: u64 = 6;
 
 /// The memory limit a scan takes when none is given: three quarters of the memory available,
 /// when a scan in memory looks larger than that; `None` (everything in memory) otherwise.
@@ -408,9 +412,9 @@ mod tests {
         assert_eq!(mem_available("MemAvailable: 12\n"), None);
         assert_eq!(mem_available("MemFree: 12 kB\n"), None);
         let avail = 20_000_000 * 1024;
-        // 1 GB of text needs about 5 GB: it fits in 20 GB.
+        // 1 GB of text needs about 6 GB: it fits in three quarters of 20 GB.
         assert_eq!(detected_limit(1 << 30, avail), None);
-        // 4 GB of text needs about 20 GB: over three quarters of what is available.
+        // 4 GB of text needs about 24 GB: over three quarters of what is available.
         assert_eq!(detected_limit(4 << 30, avail), Some(avail / 4 * 3));
         assert_eq!(detected_limit(1, 0), Some(1));
     }
