@@ -392,7 +392,7 @@ pub fn content_mask(
     let mut keep: Vec<bool> = template
         .iter()
         .zip(lines)
-        .map(|(&t, l)| !(t || (cfg.drop_metadata_lines && l.features.metadata)))
+        .map(|(&t, l)| !(t || (cfg.drop_metadata_lines && l.features.metadata())))
         .collect();
     if !cfg.drop_headline_lists {
         return keep;
@@ -402,7 +402,7 @@ pub fn content_mask(
     let mut short_run = vec![0u32; lines.len() + 1];
     for j in (0..lines.len()).rev() {
         let l = &lines[j];
-        if keep[j] && !l.features.sentence_end && l.len() <= MAX_HEADLINE_UNITS {
+        if keep[j] && !l.features.sentence_end() && l.len() <= MAX_HEADLINE_UNITS {
             short_run[j] = short_run[j + 1] + 1;
         }
     }
@@ -417,12 +417,12 @@ pub fn content_mask(
             i += 1;
             continue;
         }
-        if let Some(marker) = lines[i].features.marker {
-            let run = run_len(lines, &keep, i, |l| l.features.marker == Some(marker));
+        if let Some(marker) = lines[i].features.marker() {
+            let run = run_len(lines, &keep, i, |l| l.features.marker() == Some(marker));
             if run >= 2 {
                 let sentences = lines[i..i + run]
                     .iter()
-                    .filter(|l| l.features.sentence_end)
+                    .filter(|l| l.features.sentence_end())
                     .count();
                 if sentences * 2 <= run {
                     drop_list(&mut keep, lines, i, run);
@@ -441,7 +441,7 @@ pub fn content_mask(
             // Items with digits do not count: figure lines (`Shr 46 cts vs 58 cts`) recur in
             // every copy and every brief of a template.
             let recurs = (i..i + run)
-                .filter(|&j| recurring[j] && lines[j].features.header)
+                .filter(|&j| recurring[j] && lines[j].features.header())
                 .count();
             if recurs * 3 >= run * 2 {
                 drop_list(&mut keep, lines, i, run);
@@ -465,7 +465,7 @@ fn drop_list(keep: &mut [bool], lines: &[Line], at: usize, len: usize) {
 
 /// A short line that may head a list (see [`crate::lines::LineFeatures::header`]).
 fn is_list_header(l: &Line) -> bool {
-    l.features.header && l.len() <= MAX_LIST_HEADER_UNITS
+    l.features.header() && l.len() <= MAX_LIST_HEADER_UNITS
 }
 
 fn run_len(lines: &[Line], keep: &[bool], from: usize, pred: impl Fn(&Line) -> bool) -> usize {

@@ -62,30 +62,75 @@ const SECTIONS: [&str; 8] = [
 /// Sections whose entries are single characters.
 const CHAR_SECTIONS: [&str; 4] = ["date_chars", "sentence_ends", "closers", "openers"];
 
-/// What [`features`] says about one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LineFeatures {
+/// What [`features`] says about one line, packed into 32 bits (a corpus holds one per line of
+/// every page until its shingles are made): four flags in the low byte, the marker's scalar
+/// value above them.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct LineFeatures(u32);
+
+const HAS_MARKER: u32 = 1;
+const SENTENCE_END: u32 = 1 << 1;
+const METADATA: u32 = 1 << 2;
+const HEADER: u32 = 1 << 3;
+
+impl LineFeatures {
+    /// Features with these values.
+    pub fn new(marker: Option<char>, sentence_end: bool, metadata: bool, header: bool) -> Self {
+        let flag = |on: bool, bit: u32| if on { bit } else { 0 };
+        LineFeatures(
+            marker.map_or(0, |m| (m as u32) << 8 | HAS_MARKER)
+                | flag(sentence_end, SENTENCE_END)
+                | flag(metadata, METADATA)
+                | flag(header, HEADER),
+        )
+    }
+
     /// The symbol the line opens with when it may mark a list item (see the module doc).
-    pub marker: Option<char>,
+    pub fn marker(self) -> Option<char> {
+        if self.0 & HAS_MARKER == 0 {
+            return None;
+        }
+        char::from_u32(self.0 >> 8)
+    }
+
     /// The line ends like a sentence (see [`ends_like_sentence`]).
-    pub sentence_end: bool,
+    pub fn sentence_end(self) -> bool {
+        self.0 & SENTENCE_END != 0
+    }
+
     /// A short line that is page metadata rather than story: a date or time line or a byline.
-    pub metadata: bool,
+    pub fn metadata(self) -> bool {
+        self.0 & METADATA != 0
+    }
+
     /// The line may head a list: no sentence end, no digit (a figure line such as `12 mths`
     /// heads a table, not a list), and not page metadata.
-    pub header: bool,
+    pub fn header(self) -> bool {
+        self.0 & HEADER != 0
+    }
+}
+
+impl std::fmt::Debug for LineFeatures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineFeatures")
+            .field("marker", &self.marker())
+            .field("sentence_end", &self.sentence_end())
+            .field("metadata", &self.metadata())
+            .field("header", &self.header())
+            .finish()
+    }
 }
 
 /// The features of one raw line made of `units` units.
 pub fn features(raw: &str, units: usize) -> LineFeatures {
     let sentence_end = ends_like_sentence(raw);
     let metadata = !sentence_end && is_metadata(raw, units);
-    LineFeatures {
-        marker: list_marker(raw),
+    LineFeatures::new(
+        list_marker(raw),
         sentence_end,
         metadata,
-        header: !sentence_end && !metadata && !has_numeric(raw),
-    }
+        !sentence_end && !metadata && !has_numeric(raw),
+    )
 }
 
 /// Whether `raw` holds a numeric character (`char::is_numeric`: digits of any script, `½`, `Ⅻ`).
@@ -521,11 +566,26 @@ fn is_date_line(raw: &str, units: usize, t: &Tables) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn features_unpack_as_packed() {
+        for marker in [None, Some('-'), Some('•'), Some('\u{10FFFF}'), Some('\0')] {
+            for bits in 0..8u8 {
+                let (s, m, h) = (bits & 1 != 0, bits & 2 != 0, bits & 4 != 0);
+                let f = LineFeatures::new(marker, s, m, h);
+                assert_eq!(
+                    (f.marker(), f.sentence_end(), f.metadata(), f.header()),
+                    (marker, s, m, h)
+                );
+            }
+        }
+        assert_eq!(std::mem::size_of::<crate::normalize::Line>(), 24);
+    }
+
     fn meta(line: &str) -> bool {
         let n = crate::normalize::units(line, crate::normalize::UnspacedScripts::Characters)
             .units
             .len();
-        features(line, n).metadata
+        features(line, n).metadata()
     }
 
     #[test]

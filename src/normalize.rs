@@ -1034,10 +1034,10 @@ mod tests {
         );
         assert_eq!(u.lines.len(), 2);
         let (a, b) = (u.lines[0].features, u.lines[1].features);
-        assert!(a.marker == Some('-') && !a.sentence_end);
-        assert!(b.marker.is_none() && b.sentence_end);
+        assert!(a.marker() == Some('-') && !a.sentence_end());
+        assert!(b.marker().is_none() && b.sentence_end());
         let m = units("Published March 28, 1987 00:37\nBy Jane Doe\nUpdated 2024-03-05\nLONDON, March 5 (Reuters) - Shares rose sharply on Monday in early trade.\nMay", UnspacedScripts::Characters);
-        let meta: Vec<bool> = m.lines.iter().map(|l| l.features.metadata).collect();
+        let meta: Vec<bool> = m.lines.iter().map(|l| l.features.metadata()).collect();
         assert_eq!(meta, vec![true, true, true, false, false]);
     }
 
@@ -1049,7 +1049,7 @@ mod tests {
         let thai = "5/3/2024 รัฐบาลประกาศมาตรการ";
         let text = format!("{thai}\nBy Jane Doe\nBy Jane Doe\nHome | World | Business");
         let text = text.as_str();
-        let meta = |mode| units(thai, mode).lines[0].features.metadata;
+        let meta = |mode| units(thai, mode).lines[0].features.metadata();
         assert_ne!(
             meta(UnspacedScripts::Characters),
             meta(UnspacedScripts::Words)
