@@ -349,7 +349,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
 }
 
 /// Peak resident bytes per byte of text of a scan under `--memory-limit`, measured on the
-/// comparison corpora and generated pages (README, "Out of core"): 1.9 to 2.2, rounded up (a
+/// comparison corpora and generated pages (README, "Out of core"): 1.8 to 2.2, rounded up (a
 /// warning should not come too late).
 const RESIDENT_PER_TEXT_BYTE: u64 = 3;
 
