@@ -6,22 +6,25 @@
 //! mimalloc hands freed pages back to the system after a delay (`purge_delay`). Measured side
 //! by side with glibc (README, Out of core), output byte-identical:
 //!
-//! - under `--memory-limit` (delay 0): peak RSS 30-33 % lower (a million pages 3.57 -> 2.5 GB,
-//!   100,000 pages 430 -> 290 MB, 20,000 single-line documents 287 -> 192 MB), time about the
+//! - under `--memory-limit` (delay 0): peak RSS 28-33 % lower (a million pages 3.57 -> 2.56 GB,
+//!   100,000 pages 430 -> 295 MB, 20,000 single-line documents 287 -> 192 MB), time about the
 //!   same;
 //! - in memory (delay 10 ms): the single-line documents of `benches/compare.sh` 426 -> 406 MB in
-//!   the same time, but 100,000 pages 665 -> 765 MB (many mid-sized vectors: mimalloc rounds
-//!   them up to its size classes). No delay cost 10-15 % of the time there; mimalloc's default
-//!   delay (1 s) held 10-25 % more still.
+//!   the same time, but 100,000 pages 665 -> 764-774 MB (not examined; likely the many
+//!   mid-sized vectors, which mimalloc rounds up to its size classes). No delay cost 10-15 % of
+//!   the time on the single lines; mimalloc's default delay (1 s) held 10-25 % more still.
+//!
+//! The purge delay's option number is checked by a test (freed memory leaves the resident set
+//! or stays, as the number says); the eager-commit number only by the build's assertion and by
+//! `MIMALLOC_VERBOSE=1`, which lists the options in their order.
 //!
 //! Both profiles commit arenas as they are used: committed at once (mimalloc's default on
 //! Linux), the first arena's freed pages were never given back: 25-50 MB more at the peak.
 //! That is decided when the first arena is reserved, at the first allocation, so the options
 //! are set before `main`. The options are set through mimalloc's C API by their numbers in
-//! `mimalloc.h` (mimalloc 3, which libmimalloc-sys builds by default; `MIMALLOC_VERBOSE=1`
-//! lists them in that order); the assertion below stops the build if a new version renumbers
-//! them. A user's `MIMALLOC_ARENA_EAGER_COMMIT` and `MIMALLOC_PURGE_DELAY` win over both
-//! profiles.
+//! `mimalloc.h` (mimalloc 3, which libmimalloc-sys builds by default); the assertion below
+//! stops the build if a new version changes the number of options. A user's
+//! `MIMALLOC_ARENA_EAGER_COMMIT` and `MIMALLOC_PURGE_DELAY` win over both profiles.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -72,9 +72,10 @@ pub struct ScanArgs {
     /// sketches are written as they are made and read in place from a mapping; candidate pairs
     /// and shingle statistics past an eighth of SIZE go to sorted runs on disk that are merged
     /// back. Lines, signatures and verified pairs stay in memory; a warning says when they look
-    /// too big. Without it,
-    /// a scan that looks larger than three quarters of the memory available (Linux's
-    /// MemAvailable) takes that as its limit and says so. The results are the same either way.
+    /// too big. Without it, a scan that looks larger than three quarters of the memory
+    /// available (Linux's MemAvailable) takes that as its limit and says so. Under a limit,
+    /// given or detected, freed memory goes back to the system at once. The results are the
+    /// same either way.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<u64>,
     /// Folder for what is spilled under a memory limit (given or detected) [default: the
