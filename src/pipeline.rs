@@ -191,8 +191,7 @@ pub struct ScanOptions {
     /// place and lets their pages go as it ends a batch, and the result gets back the sets it
     /// needs as it does the texts; the final pass's window sketches go to a file beside them
     /// and are banded in place. The lines, signatures and verified pairs stay in memory.
-    /// `None`: everything
-    /// in memory.
+    /// `None`: everything in memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
     /// the system's temporary folder when `None`.
