@@ -252,8 +252,8 @@ pub fn content_sequence(u: &Units, keep: &[bool], kind: ShingleKind) -> Vec<u64>
     content_sequence_of(&u.units, &u.lines, keep, kind)
 }
 
-/// [`content_sequence`] of a page's units and lines held apart (the units read back from
-/// disk).
+/// [`content_sequence`] of a page's units and lines held apart (the units made again from
+/// its text on disk).
 pub fn content_sequence_of(
     units: &[u64],
     lines: &[normalize::Line],

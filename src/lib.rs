@@ -39,6 +39,7 @@ pub mod atomic_write;
 pub mod attribution;
 pub mod chrome;
 pub mod cluster;
+pub mod corpus;
 pub mod document;
 pub mod error;
 pub mod eval;

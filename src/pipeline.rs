@@ -15,6 +15,7 @@
 
 use crate::chrome::{self, ChromeConfig, LineStats};
 use crate::cluster::{ClusterConfig, Edge};
+use crate::corpus::{Corpus, SpilledTexts};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::figures::{self, FigureConfig};
@@ -179,8 +180,10 @@ pub struct ScanOptions {
     /// What the result keeps.
     pub retain: Retain,
     /// Bytes of memory the scan should stay under. With a limit, these are held out of core
-    /// ([`crate::spill`]): each page's units and text are written to disk as pages are
-    /// normalized (the units are read back page by page for the shingles); past an eighth of
+    /// ([`crate::spill`]): each page's text is written to disk as pages are normalized (the
+    /// texts of a [`Corpus`] read to disk by [`crate::input::read_corpus`] stay where they
+    /// are) and a page keeps only its lines: its units are made again from its text for the
+    /// shingles; past an eighth of
     /// the limit each matching pass writes its candidate pairs to sorted runs on disk and
     /// verifies them as they are merged back, and the stop shingles are counted from sorted
     /// runs of (shingle, group) pairs (unless [`Retain::Everything`] keeps every count); and at
@@ -213,23 +216,14 @@ const VERIFY_CHUNK: usize = 1 << 20;
 /// map a page or two of its second set, and reading them again costs a page fault each).
 const RELEASE_PAIRS: usize = 1 << 16;
 
-/// Pages normalized at a time when their units go to disk.
+/// Pages normalized at a time under a memory limit or from texts on disk.
 const NORMALIZE_BATCH: usize = 1 << 13;
 
 /// Read back every text spilled under a memory limit (an index keeps them).
-fn restore_texts(docs: &mut [Document], store: &SpilledSlices<u8>) -> Result<()> {
+fn restore_texts(docs: &mut [Document], texts: &SpilledTexts) -> Result<()> {
     docs.par_iter_mut().enumerate().try_for_each(|(i, d)| {
-        d.text = read_text(store, i)?;
+        d.text = texts.text(i)?;
         Ok(())
-    })
-}
-
-/// Text `i` of texts spilled under a memory limit, read back and checked.
-fn read_text(store: &SpilledSlices<u8>, i: usize) -> Result<String> {
-    // Bytes that were a String and passed their checksum: valid UTF-8.
-    String::from_utf8(store.read(i)?).map_err(|e| Error::Io {
-        path: store.path().to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
 }
 
@@ -250,16 +244,31 @@ fn restore_sets(store: SetStore) -> Vec<Vec<u64>> {
     sets
 }
 
-/// Page `i`'s units: from the store on disk when there is one, else those in memory.
+/// Page `i`'s units: those in memory, or, under a memory limit (where a page keeps only its
+/// lines), made again from its text on disk exactly as normalization made them.
 fn units_of<'u>(
-    store: Option<&SpilledSlices<u64>>,
+    remake: Option<&SpilledTexts>,
+    cfg: &ScanConfig,
     i: usize,
     u: &'u Units,
 ) -> Result<std::borrow::Cow<'u, [u64]>> {
-    Ok(match store {
-        Some(s) => std::borrow::Cow::Owned(s.read(i)?),
-        None => std::borrow::Cow::Borrowed(&u.units),
-    })
+    let Some(texts) = remake else {
+        return Ok(std::borrow::Cow::Borrowed(&u.units));
+    };
+    let again = crate::fingerprint::units_of(&texts.text(i)?, cfg.shingle, cfg.unspaced).units;
+    // A text read back passed its checksum, and normalization is a function of the text: its
+    // lines' units are there. Checked all the same, so that a broken promise is an error
+    // rather than a slice out of bounds.
+    if u.lines.last().is_some_and(|l| l.end as usize > again.len()) {
+        return Err(Error::Io {
+            path: texts.path().to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("text {i} normalizes to fewer units than it did"),
+            ),
+        });
+    }
+    Ok(std::borrow::Cow::Owned(again))
 }
 
 /// Every page's shingle set of one matching pass: held in memory, or under a memory limit
@@ -594,14 +603,14 @@ pub struct ScanResult {
 /// [`ScanResult::on_disk`].
 #[derive(Debug)]
 pub struct OnDisk {
-    texts: SpilledSlices<u8>,
+    texts: SpilledTexts,
     sets: MappedSlices<u64>,
 }
 
 impl OnDisk {
     /// Document `i`'s text, read from disk (checked against its checksum).
     pub fn text(&self, i: usize) -> Result<String> {
-        read_text(&self.texts, i)
+        self.texts.text(i)
     }
 
     /// Document `i`'s shingle set, read in place from the mapping.
@@ -685,7 +694,19 @@ pub fn scan_retaining(
 
 /// Scan documents (any order) into clusters, with the memory and disk use `opts` says.
 pub fn scan_with(
-    mut docs: Vec<Document>,
+    docs: Vec<Document>,
+    cfg: &ScanConfig,
+    obs: &dyn Observer,
+    opts: &ScanOptions,
+) -> Result<ScanResult> {
+    scan_corpus(Corpus::from(docs), cfg, obs, opts)
+}
+
+/// [`scan_with`] of a corpus whose texts may be on disk (see [`crate::input::read_corpus`]):
+/// each text is read back when its page is normalized and, under a memory limit, left there
+/// for the report. The result is the one the same documents with their texts give.
+pub fn scan_corpus(
+    corpus: Corpus,
     cfg: &ScanConfig,
     obs: &dyn Observer,
     opts: &ScanOptions,
@@ -695,7 +716,25 @@ pub fn scan_with(
     let banding = cfg.banding()?;
     let mut clock = Stopwatch::start();
     clock.trim = opts.memory_limit.is_some();
-    docs.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    let (mut docs, spilled) = match corpus.texts {
+        None => {
+            let mut docs = corpus.docs;
+            docs.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+            (docs, None)
+        }
+        Some(texts) => {
+            // The canonical order, with each text's hash read from where it was written.
+            let mut order: Vec<usize> = (0..corpus.docs.len()).collect();
+            order.sort_by(|&a, &b| {
+                (&corpus.docs[a].id, texts.text_hash(a))
+                    .cmp(&(&corpus.docs[b].id, texts.text_hash(b)))
+            });
+            let texts = texts.reordered(&order);
+            let mut docs: Vec<Option<Document>> = corpus.docs.into_iter().map(Some).collect();
+            let docs = order.iter().filter_map(|&i| docs[i].take()).collect();
+            (docs, Some(texts))
+        }
+    };
     let n = docs.len();
 
     obs.stage("normalizing", n as u64);
@@ -703,22 +742,30 @@ pub fn scan_with(
     let mut sites: Vec<u64> = Vec::with_capacity(n);
     let mut units: Vec<Units> = Vec::with_capacity(n);
     let mut fig_lines: Vec<Vec<(u32, u64)>> = Vec::with_capacity(n);
-    // Under a memory limit each page's units (a hash per word: more bytes than its text) and
-    // its text go to disk a batch of pages at a time, and only its lines stay in memory. The
-    // texts the result needs are read back at the end.
-    let (mut unit_store, mut text_store) = match opts.memory_limit {
-        Some(_) => (
-            Some(SpilledSlices::<u64>::create(opts.spill_dir.as_deref())?),
-            Some(SpilledSlices::<u8>::create(opts.spill_dir.as_deref())?),
-        ),
-        None => (None, None),
+    // Under a memory limit each page's text goes to disk a batch of pages at a time (unless it
+    // is there already: then it is read a batch at a time and dropped once normalized), and
+    // only its lines stay in memory: its units (a hash per word, more bytes than its text) are
+    // made again from its text when its shingles are made. The texts the result needs are
+    // read back at the end.
+    let limited = opts.memory_limit.is_some();
+    let mut text_store = match (limited, &spilled) {
+        (true, None) => Some(SpilledSlices::<u8>::create(opts.spill_dir.as_deref())?),
+        _ => None,
     };
-    let batch = if unit_store.is_some() {
+    let batch = if limited || spilled.is_some() {
         NORMALIZE_BATCH
     } else {
         n.max(1)
     };
-    for part in docs.chunks_mut(batch) {
+    for (b, part) in docs.chunks_mut(batch).enumerate() {
+        if let Some(texts) = &spilled {
+            part.par_iter_mut()
+                .enumerate()
+                .try_for_each(|(k, d)| -> Result<()> {
+                    d.text = texts.text(b * batch + k)?;
+                    Ok(())
+                })?;
+        }
         let normalized: Vec<Page> = part
             .par_iter()
             .map(|d| {
@@ -732,10 +779,13 @@ pub fn scan_with(
                 store.push(d.text.as_bytes())?;
                 d.text = String::new();
             }
+        } else if spilled.is_some() {
+            for d in part.iter_mut() {
+                d.text = String::new();
+            }
         }
         for mut p in normalized {
-            if let Some(store) = unit_store.as_mut() {
-                store.push(&p.units.units)?;
+            if limited {
                 p.units.units = Vec::new();
             }
             sites.push(p.site);
@@ -743,13 +793,14 @@ pub fn scan_with(
             fig_lines.push(p.figure_lines);
         }
     }
-    if let Some(store) = unit_store.as_mut() {
-        store.finish_writing()?;
-    }
-    if let Some(store) = text_store.as_mut() {
-        store.finish_writing()?;
-    }
-    let unit_store = unit_store.as_ref();
+    let text_store = match text_store {
+        Some(mut store) => {
+            store.finish_writing()?;
+            Some(SpilledTexts::in_order(store))
+        }
+        None => spilled,
+    };
+    let remake = text_store.as_ref().filter(|_| limited);
 
     let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
     clock.lap(Stage::Normalize);
@@ -758,7 +809,7 @@ pub fn scan_with(
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        let (g, spilled) = provisional_groups(&fig_lines, unit_store, &pages, cfg, opts, obs)?;
+        let (g, spilled) = provisional_groups(&fig_lines, remake, &pages, cfg, opts, obs)?;
         spilled_bytes += spilled;
         clock.lap(Stage::StoryGroups);
         g
@@ -814,7 +865,7 @@ pub fn scan_with(
         spill_sets,
         &|| (),
         |i, (u, m)| {
-            let seq = content_sequence_of(&units_of(unit_store, i, &u)?, &u.lines, m, cfg.shingle);
+            let seq = content_sequence_of(&units_of(remake, cfg, i, &u)?, &u.lines, m, cfg.shingle);
             drop(u);
             let chunks = chunker.sign(&seq);
             obs.advance(1);
@@ -1039,24 +1090,33 @@ fn match_sets(
         .collect();
 
     obs.stage("signing", n as u64);
-    let hasher = MinHasher::new(cfg.signature_params())?;
-    let mut signatures = vec![0u32; n * cfg.num_perm];
+    // Signatures that are not kept are only banded: their first bands x rows values are made
+    // (a permutation's constants do not depend on how many follow it, so they are the values
+    // the whole signature has).
+    let banding = cfg.banding()?;
+    let width = if keep_signatures {
+        cfg.num_perm
+    } else {
+        banding.bands * banding.rows
+    };
+    let hasher = MinHasher::new(SignatureParams {
+        num_perm: width,
+        ..cfg.signature_params()
+    })?;
+    let mut signatures = vec![0u32; n * width];
     // A batch of pages at a time, so that mapped sets' pages are let go as signing goes.
     for (out, sets) in signatures
-        .chunks_mut(NORMALIZE_BATCH * cfg.num_perm)
+        .chunks_mut(NORMALIZE_BATCH * width)
         .zip(sets.chunks(NORMALIZE_BATCH))
     {
-        out.par_chunks_mut(cfg.num_perm)
-            .zip(sets)
-            .for_each(|(out, set)| {
-                hasher.sign_into(set, out);
-                obs.advance(1);
-            });
+        out.par_chunks_mut(width).zip(sets).for_each(|(out, set)| {
+            hasher.sign_into(set, out);
+            obs.advance(1);
+        });
         store.release();
     }
     clock.lap(Stage::Sign);
 
-    let banding = cfg.banding()?;
     obs.stage("indexing", banding.bands as u64);
     let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
     let lsh_cfg = LshConfig {
@@ -1064,14 +1124,7 @@ fn match_sets(
         max_run_pairs: cfg.max_run_pairs,
     };
     let mut spill = SortedSpill::with_budget(opts.pair_budget(), opts.spill_dir.as_deref());
-    lsh::candidates_into(
-        &signatures,
-        cfg.num_perm,
-        &indexed,
-        None,
-        &lsh_cfg,
-        &mut spill,
-    )?;
+    lsh::candidates_into(&signatures, width, &indexed, None, &lsh_cfg, &mut spill)?;
     if !extra.is_empty() {
         let packed: Vec<u64> = extra.iter().map(|&(a, b)| lsh::pack(a, b)).collect();
         spill.add(&packed)?;
@@ -1155,7 +1208,7 @@ fn match_sets(
 /// template (lines on nearly every page of the site) and structural chrome are removed.
 fn provisional_groups(
     fig_lines: &[Vec<(u32, u64)>],
-    unit_store: Option<&SpilledSlices<u64>>,
+    remake: Option<&SpilledTexts>,
     pages: &[(u64, &Units)],
     cfg: &ScanConfig,
     opts: &ScanOptions,
@@ -1194,10 +1247,14 @@ fn provisional_groups(
             |_| false,
         );
         let raw = content_rows(u, &m);
-        let seq = content_sequence_of(&units_of(unit_store, i, u)?, &u.lines, &m, cfg.shingle);
+        let seq = content_sequence_of(&units_of(remake, cfg, i, u)?, &u.lines, &m, cfg.shingle);
         Ok((shingle::into_set(seq), raw))
     })?;
+    // The line counts and content rows are done with: the pass's matching needs neither.
+    drop(stats);
+    drop(counts);
     let figs = figures_of(fig_lines, &content);
+    drop(content);
     // This whole pass is timed as one stage by the caller: its own laps are dropped.
     let m = match_sets(
         &sets,

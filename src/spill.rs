@@ -368,7 +368,7 @@ impl<T: Pod + Ord> Iterator for Merged<T> {
     }
 }
 
-/// One slice of records per item (a page's units), written once in item order to a temporary
+/// One slice of records per item (a page's text), written once in item order to a temporary
 /// file and read back by item from any thread: what a scan would otherwise hold for every page
 /// at once. Each slice is checked on reading against the xxh3 of the bytes written.
 #[derive(Debug)]
@@ -446,6 +446,17 @@ impl<T: Pod> SpilledSlices<T> {
     /// Whether no item was written.
     pub fn is_empty(&self) -> bool {
         self.checksums.is_empty()
+    }
+
+    /// Records in item `i`'s slice (`None` past the last item written).
+    pub fn slice_len(&self, i: usize) -> Option<u64> {
+        Some(self.offsets.get(i + 1)? - self.offsets.get(i)?)
+    }
+
+    /// The xxh3 of item `i`'s bytes as written (`None` past the last item written): for
+    /// texts, the hash that orders documents (see [`crate::Document::order_key`]).
+    pub fn checksum(&self, i: usize) -> Option<u64> {
+        self.checksums.get(i).copied()
     }
 
     /// Item `i`'s slice, read from disk.

@@ -147,12 +147,37 @@ fn a_memory_limit_spills_to_disk_and_changes_no_byte_of_the_report() {
         stderr.contains("of candidate pairs and shingle statistics spilled to disk"),
         "{stderr}"
     );
-    // The texts alone are over 1 KiB: the user is told they stay in memory.
+    // What stays in memory (lines, signatures, verified pairs) looks larger than 1 KiB: the
+    // user is told.
     assert!(
         stderr.contains("warning: --memory-limit 1024 bytes"),
         "{stderr}"
     );
     assert_eq!(std::fs::read_dir(spill.path()).expect("ls").count(), 0);
+    // The texts went to disk as they were read; an index keeps them all, read back in
+    // document order: the same bytes as the index of a scan in memory.
+    let saved = tempfile::tempdir().expect("tmp");
+    let (held, limited) = (
+        saved.path().join("held.idx"),
+        saved.path().join("limited.idx"),
+    );
+    for (index, limit) in [(&held, None), (&limited, Some("1K"))] {
+        let mut cmd = wirecopy();
+        cmd.arg("scan")
+            .arg(&corpus)
+            .args(["-q", "--format", "json", "--save-index"]);
+        cmd.arg(index);
+        if let Some(limit) = limit {
+            cmd.args(["--memory-limit", limit]);
+        }
+        let out = cmd.output().expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(String::from_utf8(out.stdout).expect("utf8"), memory);
+    }
+    assert!(
+        std::fs::read(&held).expect("index") == std::fs::read(&limited).expect("index"),
+        "the same index"
+    );
     for bad in ["0", "12X", "1.5G"] {
         let (_, err, code) = scan(&["--memory-limit", bad], &corpus);
         assert_eq!(code, 1, "--memory-limit {bad}");

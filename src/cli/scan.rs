@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wirecopy::chrome::ChromeConfig;
 use wirecopy::cluster::ClusterConfig;
+use wirecopy::corpus::TextSpill;
 use wirecopy::input::{self, FieldMap, ReadCounts, ReadOptions};
 use wirecopy::lsh::Banding;
 use wirecopy::pipeline::{self, Retain, ScanConfig, Stage, Timings};
@@ -67,12 +68,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     save_index: Option<PathBuf>,
     /// Memory the scan should stay under (512M, 8G, ...). What goes out of core so far: each
-    /// page's units (word hashes) and text are written to disk once normalized (units read back
-    /// page by page, texts only for the report's story members); shingle sets and window
-    /// sketches are written as they are made and read in place from a mapping; candidate pairs
-    /// and shingle statistics past an eighth of SIZE go to sorted runs on disk that are merged
-    /// back. Lines, signatures and verified pairs stay in memory; a warning says when they look
-    /// too big. Without it, a scan that looks larger than three quarters of the memory
+    /// text is written to disk as it is read (read back a batch of pages at a time to be
+    /// normalized, page by page to make its word hashes again for its shingles, and at the end
+    /// only for the report's story members); shingle sets and window sketches as they are made
+    /// (read in place from a mapping); candidate pairs and shingle statistics past an eighth
+    /// of SIZE, as sorted runs merged back. The documents' other
+    /// fields, lines, signatures and verified pairs stay in memory; a warning says when they
+    /// look too big. Without it, a scan that looks larger than three quarters of the memory
     /// available (Linux's MemAvailable) takes that as its limit and says so. Under a limit,
     /// given or detected, freed memory goes back to the system at once. The results are the
     /// same either way.
@@ -214,15 +216,19 @@ pub(super) fn config(p: &ParamArgs) -> ScanConfig {
     }
 }
 
+/// Bad records and warnings on stderr, as the reader finds them.
+fn report_problem(e: wirecopy::Error) {
+    match e {
+        wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
+        _ => eprintln!("skipped: {e}"),
+    }
+}
+
 pub(super) fn read_all(
     inputs: &[PathBuf],
     options: &ReadOptions,
 ) -> Result<(Vec<Document>, ReadCounts)> {
-    let mut on_problem = |e: wirecopy::Error| match e {
-        wirecopy::Error::Warning { .. } => eprintln!("warning: {e}"),
-        _ => eprintln!("skipped: {e}"),
-    };
-    Ok(input::read_documents(inputs, options, &mut on_problem)?)
+    Ok(input::read_documents(inputs, options, &mut report_problem)?)
 }
 
 /// Run `wirecopy scan`.
@@ -245,7 +251,24 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         .context("starting worker threads")?;
     let options = a.fields.options();
     let mut timings = Timings::default();
-    let (docs, read) = timings.time(Stage::Read, || read_all(&a.inputs, &options))?;
+    // Texts go to disk as they are read under a limit given, and once what was read would
+    // need more than the memory available otherwise (the detected limit below).
+    let available = match a.memory_limit {
+        Some(_) => None,
+        None => std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| mem_available(&m)),
+    };
+    let spill = TextSpill {
+        after: match a.memory_limit {
+            Some(_) => Some(0),
+            None => available.map(spill_texts_after),
+        },
+        dir: a.spill_dir.clone(),
+    };
+    let (corpus, read) = timings.time(Stage::Read, || {
+        input::read_corpus(&a.inputs, &options, &mut report_problem, &spill)
+    })?;
     let bars = Bars::new(!a.quiet && io::stderr().is_terminal());
     // Without an index to save, the scan frees the corpus statistics and sketches as soon as it
     // is done with them (the report reads none of them).
@@ -254,16 +277,13 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
     } else {
         Retain::Report
     };
-    let text: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
+    let text = corpus.text_bytes();
     let memory_limit = match a.memory_limit {
         Some(limit) => {
             warn_if_resident_exceeds(text, limit);
             Some(limit)
         }
         None => {
-            let available = std::fs::read_to_string("/proc/meminfo")
-                .ok()
-                .and_then(|m| mem_available(&m));
             let detected = available.and_then(|avail| detected_limit(text, avail));
             if let (Some(limit), Some(avail), false) = (detected, available, a.quiet) {
                 eprintln!(
@@ -286,7 +306,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
         memory_limit,
         spill_dir: a.spill_dir.clone(),
     };
-    let mut result = pipeline::scan_with(docs, &cfg, &bars, &scan_options)?;
+    let mut result = pipeline::scan_corpus(corpus, &cfg, &bars, &scan_options)?;
     bars.finish();
     for (stage, d) in result.timings.stages() {
         timings.add(stage, d);
@@ -350,7 +370,7 @@ pub fn run(a: ScanArgs) -> Result<Exit> {
 }
 
 /// Peak resident bytes per byte of text of a scan under `--memory-limit`, measured on the
-/// comparison corpora and generated pages (README, "Out of core"): 1.8 to 2.2, rounded up (a
+/// comparison corpora and generated pages (README, "Out of core"): 1.6 to 2.2, rounded up (a
 /// warning should not come too late).
 const RESIDENT_PER_TEXT_BYTE: u64 = 3;
 
@@ -363,6 +383,12 @@ const IN_MEMORY_PER_TEXT_BYTE: u64 = 6;
 fn detected_limit(text: u64, available: u64) -> Option<u64> {
     let limit = available / 4 * 3;
     (text.saturating_mul(IN_MEMORY_PER_TEXT_BYTE) > limit).then_some(limit.max(1))
+}
+
+/// Bytes of text read before the texts go to disk when no limit is given: as soon as the
+/// text read so far makes [`detected_limit`] take a limit.
+fn spill_texts_after(available: u64) -> u64 {
+    (available / 4 * 3).max(1) / IN_MEMORY_PER_TEXT_BYTE + 1
 }
 
 /// `MemAvailable` of a `/proc/meminfo`, in bytes.
@@ -383,8 +409,9 @@ fn warn_if_resident_exceeds(text: u64, limit: u64) {
     if need > limit {
         eprintln!(
             "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
-             units, texts, shingle sets, window sketches, candidate pairs and shingle \
-             statistics are spilled to disk, but not yet its lines, signatures and verified pairs",
+             texts, shingle sets, window sketches, candidate pairs and shingle \
+             statistics are spilled to disk, but not yet its documents' other fields, lines, \
+             signatures and verified pairs",
             bytes(limit),
             bytes(text),
             bytes(need)
@@ -418,6 +445,13 @@ mod tests {
         // 4 GB of text needs about 24 GB: over three quarters of what is available.
         assert_eq!(detected_limit(4 << 30, avail), Some(avail / 4 * 3));
         assert_eq!(detected_limit(1, 0), Some(1));
+        // Texts go to disk during reading exactly when the text read so far makes a limit
+        // detected.
+        for avail in [0, 1, 7, 1000, 6 << 20, avail, u64::MAX] {
+            let after = spill_texts_after(avail);
+            assert!(detected_limit(after, avail).is_some(), "{avail}");
+            assert!(detected_limit(after - 1, avail).is_none(), "{avail}");
+        }
     }
 
     #[derive(Parser)]

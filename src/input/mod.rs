@@ -29,8 +29,10 @@ pub mod arc;
 pub mod html;
 pub mod warc;
 
+use crate::corpus::{read_text, Corpus, SpilledTexts, TextSpill};
 use crate::document::{DocId, Document, Published};
 use crate::error::{Error, Location, Result};
+use crate::spill::SpilledSlices;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -187,8 +189,58 @@ pub fn read_documents(
     options: &ReadOptions,
     on_problem: &mut dyn FnMut(Error),
 ) -> Result<(Vec<Document>, ReadCounts)> {
-    let mut read: Vec<(Document, Origin)> = Vec::new();
-    let mut on_doc = |d, o| read.push((d, o));
+    // A corpus whose texts never go to disk.
+    let (corpus, counts) = read_corpus(inputs, options, on_problem, &TextSpill::default())?;
+    Ok((corpus.docs, counts))
+}
+
+/// [`read_documents`], with the texts written to disk as they are read once `spill` says so
+/// (see [`TextSpill`]): then only the documents' other fields are held, and a corpus larger
+/// than memory can be read. The documents and counts are those [`read_documents`] gives.
+/// Fails when an input cannot be opened at all or a text cannot be written.
+pub fn read_corpus(
+    inputs: &[PathBuf],
+    options: &ReadOptions,
+    on_problem: &mut dyn FnMut(Error),
+    spill: &TextSpill,
+) -> Result<(Corpus, ReadCounts)> {
+    // Every document read, with its text hash and its place in reading order (which, once the
+    // texts go to disk, is its text's slice there).
+    let mut read: Vec<(u64, Document, Origin, u32)> = Vec::new();
+    let mut store: Option<SpilledSlices<u8>> = None;
+    let mut held: u64 = 0;
+    let mut failed: Option<Error> = None;
+    let mut on_doc = |mut d: Document, o: Origin| {
+        if failed.is_some() {
+            return;
+        }
+        let Ok(slot) = u32::try_from(read.len()) else {
+            failed = Some(Error::InvalidParameter {
+                name: "inputs",
+                message: format!("more than {} documents", u32::MAX),
+            });
+            return;
+        };
+        held += d.text.len() as u64;
+        if store.is_none() && spill.after.is_some_and(|after| held >= after) {
+            match spill_held(&mut read, spill) {
+                Ok(s) => store = Some(s),
+                Err(e) => {
+                    failed = Some(e);
+                    return;
+                }
+            }
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(d.text.as_bytes());
+        if let Some(s) = store.as_mut() {
+            if let Err(e) = s.push(d.text.as_bytes()) {
+                failed = Some(e);
+                return;
+            }
+            d.text = String::new();
+        }
+        read.push((hash, d, o, slot));
+    };
     let mut sink = Sink {
         on_doc: &mut on_doc,
         on_skip: on_problem,
@@ -196,7 +248,65 @@ pub fn read_documents(
     };
     read_inputs(inputs, options, &mut sink)?;
     let mut counts = sink.counts;
-    let (docs, dropped) = dedup_ids(read);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let Some(mut store) = store else {
+        let (kept, dropped) = dedup_hashed(read);
+        report_dropped(dropped, &mut counts, on_problem);
+        let docs = kept.into_iter().map(|(d, _)| d).collect::<Vec<_>>();
+        return Ok((Corpus::from(docs), counts));
+    };
+    store.finish_writing()?;
+    // Documents that share an id and a text hash are told apart by their texts (as
+    // `read_documents` does): those few are read back for the comparison.
+    read.sort_by(|(ha, a, ..), (hb, b, ..)| a.id.cmp(&b.id).then(ha.cmp(hb)));
+    let mut start = 0;
+    while start < read.len() {
+        let (h, id) = (read[start].0, &read[start].1.id);
+        let end = start
+            + read[start..]
+                .iter()
+                .take_while(|(hb, b, ..)| *hb == h && &b.id == id)
+                .count();
+        if end - start > 1 {
+            for (_, d, _, slot) in &mut read[start..end] {
+                d.text = read_text(&store, *slot as usize)?;
+            }
+        }
+        start = end;
+    }
+    let (kept, dropped) = dedup_hashed(read);
+    report_dropped(dropped, &mut counts, on_problem);
+    let (docs, slots): (Vec<Document>, Vec<u32>) = kept
+        .into_iter()
+        .map(|(mut d, slot)| {
+            d.text = String::new();
+            (d, slot)
+        })
+        .unzip();
+    Ok((
+        Corpus::spilled(docs, SpilledTexts::by_slot(store, slots)),
+        counts,
+    ))
+}
+
+/// The texts of the documents read so far, written to a new store in reading order (each
+/// document's slice is its place in `read`) and dropped from memory.
+fn spill_held(
+    read: &mut [(u64, Document, Origin, u32)],
+    spill: &TextSpill,
+) -> Result<SpilledSlices<u8>> {
+    let mut store = SpilledSlices::<u8>::create(spill.dir.as_deref())?;
+    for (_, d, ..) in read.iter_mut() {
+        store.push(d.text.as_bytes())?;
+        d.text = String::new();
+    }
+    Ok(store)
+}
+
+/// Count and report the documents [`dedup_hashed`] dropped.
+fn report_dropped(dropped: Dropped, counts: &mut ReadCounts, on_problem: &mut dyn FnMut(Error)) {
     for (id, dropped, kept) in dropped {
         counts.documents -= 1;
         counts.skipped += 1;
@@ -214,7 +324,6 @@ pub fn read_documents(
             },
         });
     }
-    Ok((docs, counts))
 }
 
 /// One document per id, whatever the input order: among documents sharing an id, the smallest
@@ -222,11 +331,20 @@ pub fn read_documents(
 /// and, in that order too, each dropped document's id and origin with the kept one's origin.
 pub fn dedup_ids(read: Vec<(Document, Origin)>) -> (Vec<Document>, Vec<(DocId, Origin, Origin)>) {
     // The text hash is computed once per document, not once per comparison.
-    let mut read: Vec<(u64, Document, Origin)> = read
+    let read = read
         .into_iter()
-        .map(|(d, o)| (d.order_key().1, d, o))
+        .map(|(d, o)| (d.order_key().1, d, o, ()))
         .collect();
-    read.sort_by(|(ha, a, oa), (hb, b, ob)| {
+    let (kept, dropped) = dedup_hashed(read);
+    (kept.into_iter().map(|(d, ())| d).collect(), dropped)
+}
+
+/// Each dropped document's id and origin, with the kept one's origin.
+type Dropped = Vec<(DocId, Origin, Origin)>;
+
+/// [`dedup_ids`] of documents whose text hashes are given, each carrying an `X` along.
+fn dedup_hashed<X>(mut read: Vec<(u64, Document, Origin, X)>) -> (Vec<(Document, X)>, Dropped) {
+    read.sort_by(|(ha, a, oa, _), (hb, b, ob, _)| {
         a.id.cmp(&b.id)
             .then_with(|| ha.cmp(hb))
             .then_with(|| a.text.cmp(&b.text))
@@ -239,15 +357,14 @@ pub fn dedup_ids(read: Vec<(Document, Origin)>) -> (Vec<Document>, Vec<(DocId, O
             })
             .then_with(|| oa.cmp(ob))
     });
-    let read = read.into_iter().map(|(_, d, o)| (d, o));
-    let mut docs: Vec<Document> = Vec::with_capacity(read.len());
+    let mut docs: Vec<(Document, X)> = Vec::with_capacity(read.len());
     let mut kept_at: Option<Origin> = None;
     let mut dropped = Vec::new();
-    for (d, o) in read {
+    for (_, d, o, x) in read {
         match (docs.last(), &kept_at) {
-            (Some(last), Some(k)) if last.id == d.id => dropped.push((d.id, o, k.clone())),
+            (Some((last, _)), Some(k)) if last.id == d.id => dropped.push((d.id, o, k.clone())),
             _ => {
-                docs.push(d);
+                docs.push((d, x));
                 kept_at = Some(o);
             }
         }
@@ -1116,5 +1233,95 @@ mod tests {
         assert!(docs.len() < 200);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].contains("truncated or corrupt"), "{}", errs[0]);
+    }
+}
+
+#[cfg(test)]
+mod corpus_tests {
+    use super::*;
+
+    /// Documents and problems read by `read_documents`, and by `read_corpus` with texts spilled
+    /// after `after` bytes, texts read back.
+    #[allow(clippy::type_complexity)]
+    fn both(
+        inputs: &[PathBuf],
+        after: Option<u64>,
+    ) -> (
+        (Vec<Document>, Vec<String>),
+        (Vec<Document>, Vec<String>),
+        bool,
+    ) {
+        let options = ReadOptions::default();
+        let mut held_problems = Vec::new();
+        let (held, held_counts) =
+            read_documents(inputs, &options, &mut |e| held_problems.push(e.to_string()))
+                .expect("readable");
+        let mut problems = Vec::new();
+        let spill = TextSpill { after, dir: None };
+        let (corpus, counts) = read_corpus(
+            inputs,
+            &options,
+            &mut |e| problems.push(e.to_string()),
+            &spill,
+        )
+        .expect("readable");
+        assert_eq!(counts, held_counts);
+        let on_disk = corpus.texts_on_disk();
+        let docs = (0..corpus.len())
+            .map(|i| {
+                let mut d = corpus.docs()[i].clone();
+                if on_disk {
+                    assert!(d.text.is_empty(), "a spilled text is not also held");
+                }
+                d.text = corpus.text(i).expect("read back");
+                d
+            })
+            .collect();
+        ((held, held_problems), (docs, problems), on_disk)
+    }
+
+    #[test]
+    fn a_corpus_spilled_as_it_is_read_has_the_documents_read_into_memory() {
+        let tmp = tempfile::tempdir().expect("dir");
+        let line = |id: &str, text: &str, url: &str| {
+            format!("{{\"id\": \"{id}\", \"text\": \"{text}\", \"url\": \"{url}\"}}\n")
+        };
+        // Ids repeated with other texts, with the same text and another url (a tie on the
+        // text hash that only the texts and urls break), and an input given twice.
+        let one = tmp.path().join("one.jsonl");
+        std::fs::write(
+            &one,
+            [
+                line("b", "the second story", "https://b.example/1"),
+                line("a", "the first story", "https://a.example/2"),
+                line("a", "the first story", "https://a.example/1"),
+                line("c", "a third story", "https://c.example/"),
+                line("a", "another first story", "https://a.example/3"),
+            ]
+            .concat(),
+        )
+        .expect("write");
+        let two = tmp.path().join("two.jsonl");
+        std::fs::write(&two, line("d", "the fourth story", "https://d.example/")).expect("w");
+        let inputs = [one.clone(), two, one];
+        // Every text read, duplicates included: the texts go to disk once this much is read.
+        let total: u64 = 2 * (16 + 15 + 15 + 13 + 19) + 16;
+        for after in [
+            None,
+            Some(0),
+            Some(1),
+            Some(20),
+            Some(total),
+            Some(total + 1),
+        ] {
+            let (held, spilled, on_disk) = both(&inputs, after);
+            assert_eq!(held, spilled, "spilled after {after:?}");
+            assert_eq!(on_disk, after.is_some_and(|a| a <= total), "{after:?}");
+        }
+        let ((docs, problems), ..) = both(&inputs, Some(0));
+        let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+        assert_eq!(docs[0].url.as_deref(), Some("https://a.example/1"));
+        assert_eq!(problems.len(), 7, "{problems:?}");
     }
 }
