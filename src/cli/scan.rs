@@ -1,9 +1,10 @@
 //! cli/scan.rs: `wirecopy scan`, which documents of these inputs are copies of one another?
 //!
 //! Turns the flags into a [`ScanConfig`] (every check before the first input byte is read),
-//! reads the inputs through [`wirecopy::input`] (bad records are reported on stderr as
+//! reads the inputs through [`input::read_corpus`] (texts to disk as they are read under a
+//! memory limit, given or detected; bad records are reported on stderr as
 //! `skipped: reading FILE line N: ...`, or `at byte N` for WARC and ARC records, counted and
-//! skipped), runs [`pipeline::scan`], optionally saves the index, and
+//! skipped), runs [`pipeline::scan_corpus`], optionally saves the index, and
 //! renders the report to stdout or `-o FILE`.
 
 use super::args::{
