@@ -135,11 +135,62 @@ fn lookup(table: &[(u64, u32)], key: u64) -> u32 {
         .map_or(0, |i| table[i].1)
 }
 
-/// Every key of `keys[i]` (page `i`'s sorted distinct keys) once per group: the union of each
-/// group's pages' keys, concatenated and sorted, so that a key's run length is the number of
-/// groups holding it. The vector is allocated once at its final size (a rayon `collect` of a
-/// flat map of unknown length holds the pieces and the whole at once).
-fn keys_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<u64> {
+/// Each page's distinct keys, by page number: held (a set per page) or made on demand.
+trait PageKeys: Sync {
+    /// Pages.
+    fn pages(&self) -> usize;
+    /// Page `i`'s distinct keys: borrowed, or made in `buf`.
+    fn keys<'a>(&'a self, i: usize, buf: &'a mut Vec<u64>) -> &'a [u64];
+}
+
+impl<K: AsRef<[u64]> + Sync> PageKeys for [K] {
+    fn pages(&self) -> usize {
+        self.len()
+    }
+    fn keys<'a>(&'a self, i: usize, _buf: &'a mut Vec<u64>) -> &'a [u64] {
+        self[i].as_ref()
+    }
+}
+
+/// Pages' distinct line hashes (`site: false`) or site-line keys (`site: true`; none for a
+/// page of no known site), made from their lines when asked for, so that a corpus's line
+/// statistics never hold a copy of every page's keys beside the one vector they are counted in.
+struct LineKeys<'p> {
+    pages: &'p [(u64, &'p Units)],
+    site: bool,
+}
+
+impl PageKeys for LineKeys<'_> {
+    fn pages(&self) -> usize {
+        self.pages.len()
+    }
+    fn keys<'a>(&'a self, i: usize, buf: &'a mut Vec<u64>) -> &'a [u64] {
+        let (site, u) = self.pages[i];
+        buf.clear();
+        if self.site && site == 0 {
+            return buf;
+        }
+        buf.extend(u.lines.iter().map(|l| l.hash));
+        buf.sort_unstable();
+        buf.dedup();
+        if self.site {
+            for k in buf.iter_mut() {
+                *k = site_line_key(site, *k);
+            }
+            buf.sort_unstable();
+        }
+        buf
+    }
+}
+
+/// Every key of page `i` (`keys.keys(i)`, distinct) once per group: the union of each group's
+/// pages' keys, concatenated and sorted, so that a key's run length is the number of groups
+/// holding it. The vector is allocated once at its final size (a rayon `collect` of a flat map
+/// of unknown length holds the pieces and the whole at once); a page alone in its group has its
+/// keys asked for twice, once for their count and once to copy them, so that keys made on
+/// demand are never all held besides.
+fn keys_over_groups<P: PageKeys + ?Sized>(keys: &P, groups: &[u32]) -> Vec<u64> {
+    debug_assert_eq!(keys.pages(), groups.len());
     let mut order: Vec<u32> = (0..groups.len() as u32).collect();
     order.sort_unstable_by_key(|&i| (groups[i as usize], i));
     let runs: Vec<&[u32]> = order
@@ -147,48 +198,62 @@ fn keys_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<u
         .collect();
     // A group of several pages is deduplicated in place (its pages' keys copied, sorted and
     // made distinct), so each run's length is known only once that is done: first the merged
-    // groups, then one exact allocation for everything.
-    let merged: Vec<Option<Vec<u64>>> = runs
+    // groups and every run's length, then one exact allocation for everything.
+    let (mut merged, lens): (Vec<Option<Vec<u64>>>, Vec<usize>) = runs
         .par_iter()
-        .map(|run| match run {
-            [_] => None,
+        .map_init(Vec::new, |buf, run| match run {
+            [i] => (None, keys.keys(*i as usize, buf).len()),
             _ => {
-                let mut v: Vec<u64> = run
-                    .iter()
-                    .flat_map(|&i| keys[i as usize].as_ref().iter().copied())
-                    .collect();
+                let mut v: Vec<u64> = Vec::new();
+                for &i in *run {
+                    v.extend_from_slice(keys.keys(i as usize, buf));
+                }
                 v.sort_unstable();
                 v.dedup();
                 // Copies of one story share most keys: keep only the distinct ones' room.
                 v.shrink_to_fit();
-                Some(v)
+                let len = v.len();
+                (Some(v), len)
             }
         })
-        .collect();
-    let total: usize = merged
-        .iter()
-        .zip(&runs)
-        .map(|(m, run)| {
-            m.as_ref()
-                .map_or(keys[run[0] as usize].as_ref().len(), Vec::len)
-        })
-        .sum();
-    let mut flat: Vec<u64> = Vec::with_capacity(total);
-    // Each merged group is freed as it is copied.
-    for (m, run) in merged.into_iter().zip(&runs) {
-        match m {
-            Some(v) => flat.extend_from_slice(&v),
-            None => flat.extend_from_slice(keys[run[0] as usize].as_ref()),
-        }
+        .unzip();
+    // Filled a block of runs per task; each merged group is freed as it is copied.
+    const BLOCK: usize = 1 << 12;
+    let mut flat: Vec<u64> = vec![0; lens.iter().sum()];
+    let mut pieces: Vec<&mut [u64]> = Vec::with_capacity(runs.len().div_ceil(BLOCK));
+    let mut rest = flat.as_mut_slice();
+    for block in lens.chunks(BLOCK) {
+        let (piece, tail) = rest.split_at_mut(block.iter().sum());
+        pieces.push(piece);
+        rest = tail;
     }
+    drop(lens);
+    pieces
+        .into_par_iter()
+        .zip(merged.par_chunks_mut(BLOCK))
+        .zip(runs.par_chunks(BLOCK))
+        .for_each(|((out, merged), runs)| {
+            let mut buf = Vec::new();
+            let mut at = 0;
+            for (m, run) in merged.iter_mut().zip(runs) {
+                let held = m.take();
+                let page: &[u64] = match &held {
+                    Some(v) => v,
+                    None => keys.keys(run[0] as usize, &mut buf),
+                };
+                out[at..at + page.len()].copy_from_slice(page);
+                at += page.len();
+            }
+        });
+    drop(merged);
     flat.par_sort_unstable();
     flat
 }
 
-/// Count, for every key, the groups holding it: `keys[i]` are page `i`'s sorted distinct keys,
-/// pages with the same `groups[i]` count once. A group's keys are the union of its pages' keys,
-/// so the sort that counts them handles one `u64` per (key, group) and no group ids.
-fn count_over_groups<K: AsRef<[u64]> + Sync>(keys: &[K], groups: &[u32]) -> Vec<(u64, u32)> {
+/// Count, for every key, the groups holding it: page `i`'s keys are `keys.keys(i)`, pages with
+/// the same `groups[i]` count once. A group's keys are the union of its pages' keys, so the sort
+/// that counts them handles one `u64` per (key, group) and no group ids.
+fn count_over_groups<P: PageKeys + ?Sized>(keys: &P, groups: &[u32]) -> Vec<(u64, u32)> {
     let flat = keys_over_groups(keys, groups);
     let mut out = Vec::with_capacity(distinct_sorted(&flat));
     for_each_run(&flat, |k, n| out.push((k, n)));
@@ -219,29 +284,13 @@ impl LineStats {
     /// story copied onto many pages counts once, while chrome that recurs under different
     /// stories counts once per story.
     pub fn build_grouped(pages: &[(u64, &Units)], groups: &[u32]) -> LineStats {
-        let per_page: Vec<(Vec<u64>, Vec<u64>)> = pages
-            .par_iter()
-            .map(|(site, u)| {
-                let mut g: Vec<u64> = u.lines.iter().map(|l| l.hash).collect();
-                g.sort_unstable();
-                g.dedup();
-                let mut s: Vec<u64> = if *site == 0 {
-                    Vec::new()
-                } else {
-                    g.iter().map(|&h| site_line_key(*site, h)).collect()
-                };
-                s.sort_unstable();
-                (g, s)
-            })
-            .collect();
-        let (g, s): (Vec<Vec<u64>>, Vec<Vec<u64>>) = per_page.into_iter().unzip();
         let mut distinct: Vec<u32> = groups.to_vec();
         distinct.sort_unstable();
         distinct.dedup();
         LineStats {
             pages: distinct.len() as u64,
-            global: count_over_groups(&g, groups),
-            per_site: count_over_groups(&s, groups),
+            global: count_over_groups(&LineKeys { pages, site: false }, groups),
+            per_site: count_over_groups(&LineKeys { pages, site: true }, groups),
         }
     }
 
@@ -692,6 +741,66 @@ mod tests {
     }
 
     #[test]
+    fn line_statistics_made_from_lines_on_demand_equal_a_naive_count() {
+        use std::collections::{BTreeMap, BTreeSet};
+        // 9,000 pages (more than two blocks of runs) of 3 to 9 lines from 60, on 5 sites and
+        // none; grouped one to a page, and in groups of 1 to 4 pages.
+        let texts: Vec<String> = (0..9000u32)
+            .map(|i| {
+                let mut lines: Vec<String> = (0..3 + i % 6)
+                    .map(|k| format!("line {} of the story", (i * 31 + k * 17 + i / 7) % 60))
+                    .collect();
+                // A page that repeats a line counts it once.
+                if i % 5 == 0 {
+                    lines.push(lines[0].clone());
+                }
+                lines.join("\n")
+            })
+            .collect();
+        let u: Vec<Units> = texts
+            .iter()
+            .map(|t| units(t, UnspacedScripts::Characters))
+            .collect();
+        let sites: Vec<u64> = (0..9000u64)
+            .map(|i| match i % 6 {
+                0 => 0,
+                s => site_hash(Some(&format!("site{s}.example"))),
+            })
+            .collect();
+        let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(&u).collect();
+        for groups in [
+            (0..9000u32).collect::<Vec<_>>(),
+            (0..9000u32)
+                .map(|i| i / 4 * 4 + u32::from(i % 8 == 3))
+                .collect(),
+        ] {
+            let mut global: BTreeSet<(u64, u32)> = BTreeSet::new();
+            let mut per_site: BTreeSet<(u64, u32)> = BTreeSet::new();
+            for ((site, u), &g) in pages.iter().zip(&groups) {
+                for l in &u.lines {
+                    global.insert((l.hash, g));
+                    if *site != 0 {
+                        per_site.insert((site_line_key(*site, l.hash), g));
+                    }
+                }
+            }
+            let count = |pairs: BTreeSet<(u64, u32)>| -> Vec<(u64, u32)> {
+                let mut c: BTreeMap<u64, u32> = BTreeMap::new();
+                for (k, _) in pairs {
+                    *c.entry(k).or_default() += 1;
+                }
+                c.into_iter().collect()
+            };
+            let stats = LineStats::build_grouped(&pages, &groups);
+            let distinct: BTreeSet<u32> = groups.iter().copied().collect();
+            assert_eq!(stats.pages, distinct.len() as u64);
+            assert_eq!(stats.global, count(global));
+            assert_eq!(stats.per_site, count(per_site));
+            assert!(stats.global.iter().any(|&(_, n)| n > 1));
+        }
+    }
+
+    #[test]
     fn group_counts_equal_distinct_key_group_pairs() {
         use std::collections::{BTreeMap, BTreeSet};
         let keys: Vec<Vec<u64>> = vec![
@@ -719,7 +828,7 @@ mod tests {
                 *naive.entry(h).or_default() += 1;
             }
             let naive: Vec<(u64, u32)> = naive.into_iter().collect();
-            assert_eq!(count_over_groups(&keys, &groups), naive, "{groups:?}");
+            assert_eq!(count_over_groups(&keys[..], &groups), naive, "{groups:?}");
             // The stop shingles taken from runs, with no table, are the table's.
             for max_df in [0, 1, 2, 3] {
                 let cfg = ChromeConfig {
