@@ -13,6 +13,11 @@
 //! a temporary folder removed when the spill is dropped. At most [`FAN_IN`] runs exist at once:
 //! the 64th is merged with the others into one, so a tiny budget costs more passes over the
 //! disk, never more open files.
+//!
+//! Every `wirecopy-spill-*` folder is listed in a process-wide registry while it exists, so that
+//! an interrupted process can remove them ([`remove_spill_folders`], called by the binary's
+//! SIGINT/SIGTERM watcher: `exit` runs no destructors, and a large scan's folder holds
+//! gigabytes).
 
 use crate::error::{Error, Result};
 use bytemuck::Pod;
@@ -21,6 +26,7 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use xxhash_rust::xxh3::Xxh3;
 
 /// Most runs on disk at once; reaching it merges them into one.
@@ -36,7 +42,7 @@ pub struct SortedSpill<T: Pod + Ord> {
     budget: Option<usize>,
     /// Where the temporary folder of runs is made (`None`: the system's temporary folder).
     parent: Option<PathBuf>,
-    dir: Option<tempfile::TempDir>,
+    dir: Option<SpillFolder>,
     runs: Vec<Run>,
     held: Vec<T>,
     written: u64,
@@ -181,17 +187,65 @@ impl<T: Pod + Ord> SortedSpill<T> {
     }
 }
 
+/// Spill folders that exist right now (see the module doc).
+static LIVE_FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_folders() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_FOLDERS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Remove every spill folder of this process with what it holds, and keep the registry locked
+/// so that no new one is made afterwards; for a signal handler that exits right after. Returns
+/// the folders removed.
+pub fn remove_spill_folders() -> Vec<PathBuf> {
+    let mut g = live_folders();
+    let removed: Vec<PathBuf> = g
+        .drain(..)
+        .filter(|p| std::fs::remove_dir_all(p).is_ok())
+        .collect();
+    // The process is about to exit: hold the lock so no folder is made after this.
+    std::mem::forget(g);
+    removed
+}
+
+/// Spill folders that exist right now (for tests and diagnostics).
+pub fn spill_folders() -> Vec<PathBuf> {
+    live_folders().clone()
+}
+
+/// A `wirecopy-spill-*` folder, listed in the registry while it exists and removed with what it
+/// holds when dropped.
+#[derive(Debug)]
+struct SpillFolder(tempfile::TempDir);
+
+impl SpillFolder {
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for SpillFolder {
+    fn drop(&mut self) {
+        // Unlisted first; the folder goes when the `TempDir` field is dropped right after.
+        live_folders().retain(|p| p != self.0.path());
+    }
+}
+
 /// A new `wirecopy-spill-*` folder under `parent` (the system's temporary folder when `None`),
 /// removed with what it holds when the returned value is dropped.
-fn temp_folder(parent: Option<&Path>) -> Result<tempfile::TempDir> {
+fn temp_folder(parent: Option<&Path>) -> Result<SpillFolder> {
     let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
-    tempfile::Builder::new()
+    // Made and listed under the lock: a signal's removal sees every folder that exists.
+    let mut live = live_folders();
+    let dir = tempfile::Builder::new()
         .prefix("wirecopy-spill-")
         .tempdir_in(&parent)
         .map_err(|source| Error::Io {
             path: parent,
             source,
-        })
+        })?;
+    live.push(dir.path().to_path_buf());
+    Ok(SpillFolder(dir))
 }
 
 /// A spill's records at the end: see [`SortedSpill::finish`].
@@ -373,7 +427,7 @@ impl<T: Pod + Ord> Iterator for Merged<T> {
 /// at once. Each slice is checked on reading against the xxh3 of the bytes written.
 #[derive(Debug)]
 pub struct SpilledSlices<T: Pod> {
-    _dir: tempfile::TempDir,
+    _dir: SpillFolder,
     path: PathBuf,
     writer: Option<BufWriter<File>>,
     reader: Option<File>,

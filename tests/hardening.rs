@@ -1,6 +1,6 @@
 //! Issue 10, the output and parameter side: parameters checked before any work, `-o` onto
-//! devices, FIFOs, symlinks and inputs, temporary files removed on SIGINT, and input text that
-//! reaches a terminal, a browser or a spreadsheet made harmless.
+//! devices, FIFOs, symlinks and inputs, temporary files and spill folders removed on SIGINT,
+//! and input text that reaches a terminal, a browser or a spreadsheet made harmless.
 
 mod common;
 
@@ -265,6 +265,77 @@ fn sigint_while_writing_removes_the_temporary_file() {
         temporaries(&out_dir)
     );
     assert!(!out_dir.join("report.html").exists(), "no half report");
+}
+
+fn spill_folders(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("wirecopy-spill-"))
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_during_a_scan_under_a_memory_limit_removes_its_spill_folders() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = large_input(dir.path());
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).expect("mkdir");
+    let bin = assert_cmd::cargo::cargo_bin("wirecopy");
+    let mut child = std::process::Command::new(bin)
+        .arg("scan")
+        .arg(&input)
+        .args([
+            "-q",
+            "--threads",
+            "1",
+            "--memory-limit",
+            "1K",
+            "--spill-dir",
+        ])
+        .arg(&spill)
+        .args(["--format", "json", "-o"])
+        .arg(dir.path().join("out.json"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Texts go to a spill folder as they are read: poll (bounded) until one exists.
+    let mut seen = false;
+    for _ in 0..120_000 {
+        if !spill_folders(&spill).is_empty() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(seen, "the run ended before its spill folder was seen");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "exit by SIGINT: {}",
+        stderr_of(&out)
+    );
+    assert!(
+        spill_folders(&spill).is_empty(),
+        "spill folders left: {:?}",
+        spill_folders(&spill)
+    );
+    assert!(!dir.path().join("out.json").exists(), "no half report");
 }
 
 fn hostile_corpus(dir: &Path) -> PathBuf {

@@ -1,9 +1,10 @@
 //! cli/interrupt.rs: what happens to half-written outputs on Ctrl-C?
 //!
 //! On SIGINT or SIGTERM a watcher thread (not a signal handler, so it may take locks and touch
-//! files) removes the temporary files of outputs being written, then exits with the
-//! conventional 128 + signal number (130, 143). Without it, `exit` by signal leaves a hidden
-//! temporary file, as large as the output, beside it.
+//! files) removes the temporary files of outputs being written and the scan's spill folders,
+//! then exits with the conventional 128 + signal number (130, 143). Without it, `exit` by
+//! signal leaves a hidden temporary file, as large as the output, beside it, and a scan under a
+//! memory limit its `wirecopy-spill-*` folder (24 GB on ten million pages).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -39,6 +40,7 @@ pub fn remove_temporaries_on_signal() {
                 continue;
             }
             wirecopy::atomic_write::remove_temporary_files();
+            wirecopy::spill::remove_spill_folders();
             if DURABLE.load(Ordering::SeqCst) {
                 std::process::exit(0);
             }
