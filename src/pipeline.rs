@@ -373,6 +373,13 @@ impl SetStore {
             m.release();
         }
     }
+
+    /// See [`MappedSlices::advise_random`]; nothing for sets held in memory.
+    fn advise_random(&self, random: bool) {
+        if let SetStore::Mapped(m) = self {
+            m.advise_random(random);
+        }
+    }
 }
 
 /// Observes the stages of a scan (progress bars); all methods may be called from any thread.
@@ -1178,6 +1185,10 @@ fn match_sets(
     clock.lap(Stage::Verify);
 
     obs.stage("clustering", edges.len() as u64);
+    // The cluster guard reads mapped sets of pairs anywhere in the corpus, one at a time: a
+    // fault reads only its page, no read-around, which (when the page cache cannot hold the
+    // sets) evicts the sets the guard reads next.
+    store.advise_random(true);
     let read = std::cell::Cell::new(0usize);
     let clusters = crate::cluster::guarded_stories(
         n,
@@ -1193,6 +1204,7 @@ fn match_sets(
         |d| near_empty[d as usize],
     );
     store.release();
+    store.advise_random(false);
     clock.lap(Stage::Cluster);
     Ok(Matched {
         signatures,

@@ -628,6 +628,20 @@ impl<T: Pod> MappedSlices<T> {
         }
     }
 
+    /// Tell the kernel how the mapping is read from now on: `random` (no read-around, a fault
+    /// reads the one page it needs) for scattered reads such as verification's second pages, or
+    /// the default read-ahead for front-to-back reads. Advice only: refused, nothing changes.
+    pub fn advise_random(&self, random: bool) {
+        if let Some(map) = &self.map {
+            let advice = if random {
+                memmap2::Advice::Random
+            } else {
+                memmap2::Advice::Normal
+            };
+            let _ = map.advise(advice);
+        }
+    }
+
     /// Check every slice against its checksum, releasing pages as the check goes.
     fn check(&self) -> Result<()> {
         let size = std::mem::size_of::<T>() as u64;
