@@ -205,16 +205,63 @@ fn large_input(dir: &Path) -> PathBuf {
     p
 }
 
-fn temporaries(dir: &Path) -> Vec<PathBuf> {
+/// Entries of `dir` whose names start with `prefix`.
+fn entries_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .expect("list")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(".wirecopy-"))
+                .is_some_and(|n| n.starts_with(prefix))
         })
         .collect()
+}
+
+/// Run `wirecopy scan <input> -q --threads 1 <args>`, poll (bounded) until an entry named
+/// `prefix` appears in `watched`, interrupt it with SIGINT, and check it exits with 130 and
+/// leaves no such entry behind.
+#[cfg(unix)]
+fn interrupt_once_seen(input: &Path, args: &[&std::ffi::OsStr], watched: &Path, prefix: &str) {
+    let bin = assert_cmd::cargo::cargo_bin("wirecopy");
+    let mut child = std::process::Command::new(bin)
+        .arg("scan")
+        .arg(input)
+        .args(["-q", "--threads", "1"])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut seen = false;
+    for _ in 0..120_000 {
+        if !entries_named(watched, prefix).is_empty() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(seen, "the run ended before a {prefix}* entry was seen");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "exit by SIGINT: {}",
+        stderr_of(&out)
+    );
+    assert!(
+        entries_named(watched, prefix).is_empty(),
+        "{prefix}* entries left: {:?}",
+        entries_named(watched, prefix)
+    );
 }
 
 #[cfg(unix)]
@@ -224,59 +271,16 @@ fn sigint_while_writing_removes_the_temporary_file() {
     let input = large_input(dir.path());
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).expect("mkdir");
-    let bin = assert_cmd::cargo::cargo_bin("wirecopy");
-    let mut child = std::process::Command::new(bin)
-        .arg("scan")
-        .arg(&input)
-        .args(["-q", "--threads", "1", "--format", "html", "-o"])
-        .arg(out_dir.join("report.html"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // Poll (bounded) until the temporary file exists, then interrupt.
-    let mut seen = false;
-    for _ in 0..120_000 {
-        if !temporaries(&out_dir).is_empty() {
-            seen = true;
-            break;
-        }
-        if child.try_wait().expect("try_wait").is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    assert!(seen, "the run ended before its temporary file was seen");
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "exit by SIGINT: {}",
-        stderr_of(&out)
-    );
-    assert!(
-        temporaries(&out_dir).is_empty(),
-        "temporary files left: {:?}",
-        temporaries(&out_dir)
-    );
-    assert!(!out_dir.join("report.html").exists(), "no half report");
-}
-
-fn spill_folders(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .expect("list")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("wirecopy-spill-"))
-        })
-        .collect()
+    let report = out_dir.join("report.html");
+    // Interrupted once the output's temporary file exists.
+    let args = [
+        "--format".as_ref(),
+        "html".as_ref(),
+        "-o".as_ref(),
+        report.as_os_str(),
+    ];
+    interrupt_once_seen(&input, &args, &out_dir, ".wirecopy-");
+    assert!(!report.exists(), "no half report");
 }
 
 #[cfg(unix)]
@@ -286,56 +290,20 @@ fn sigint_during_a_scan_under_a_memory_limit_removes_its_spill_folders() {
     let input = large_input(dir.path());
     let spill = dir.path().join("spill");
     std::fs::create_dir(&spill).expect("mkdir");
-    let bin = assert_cmd::cargo::cargo_bin("wirecopy");
-    let mut child = std::process::Command::new(bin)
-        .arg("scan")
-        .arg(&input)
-        .args([
-            "-q",
-            "--threads",
-            "1",
-            "--memory-limit",
-            "1K",
-            "--spill-dir",
-        ])
-        .arg(&spill)
-        .args(["--format", "json", "-o"])
-        .arg(dir.path().join("out.json"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // Texts go to a spill folder as they are read: poll (bounded) until one exists.
-    let mut seen = false;
-    for _ in 0..120_000 {
-        if !spill_folders(&spill).is_empty() {
-            seen = true;
-            break;
-        }
-        if child.try_wait().expect("try_wait").is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    assert!(seen, "the run ended before its spill folder was seen");
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "exit by SIGINT: {}",
-        stderr_of(&out)
-    );
-    assert!(
-        spill_folders(&spill).is_empty(),
-        "spill folders left: {:?}",
-        spill_folders(&spill)
-    );
-    assert!(!dir.path().join("out.json").exists(), "no half report");
+    let out = dir.path().join("out.json");
+    // Texts go to a spill folder as they are read: interrupted once one exists.
+    let args = [
+        "--memory-limit".as_ref(),
+        "1K".as_ref(),
+        "--spill-dir".as_ref(),
+        spill.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ];
+    interrupt_once_seen(&input, &args, &spill, "wirecopy-spill-");
+    assert!(!out.exists(), "no half report");
 }
 
 fn hostile_corpus(dir: &Path) -> PathBuf {
