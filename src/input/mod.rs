@@ -231,7 +231,8 @@ pub fn read_corpus(
                 }
             }
         }
-        let hash = xxhash_rust::xxh3::xxh3_64(d.text.as_bytes());
+        // The hash the scan orders by (`Document::order_key`), before the text goes to disk.
+        let hash = d.order_key().1;
         if let Some(s) = store.as_mut() {
             if let Err(e) = s.push(d.text.as_bytes()) {
                 failed = Some(e);
