@@ -169,7 +169,7 @@ pub fn candidates_into(
         return document_candidates_into(values, num_perm, indexed, cfg, spill);
     }
     let band_pairs = |band: usize| -> Vec<u64> {
-        let mut keys = band_keys(values, num_perm, indexed, owner, band, rows);
+        let mut keys = band_keys(values, num_perm, band * rows, indexed, owner, band, rows);
         keys.sort_unstable();
         keys.dedup();
         let mut pairs = Vec::new();
@@ -220,10 +220,13 @@ pub fn candidates_into(
 }
 
 /// One band's key of each indexed signature, with its owner (`owner[i]`, or `i` itself):
-/// xxh3 of the band's `rows` values, seeded by the band number.
+/// xxh3 of the band's `rows` values, seeded by the band number. `values` holds `width` values a
+/// signature, of which the band's start at `at` (a signature made a few bands at a time holds
+/// only those bands' values).
 fn band_keys(
     values: &[u32],
-    num_perm: usize,
+    width: usize,
+    at: usize,
     indexed: &[bool],
     owner: Option<&[u32]>,
     band: usize,
@@ -232,7 +235,7 @@ fn band_keys(
     (0..indexed.len())
         .filter(|&i| indexed[i])
         .map(|i| {
-            let slice = &values[i * num_perm + band * rows..i * num_perm + (band + 1) * rows];
+            let slice = &values[i * width + at..i * width + at + rows];
             (
                 xxh3_64_with_seed(bytemuck::cast_slice(slice), band as u64),
                 owner.map_or(i as u32, |o| o[i]),
@@ -243,7 +246,7 @@ fn band_keys(
 
 /// Bands whose runs [`document_candidates_into`] holds at once: 16 bytes a document each (and
 /// 16 more while a band's keys are sorted).
-const BANDS_AT_ONCE: usize = 8;
+pub const BANDS_AT_ONCE: usize = 8;
 
 /// Documents a worker takes at a time in [`document_candidates_into`].
 const DOCUMENTS_AT_ONCE: usize = 1024;
@@ -260,9 +263,16 @@ struct BandRuns {
 }
 
 impl BandRuns {
-    fn new(values: &[u32], num_perm: usize, indexed: &[bool], band: usize, rows: usize) -> Self {
+    fn new(
+        values: &[u32],
+        width: usize,
+        at: usize,
+        indexed: &[bool],
+        band: usize,
+        rows: usize,
+    ) -> Self {
         let n = indexed.len();
-        let mut keys = band_keys(values, num_perm, indexed, None, band, rows);
+        let mut keys = band_keys(values, width, at, indexed, None, band, rows);
         keys.sort_unstable();
         let mut position = vec![u32::MAX; n];
         let mut run = vec![(0, 0); keys.len()];
@@ -313,44 +323,109 @@ fn document_candidates_into(
     cfg: &LshConfig,
     spill: &mut SortedSpill<u64>,
 ) -> Result<()> {
-    let Banding { bands, rows } = cfg.banding;
-    let n = indexed.len();
-    let cap = cfg.max_run_pairs.max(2);
+    let bands = cfg.banding.bands;
     for first in (0..bands).step_by(BANDS_AT_ONCE) {
-        let batch: Vec<BandRuns> = (first..bands.min(first + BANDS_AT_ONCE))
-            .into_par_iter()
-            .map(|band| BandRuns::new(values, num_perm, indexed, band, rows))
-            .collect();
-        let chunks: Vec<Vec<u64>> = (0..n)
-            .into_par_iter()
-            .step_by(DOCUMENTS_AT_ONCE)
-            .map_init(
-                // The stamp of a document is the number of the document that took it last, plus one.
-                || vec![0u32; n],
-                |stamp, from| {
-                    let mut pairs = Vec::new();
-                    let mut partners = Vec::new();
-                    for doc in from..n.min(from + DOCUMENTS_AT_ONCE) {
-                        partners.clear();
-                        for runs in &batch {
-                            for &other in runs.later_partners(doc, cap) {
-                                let s = &mut stamp[other as usize];
-                                if *s != doc as u32 + 1 {
-                                    *s = doc as u32 + 1;
-                                    partners.push(other);
-                                }
-                            }
-                        }
-                        partners.sort_unstable();
-                        pairs.extend(partners.iter().map(|&o| pack(doc as u32, o)));
-                    }
-                    pairs
-                },
-            )
-            .collect();
-        spill.add_owned(chunks.concat())?;
+        let batch = first..bands.min(first + BANDS_AT_ONCE);
+        spill.add_owned(batch_pairs(values, num_perm, 0, batch, indexed, cfg))?;
     }
     Ok(())
+}
+
+/// The candidate pairs of [`candidates_into`] for documents that own one signature each, made
+/// a batch of bands at a time without ever holding whole signatures: for each batch,
+/// `sign(perms, out)` writes values `perms` of every document's signature into `out`
+/// (`perms.len()` values a document, in document order), which hold only as long as the
+/// batch's runs are made. A signature's value does not depend on the values beside it, so the
+/// pairs are those of the whole signatures; what is saved is their memory (at the defaults, 16
+/// of 88 values a document at a time).
+pub fn candidates_signed_by_batches(
+    indexed: &[bool],
+    cfg: &LshConfig,
+    spill: &mut SortedSpill<u64>,
+    mut sign: impl FnMut(std::ops::Range<usize>, &mut [u32]) -> Result<()>,
+) -> Result<()> {
+    let Banding { bands, rows } = cfg.banding;
+    if bands == 0 || rows == 0 {
+        return Err(Error::InvalidParameter {
+            name: "bands",
+            message: format!("{bands} bands x {rows} rows must be at least 1 x 1"),
+        });
+    }
+    let mut values = Vec::new();
+    for first in (0..bands).step_by(BANDS_AT_ONCE) {
+        let batch = first..bands.min(first + BANDS_AT_ONCE);
+        let perms = batch.start * rows..batch.end * rows;
+        values.clear();
+        values.resize(indexed.len() * perms.len(), 0);
+        sign(perms.clone(), &mut values)?;
+        spill.add_owned(batch_pairs(
+            &values,
+            perms.len(),
+            perms.start,
+            batch,
+            indexed,
+            cfg,
+        ))?;
+    }
+    Ok(())
+}
+
+/// One batch of bands' pairs for [`document_candidates_into`]: for each document, the later
+/// documents of its runs in the batch, each once (a stamp per document, not a sort of every
+/// band's pairs), sorted. `values` holds `width` values a document, the first of them value
+/// `first_value` of its signature.
+fn batch_pairs(
+    values: &[u32],
+    width: usize,
+    first_value: usize,
+    batch: std::ops::Range<usize>,
+    indexed: &[bool],
+    cfg: &LshConfig,
+) -> Vec<u64> {
+    let rows = cfg.banding.rows;
+    let n = indexed.len();
+    let cap = cfg.max_run_pairs.max(2);
+    let batch: Vec<BandRuns> = batch
+        .into_par_iter()
+        .map(|band| {
+            BandRuns::new(
+                values,
+                width,
+                band * rows - first_value,
+                indexed,
+                band,
+                rows,
+            )
+        })
+        .collect();
+    let chunks: Vec<Vec<u64>> = (0..n)
+        .into_par_iter()
+        .step_by(DOCUMENTS_AT_ONCE)
+        .map_init(
+            // The stamp of a document is the number of the document that took it last, plus one.
+            || vec![0u32; n],
+            |stamp, from| {
+                let mut pairs = Vec::new();
+                let mut partners = Vec::new();
+                for doc in from..n.min(from + DOCUMENTS_AT_ONCE) {
+                    partners.clear();
+                    for runs in &batch {
+                        for &other in runs.later_partners(doc, cap) {
+                            let s = &mut stamp[other as usize];
+                            if *s != doc as u32 + 1 {
+                                *s = doc as u32 + 1;
+                                partners.push(other);
+                            }
+                        }
+                    }
+                    partners.sort_unstable();
+                    pairs.extend(partners.iter().map(|&o| pack(doc as u32, o)));
+                }
+                pairs
+            },
+        )
+        .collect();
+    chunks.concat()
 }
 
 /// A pair packed by [`candidates_into`], unpacked.
@@ -495,6 +570,47 @@ mod tests {
                 candidates_of_owners(&values, num_perm, &indexed, Some(&owners), &cfg)
                     .expect("ok");
             proptest::prop_assert_eq!(by_documents, by_bands);
+        }
+    }
+
+    proptest::proptest! {
+        /// Signatures made a batch of bands at a time pair as the whole signatures do: more
+        /// bands than a batch (the last batch short), values past the bands unused, runs of
+        /// every length.
+        #[test]
+        fn signatures_made_a_batch_of_bands_at_a_time_pair_as_whole_ones(
+            n in 0usize..90,
+            alphabet in 1u32..4,
+            bands in 1usize..20,
+            rows in 1usize..3,
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let num_perm = bands * rows + 3;
+            let mut state = seed;
+            let values: Vec<u32> = (0..n * num_perm)
+                .map(|_| (crate::minhash::splitmix64(&mut state) % u64::from(alphabet)) as u32)
+                .collect();
+            let indexed: Vec<bool> = (0..n).map(|i| i % 5 != 2).collect();
+            let cfg = LshConfig { banding: Banding { bands, rows }, max_run_pairs: 6 };
+            let whole = candidates(&values, num_perm, &indexed, &cfg).expect("ok");
+            let mut asked = Vec::new();
+            let mut spill = SortedSpill::in_memory();
+            candidates_signed_by_batches(&indexed, &cfg, &mut spill, |perms, out| {
+                let w = perms.len();
+                for (d, row) in out.chunks_mut(w).enumerate() {
+                    row.copy_from_slice(&values[d * num_perm + perms.start..d * num_perm + perms.end]);
+                }
+                asked.push(perms);
+                Ok(())
+            })
+            .expect("ok");
+            let batched: Vec<(u32, u32)> =
+                spill.finish().and_then(Gathered::into_vec).expect("in memory").into_iter().map(unpack).collect();
+            proptest::prop_assert_eq!(batched, whole);
+            // Every band's values asked for once, in order, never more than a batch at a time.
+            let covered: Vec<usize> = asked.iter().flat_map(|r| r.clone()).collect();
+            proptest::prop_assert_eq!(covered, (0..bands * rows).collect::<Vec<_>>());
+            proptest::prop_assert!(asked.iter().all(|r| r.len() <= BANDS_AT_ONCE * rows));
         }
     }
 

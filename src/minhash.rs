@@ -150,6 +150,21 @@ impl MinHasher {
     /// hold `num_perm` values.
     pub fn sign_into(&self, shingles: &[u64], out: &mut [u32]) {
         debug_assert_eq!(out.len(), self.a.len());
+        self.sign_range_into(shingles, 0..self.a.len(), out);
+    }
+
+    /// Write values `perms` of the signature of `shingles` into `out`, which must hold
+    /// `perms.len()` values: the same values [`MinHasher::sign_into`] writes at those places (a
+    /// permutation's constants do not depend on the others), so that a signature can be made a
+    /// few bands at a time.
+    pub fn sign_range_into(
+        &self,
+        shingles: &[u64],
+        perms: std::ops::Range<usize>,
+        out: &mut [u32],
+    ) {
+        debug_assert_eq!(out.len(), perms.len());
+        let (a, b) = (&self.a[perms.clone()], &self.b[perms]);
         out.fill(u32::MAX);
         // Folding once per shingle, outside the permutation loop.
         let mut folded = [0u32; 256];
@@ -157,7 +172,7 @@ impl MinHasher {
             for (f, &x) in folded.iter_mut().zip(chunk) {
                 *f = (x ^ (x >> 32)) as u32;
             }
-            kernel(&self.a, &self.b, &folded[..chunk.len()], out);
+            kernel(a, b, &folded[..chunk.len()], out);
         }
     }
 
@@ -178,11 +193,31 @@ impl MinHasher {
     "aarch64+neon"
 ))]
 fn kernel(a: &[u32], b: &[u32], shingles: &[u32], out: &mut [u32]) {
-    // Blocks of 32 functions keep the minima in registers across the shingle loop.
-    const W: usize = 32;
-    let n = out.len();
-    let full = n / W * W;
-    for base in (0..full).step_by(W) {
+    // Blocks of 32 functions keep the minima in registers across the shingle loop; a signature
+    // made a few bands at a time (16 values at the defaults) goes in blocks of 8.
+    let mut done = block::<32>(a, b, shingles, out, 0);
+    done = block::<8>(a, b, shingles, out, done);
+    for i in done..out.len() {
+        let mut m = out[i];
+        for &x in shingles {
+            m = m.min((x ^ b[i]).wrapping_mul(a[i]));
+        }
+        out[i] = m;
+    }
+}
+
+/// [`kernel`]'s functions from `from` on, `W` at a time, as far as whole blocks go; returns
+/// where they stop.
+#[inline(always)]
+fn block<const W: usize>(
+    a: &[u32],
+    b: &[u32],
+    shingles: &[u32],
+    out: &mut [u32],
+    from: usize,
+) -> usize {
+    let full = from + (out.len() - from) / W * W;
+    for base in (from..full).step_by(W) {
         let aa: [u32; W] = a[base..base + W].try_into().unwrap_or([1; W]);
         let bb: [u32; W] = b[base..base + W].try_into().unwrap_or([0; W]);
         let mut m: [u32; W] = out[base..base + W].try_into().unwrap_or([u32::MAX; W]);
@@ -193,13 +228,7 @@ fn kernel(a: &[u32], b: &[u32], shingles: &[u32], out: &mut [u32]) {
         }
         out[base..base + W].copy_from_slice(&m);
     }
-    for i in full..n {
-        let mut m = out[i];
-        for &x in shingles {
-            m = m.min((x ^ b[i]).wrapping_mul(a[i]));
-        }
-        out[i] = m;
-    }
+    full
 }
 
 #[cfg(test)]
@@ -240,6 +269,31 @@ mod tests {
     fn order_and_duplicates_do_not_matter() {
         let h = hasher(37);
         assert_eq!(h.sign(&[5, 1, 9, 1]).values, h.sign(&[1, 5, 9]).values);
+    }
+
+    #[test]
+    fn a_signature_made_a_few_values_at_a_time_is_the_whole_signature() {
+        let h = hasher(128);
+        let mut state = 3;
+        // More shingles than one fold of 256, so that the minima carry across folds.
+        let shingles: Vec<u64> = (0..700).map(|_| splitmix64(&mut state)).collect();
+        let whole = h.sign(&shingles).values;
+        for (from, to) in [
+            (0, 128),
+            (0, 16),
+            (16, 32),
+            (80, 88),
+            (3, 44),
+            (40, 41),
+            (96, 128),
+            (5, 5),
+        ] {
+            let mut part = vec![0; to - from];
+            h.sign_range_into(&shingles, from..to, &mut part);
+            assert_eq!(part, whole[from..to], "values {from}..{to}");
+        }
+        // A narrower hasher's values are the wider one's first values.
+        assert_eq!(hasher(88).sign(&shingles).values, whole[..88]);
     }
 
     #[test]

@@ -529,6 +529,16 @@ impl Stopwatch {
         }
     }
 
+    /// Two stages that ran interleaved end now: `first` took `d` of the time since the last
+    /// lap, `then` the rest.
+    fn lap_split(&mut self, first: Stage, d: Duration, then: Stage) {
+        let since = self.last.elapsed();
+        let d = d.min(since);
+        self.timings.add(first, d);
+        self.last += d;
+        self.lap(then);
+    }
+
     /// The stage `stage` ends now.
     fn lap(&mut self, stage: Stage) {
         if self.trim {
@@ -1096,48 +1106,67 @@ fn match_sets(
         .map(|s| s.len() < cfg.min_shingles.max(1))
         .collect();
 
-    obs.stage("signing", n as u64);
-    // Signatures that are not kept are only banded: their first bands x rows values are made
-    // (a permutation's constants do not depend on how many follow it, so they are the values
-    // the whole signature has).
     let banding = cfg.banding()?;
-    let width = if keep_signatures {
-        cfg.num_perm
-    } else {
-        banding.bands * banding.rows
-    };
-    let hasher = MinHasher::new(SignatureParams {
-        num_perm: width,
-        ..cfg.signature_params()
-    })?;
-    let mut signatures = vec![0u32; n * width];
-    // A batch of pages at a time, so that mapped sets' pages are let go as signing goes.
-    for (out, sets) in signatures
-        .chunks_mut(NORMALIZE_BATCH * width)
-        .zip(sets.chunks(NORMALIZE_BATCH))
-    {
-        out.par_chunks_mut(width).zip(sets).for_each(|(out, set)| {
-            hasher.sign_into(set, out);
-            obs.advance(1);
-        });
-        store.release();
-    }
-    clock.lap(Stage::Sign);
-
-    obs.stage("indexing", banding.bands as u64);
     let indexed: Vec<bool> = near_empty.iter().map(|e| !e).collect();
     let lsh_cfg = LshConfig {
         banding,
         max_run_pairs: cfg.max_run_pairs,
     };
     let mut spill = SortedSpill::with_budget(opts.pair_budget(), opts.spill_dir.as_deref());
-    lsh::candidates_into(&signatures, width, &indexed, None, &lsh_cfg, &mut spill)?;
+    // Sign a batch of pages at a time, so that mapped sets' pages are let go as signing goes.
+    let sign = |hasher: &MinHasher, perms: std::ops::Range<usize>, signatures: &mut [u32]| {
+        let width = perms.len();
+        for (out, sets) in signatures
+            .chunks_mut(NORMALIZE_BATCH * width)
+            .zip(sets.chunks(NORMALIZE_BATCH))
+        {
+            out.par_chunks_mut(width).zip(sets).for_each(|(out, set)| {
+                hasher.sign_range_into(set, perms.clone(), out);
+                obs.advance(1);
+            });
+            store.release();
+        }
+    };
+    let signatures = if keep_signatures {
+        obs.stage("signing", n as u64);
+        let hasher = MinHasher::new(cfg.signature_params())?;
+        let mut signatures = vec![0u32; n * cfg.num_perm];
+        sign(&hasher, 0..cfg.num_perm, &mut signatures);
+        clock.lap(Stage::Sign);
+        obs.stage("indexing", banding.bands as u64);
+        lsh::candidates_into(
+            &signatures,
+            cfg.num_perm,
+            &indexed,
+            None,
+            &lsh_cfg,
+            &mut spill,
+        )?;
+        signatures
+    } else {
+        // Signatures that are not kept are only banded, a batch of bands at a time: only the
+        // batch's values are made, and held (16 of the 88 values a page at the defaults). A
+        // permutation's constants do not depend on how many follow it, so they are the values
+        // the whole signature has.
+        let batches = banding.bands.div_ceil(lsh::BANDS_AT_ONCE);
+        obs.stage("signing and indexing", (n * batches) as u64);
+        let hasher = MinHasher::new(SignatureParams {
+            num_perm: banding.bands * banding.rows,
+            ..cfg.signature_params()
+        })?;
+        let mut signing = Duration::ZERO;
+        lsh::candidates_signed_by_batches(&indexed, &lsh_cfg, &mut spill, |perms, out| {
+            let start = Instant::now();
+            sign(&hasher, perms, out);
+            signing += start.elapsed();
+            Ok(())
+        })?;
+        clock.lap_split(Stage::Sign, signing, Stage::Candidates);
+        Vec::new()
+    };
     if !extra.is_empty() {
         let packed: Vec<u64> = extra.iter().map(|&(a, b)| lsh::pack(a, b)).collect();
         spill.add(&packed)?;
-    }
-    if !keep_signatures {
-        signatures = Vec::new();
     }
     clock.lap(Stage::Candidates);
 
