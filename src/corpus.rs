@@ -127,6 +127,11 @@ impl SpilledTexts {
         read_text(&self.store, self.slot(i))
     }
 
+    /// Start reading document `i`'s text into the page cache ([`SpilledSlices::will_need`]).
+    pub fn will_need(&self, i: usize) {
+        self.store.will_need(self.slot(i));
+    }
+
     /// Bytes of document `i`'s text (0 past the last document).
     pub fn text_len(&self, i: usize) -> u64 {
         self.store.slice_len(self.slot(i)).unwrap_or(0)

@@ -244,8 +244,9 @@ fn band_keys(
         .collect()
 }
 
-/// Bands whose runs [`document_candidates_into`] holds at once: 16 bytes a document each (and
-/// 16 more while a band's keys are sorted).
+/// Bands whose runs the documents' pairing holds at once ([`candidates_into`],
+/// [`candidates_signed_by_batches`]): 16 bytes a document each (and 16 more while a band's keys
+/// are sorted).
 pub const BANDS_AT_ONCE: usize = 8;
 
 /// Documents a worker takes at a time in [`document_candidates_into`].

@@ -117,6 +117,7 @@ pub(crate) fn report_from_disk(
 ) -> Result<Report> {
     let valid = Report::valid_clusters(clusters, r.docs.len());
     let mut stories = Vec::with_capacity(valid.len());
+    let mut batches = Vec::new();
     let mut start = 0;
     while start < valid.len() {
         let mut end = start;
@@ -125,10 +126,24 @@ pub(crate) fn report_from_disk(
             size += valid[end].1.len();
             end += 1;
         }
-        let batch = &valid[start..end];
+        batches.push(&valid[start..end]);
+        start = end;
+    }
+    let members_of = |batch: &[(usize, Vec<usize>)]| {
         let mut members: Vec<usize> = batch.iter().flat_map(|(_, m)| m.iter().copied()).collect();
         members.sort_unstable();
         members.dedup();
+        members
+    };
+    // A batch's members are anywhere on disk: their reads are asked for all at once, the next
+    // batch's while this one is told (a read one at a time, with the kernel's read-around, read
+    // a window for every member: ten million pages' report read hundreds of GB).
+    let mut next = batches.first().map(|b| members_of(b));
+    if let Some(m) = &next {
+        disk.will_need(m);
+    }
+    for (k, batch) in batches.iter().enumerate() {
+        let members = next.take().unwrap_or_default();
         let docs: Vec<Document> = members
             .par_iter()
             .map(|&d| {
@@ -138,6 +153,10 @@ pub(crate) fn report_from_disk(
             })
             .collect::<Result<_>>()?;
         let sets: Vec<&[u64]> = members.iter().map(|&d| disk.set(d)).collect();
+        next = batches.get(k + 1).map(|b| members_of(b));
+        if let Some(m) = &next {
+            disk.will_need(m);
+        }
         let paragraphs: Vec<Vec<&str>> = members
             .iter()
             .zip(&docs)
@@ -175,7 +194,6 @@ pub(crate) fn report_from_disk(
             stories.push(story);
         }
         disk.release();
-        start = end;
     }
     let similarity = |a: usize, b: usize| r.similarity(a, b);
     let input = ReportInput {

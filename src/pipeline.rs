@@ -639,6 +639,16 @@ impl OnDisk {
     pub fn release(&self) {
         self.sets.release();
     }
+
+    /// Start reading documents `docs`' texts and sets from disk into the page cache, all at
+    /// once, before they are read one by one: scattered reads with many requests in flight,
+    /// and no read-around (advice only; see [`MappedSlices::will_need`]).
+    pub fn will_need(&self, docs: &[usize]) {
+        for &d in docs {
+            self.texts.will_need(d);
+            self.sets.will_need(d);
+        }
+    }
 }
 
 impl ScanResult {

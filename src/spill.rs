@@ -513,6 +513,22 @@ impl<T: Pod> SpilledSlices<T> {
         self.checksums.get(i).copied()
     }
 
+    /// Ask the kernel to start reading item `i`'s bytes into the page cache now, so that a
+    /// later [`SpilledSlices::read`] finds them there (`POSIX_FADV_WILLNEED`): a batch of
+    /// scattered items is then read with many requests in flight rather than one at a time.
+    /// Advice only: refused or past the last item, nothing happens.
+    pub fn will_need(&self, i: usize) {
+        let (Some(file), Some(&start), Some(&end)) = (
+            self.reader.as_ref(),
+            self.offsets.get(i),
+            self.offsets.get(i + 1),
+        ) else {
+            return;
+        };
+        let size = std::mem::size_of::<T>() as u64;
+        advise_will_need(file, start * size, (end - start) * size);
+    }
+
     /// Item `i`'s slice, read from disk.
     pub fn read(&self, i: usize) -> Result<Vec<T>> {
         use std::os::unix::fs::FileExt;
@@ -611,6 +627,28 @@ impl<T: Pod> MappedSlices<T> {
         bytemuck::cast_slice(&map[start as usize * size..end as usize * size])
     }
 
+    /// Ask the kernel to start reading item `i`'s pages into the page cache now (`MADV_WILLNEED`),
+    /// so that reading the slice later finds them there: a batch of scattered slices is then
+    /// read with many requests in flight rather than one fault at a time, and only their pages
+    /// (a fault reads a window around its page). Advice only: refused, nothing happens.
+    pub fn will_need(&self, i: usize) {
+        let (Some(map), Some(&start), Some(&end)) = (
+            self.map.as_ref(),
+            self.slices.offsets.get(i),
+            self.slices.offsets.get(i + 1),
+        ) else {
+            return;
+        };
+        let size = std::mem::size_of::<T>();
+        if end > start {
+            let _ = map.advise_range(
+                memmap2::Advice::WillNeed,
+                start as usize * size,
+                (end - start) as usize * size,
+            );
+        }
+    }
+
     /// Records of every item, in order: the file as one slice.
     pub fn all(&self) -> &[T] {
         let Some(map) = self.map.as_ref() else {
@@ -669,6 +707,29 @@ impl<T: Pod> MappedSlices<T> {
         self.release();
         Ok(())
     }
+}
+
+/// `POSIX_FADV_WILLNEED` for `len` bytes of `file` from `offset`: the kernel starts reading
+/// them into the page cache and returns. Advice only: an error changes nothing.
+#[allow(unsafe_code)] // an FFI call; the safety argument is below.
+fn advise_will_need(file: &File, offset: u64, len: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len))
+        else {
+            return;
+        };
+        if len > 0 {
+            // SAFETY: `posix_fadvise` takes an open descriptor (borrowed from `file`, which
+            // outlives the call) and two integers; it reads or writes no memory of ours.
+            unsafe {
+                libc::posix_fadvise(file.as_raw_fd(), offset, len, libc::POSIX_FADV_WILLNEED);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, offset, len);
 }
 
 /// Map `file` read-only and shared.
@@ -769,6 +830,10 @@ mod tests {
             "pushed after the file was closed for writing"
         );
         assert_eq!(s.len(), items.len());
+        // Asking for items ahead (advice to the kernel) changes nothing read, past the last too.
+        for i in 0..items.len() + 3 {
+            s.will_need(i);
+        }
         for i in (0..items.len()).rev() {
             assert_eq!(s.read(i).expect("read"), items[i]);
         }
@@ -802,6 +867,9 @@ mod tests {
         let m = written(dir.path(), &items).into_mapped().expect("map");
         assert_eq!(m.len(), items.len());
         m.release();
+        for i in (0..items.len() + 3).step_by(3) {
+            m.will_need(i);
+        }
         for i in (0..items.len()).rev() {
             assert_eq!(m.get(i), items[i].as_slice(), "item {i}");
             if i % 1_000 == 0 {

@@ -411,8 +411,8 @@ fn warn_if_resident_exceeds(text: u64, limit: u64) {
         eprintln!(
             "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
              texts, shingle sets, window sketches, candidate pairs and shingle \
-             statistics are spilled to disk, but not yet its documents' other fields, lines, \
-             signatures and verified pairs",
+             statistics are spilled to disk, but not yet its documents' other fields, lines \
+             and verified pairs (nor the signatures of an index to save)",
             bytes(limit),
             bytes(text),
             bytes(need)
