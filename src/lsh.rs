@@ -544,6 +544,15 @@ mod tests {
         assert_eq!(c, vec![(0, 1)]);
     }
 
+    /// `len` signature values drawn from `0..alphabet`: a small alphabet makes runs of equal
+    /// band keys of every length.
+    fn small_alphabet_values(len: usize, alphabet: u32, seed: u64) -> Vec<u32> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| (crate::minhash::splitmix64(&mut state) % u64::from(alphabet)) as u32)
+            .collect()
+    }
+
     proptest::proptest! {
         /// Documents taken one by one give the pairs the runs give band by band (each document
         /// its own owner is the band-by-band path): values from a small alphabet make runs of
@@ -556,10 +565,7 @@ mod tests {
             seed in proptest::prelude::any::<u64>(),
         ) {
             let num_perm = 6;
-            let mut state = seed;
-            let values: Vec<u32> = (0..n * num_perm)
-                .map(|_| (crate::minhash::splitmix64(&mut state) % u64::from(alphabet)) as u32)
-                .collect();
+            let values = small_alphabet_values(n * num_perm, alphabet, seed);
             let indexed: Vec<bool> = (0..n).map(|i| i % 7 != 3).collect();
             let cfg = LshConfig {
                 banding: Banding { bands: 3, rows: 2 },
@@ -587,10 +593,7 @@ mod tests {
             seed in proptest::prelude::any::<u64>(),
         ) {
             let num_perm = bands * rows + 3;
-            let mut state = seed;
-            let values: Vec<u32> = (0..n * num_perm)
-                .map(|_| (crate::minhash::splitmix64(&mut state) % u64::from(alphabet)) as u32)
-                .collect();
+            let values = small_alphabet_values(n * num_perm, alphabet, seed);
             let indexed: Vec<bool> = (0..n).map(|i| i % 5 != 2).collect();
             let cfg = LshConfig { banding: Banding { bands, rows }, max_run_pairs: 6 };
             let whole = candidates(&values, num_perm, &indexed, &cfg).expect("ok");

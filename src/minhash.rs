@@ -156,7 +156,7 @@ impl MinHasher {
     /// Write values `perms` of the signature of `shingles` into `out`, which must hold
     /// `perms.len()` values: the same values [`MinHasher::sign_into`] writes at those places (a
     /// permutation's constants do not depend on the others), so that a signature can be made a
-    /// few bands at a time.
+    /// few bands at a time. Panics when `perms` reaches past this hasher's `num_perm`.
     pub fn sign_range_into(
         &self,
         shingles: &[u64],

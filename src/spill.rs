@@ -504,7 +504,13 @@ impl<T: Pod> SpilledSlices<T> {
 
     /// Records in item `i`'s slice (`None` past the last item written).
     pub fn slice_len(&self, i: usize) -> Option<u64> {
-        Some(self.offsets.get(i + 1)? - self.offsets.get(i)?)
+        self.records(i).map(|(start, end)| end - start)
+    }
+
+    /// Where item `i`'s slice starts and ends in the file, in records (`None` past the last
+    /// item written).
+    fn records(&self, i: usize) -> Option<(u64, u64)> {
+        Some((*self.offsets.get(i)?, *self.offsets.get(i + 1)?))
     }
 
     /// The xxh3 of item `i`'s bytes as written (`None` past the last item written): for
@@ -518,11 +524,7 @@ impl<T: Pod> SpilledSlices<T> {
     /// scattered items is then read with many requests in flight rather than one at a time.
     /// Advice only: refused or past the last item, nothing happens.
     pub fn will_need(&self, i: usize) {
-        let (Some(file), Some(&start), Some(&end)) = (
-            self.reader.as_ref(),
-            self.offsets.get(i),
-            self.offsets.get(i + 1),
-        ) else {
+        let (Some(file), Some((start, end))) = (self.reader.as_ref(), self.records(i)) else {
             return;
         };
         let size = std::mem::size_of::<T>() as u64;
@@ -532,11 +534,7 @@ impl<T: Pod> SpilledSlices<T> {
     /// Item `i`'s slice, read from disk.
     pub fn read(&self, i: usize) -> Result<Vec<T>> {
         use std::os::unix::fs::FileExt;
-        let (Some(file), Some(&start), Some(&end)) = (
-            self.reader.as_ref(),
-            self.offsets.get(i),
-            self.offsets.get(i + 1),
-        ) else {
+        let (Some(file), Some((start, end))) = (self.reader.as_ref(), self.records(i)) else {
             return Err(self.io_error("read before it was written, or past its last item"));
         };
         let size = std::mem::size_of::<T>() as u64;
@@ -614,11 +612,7 @@ impl<T: Pod> MappedSlices<T> {
 
     /// Records of item `i` (empty past the last item).
     pub fn get(&self, i: usize) -> &[T] {
-        let (Some(map), Some(&start), Some(&end)) = (
-            self.map.as_ref(),
-            self.slices.offsets.get(i),
-            self.slices.offsets.get(i + 1),
-        ) else {
+        let (Some(map), Some((start, end))) = (self.map.as_ref(), self.slices.records(i)) else {
             return &[];
         };
         let size = std::mem::size_of::<T>();
@@ -632,11 +626,7 @@ impl<T: Pod> MappedSlices<T> {
     /// read with many requests in flight rather than one fault at a time, and only their pages
     /// (a fault reads a window around its page). Advice only: refused, nothing happens.
     pub fn will_need(&self, i: usize) {
-        let (Some(map), Some(&start), Some(&end)) = (
-            self.map.as_ref(),
-            self.slices.offsets.get(i),
-            self.slices.offsets.get(i + 1),
-        ) else {
+        let (Some(map), Some((start, end))) = (self.map.as_ref(), self.slices.records(i)) else {
             return;
         };
         let size = std::mem::size_of::<T>();
