@@ -10,9 +10,10 @@
 //! A spilled text is read back byte for byte (checked against the xxh3 written with it), and
 //! that xxh3 is the text hash that orders documents ([`Document::order_key`]).
 
-use crate::document::Document;
+use crate::document::{DocId, Document, Published};
 use crate::error::{Error, Result};
 use crate::spill::SpilledSlices;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// The documents of a scan, their texts held or on disk.
@@ -150,6 +151,101 @@ impl SpilledTexts {
     }
 }
 
+/// Documents' fields other than their texts, written to disk in document order while a scan
+/// under a memory limit does not need them (from normalization to the end of matching), so
+/// that the page cache, not they, holds the shingle sets the matching reads. Encoded with
+/// postcard, each document checked on reading against the xxh3 of what was written.
+#[derive(Debug)]
+pub(crate) struct SpilledDocs {
+    store: SpilledSlices<u8>,
+}
+
+/// A document's fields other than its text, as written: whether the id is a number, the id,
+/// url, site, title and publication time (raw, Unix seconds, date only).
+type Fields<S> = (
+    bool,
+    S,
+    Option<S>,
+    Option<S>,
+    Option<S>,
+    Option<(S, i64, bool)>,
+);
+
+impl SpilledDocs {
+    /// An empty file in a new temporary folder under `dir` (see [`SpilledSlices::create`]).
+    pub(crate) fn create(dir: Option<&std::path::Path>) -> Result<SpilledDocs> {
+        Ok(SpilledDocs {
+            store: SpilledSlices::create(dir)?,
+        })
+    }
+
+    /// Append the next document's fields (its text is not written).
+    pub(crate) fn push(&mut self, d: &Document) -> Result<()> {
+        let (num, id) = match &d.id {
+            DocId::Num(s) => (true, s.as_str()),
+            DocId::Str(s) => (false, s.as_str()),
+        };
+        let fields: Fields<&str> = (
+            num,
+            id,
+            d.url.as_deref(),
+            d.site.as_deref(),
+            d.title.as_deref(),
+            d.published
+                .as_ref()
+                .map(|p| (p.raw.as_str(), p.unix, p.date_only)),
+        );
+        let bytes = postcard::to_stdvec(&fields).map_err(|e| self.invalid(e))?;
+        self.store.push(&bytes)
+    }
+
+    /// Every document written, in order, with empty texts: read front to back through a
+    /// mapping, a batch at a time, the mapped pages let go after each.
+    pub(crate) fn read_all(self) -> Result<Vec<Document>> {
+        const BATCH: usize = 1 << 13;
+        let path = self.store.path().to_path_buf();
+        let invalid = |e: postcard::Error| Error::Io {
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        };
+        let map = self.store.into_mapped()?;
+        let mut docs = Vec::with_capacity(map.len());
+        for start in (0..map.len()).step_by(BATCH) {
+            let end = (start + BATCH).min(map.len());
+            let batch: Vec<Document> = (start..end)
+                .into_par_iter()
+                .map(|i| {
+                    let fields: Fields<String> =
+                        postcard::from_bytes(map.get(i)).map_err(invalid)?;
+                    let (num, id, url, site, title, published) = fields;
+                    Ok(Document {
+                        id: if num { DocId::Num(id) } else { DocId::Str(id) },
+                        url,
+                        site,
+                        title,
+                        published: published.map(|(raw, unix, date_only)| Published {
+                            raw,
+                            unix,
+                            date_only,
+                        }),
+                        text: String::new(),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            docs.extend(batch);
+            map.release();
+        }
+        Ok(docs)
+    }
+
+    fn invalid(&self, e: postcard::Error) -> Error {
+        Error::Io {
+            path: self.store.path().to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        }
+    }
+}
+
 /// Slice `slot` of `store`, read back, checked and decoded.
 pub(crate) fn read_text(store: &SpilledSlices<u8>, slot: usize) -> Result<String> {
     // Bytes that were a String and passed their checksum: valid UTF-8.
@@ -162,6 +258,34 @@ pub(crate) fn read_text(store: &SpilledSlices<u8>, slot: usize) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spilled_documents_come_back_with_every_field_but_their_texts() {
+        let mut full = Document::new("a", "the text stays out");
+        full.url = Some("https://example.com/story".into());
+        full.site = Some("Example.com".into());
+        full.title = Some("Ünïcode headline".into());
+        full.published = Published::parse("2024-03-05T10:00:00Z");
+        let mut numbered = Document::new("x", "");
+        numbered.id = DocId::Num("123456789012345678901234567890".into());
+        numbered.published = Published::parse("2024-03-05");
+        let bare = Document::new("", "");
+        let docs = [full, numbered, bare];
+        let mut store = SpilledDocs::create(None).expect("temporary folder");
+        for d in &docs {
+            store.push(d).expect("write");
+        }
+        let back = store.read_all().expect("read back");
+        let expected: Vec<Document> = docs
+            .iter()
+            .map(|d| Document {
+                text: String::new(),
+                ..d.clone()
+            })
+            .collect();
+        assert_eq!(back, expected);
+        assert_eq!(back[1].published.as_ref().map(|p| p.date_only), Some(true));
+    }
 
     #[test]
     fn spilled_texts_read_back_through_their_slots() {

@@ -15,7 +15,7 @@
 
 use crate::chrome::{self, ChromeConfig, LineStats};
 use crate::cluster::{ClusterConfig, Edge};
-use crate::corpus::{Corpus, SpilledTexts};
+use crate::corpus::{Corpus, SpilledDocs, SpilledTexts};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::figures::{self, FigureConfig};
@@ -779,6 +779,12 @@ pub fn scan_corpus(
         (true, None) => Some(SpilledSlices::<u8>::create(opts.spill_dir.as_deref())?),
         _ => None,
     };
+    // Under a memory limit the documents' other fields go to disk as well, until the matching
+    // is done: nothing reads them before the result is made.
+    let mut doc_store = match limited {
+        true => Some(SpilledDocs::create(opts.spill_dir.as_deref())?),
+        false => None,
+    };
     let batch = if limited || spilled.is_some() {
         NORMALIZE_BATCH
     } else {
@@ -811,6 +817,12 @@ pub fn scan_corpus(
                 d.text = String::new();
             }
         }
+        if let Some(store) = doc_store.as_mut() {
+            for d in part.iter_mut() {
+                store.push(d)?;
+                *d = Document::new(String::new(), String::new());
+            }
+        }
         for mut p in normalized {
             if limited {
                 p.units.units = Vec::new();
@@ -819,6 +831,9 @@ pub fn scan_corpus(
             units.push(p.units);
             fig_lines.push(p.figure_lines);
         }
+    }
+    if doc_store.is_some() {
+        docs = Vec::new();
     }
     let text_store = match text_store {
         Some(mut store) => {
@@ -948,6 +963,9 @@ pub fn scan_corpus(
     );
     spilled_bytes += m.spilled_bytes;
     drop(sets);
+    if let Some(store) = doc_store {
+        docs = store.read_all()?;
+    }
     // An index keeps every text and set: they are read back. A report reads only story
     // members', a story at a time: they stay on disk.
     let (sets, on_disk) = match (text_store, store) {
