@@ -16,7 +16,7 @@ use wirecopy::input::ReadCounts;
 use wirecopy::input::{parse_record, FieldMap};
 use wirecopy::lsh::{self, LshConfig};
 use wirecopy::minhash::{MinHasher, SignatureParams};
-use wirecopy::normalize::Units;
+use wirecopy::normalize::Line;
 use wirecopy::normalize::{forget_line_features, units, UnspacedScripts};
 use wirecopy::output;
 use wirecopy::pipeline::{scan, Quiet, ScanConfig, ScanResult};
@@ -313,7 +313,10 @@ fn stages(c: &mut Criterion) {
 
     // Chrome statistics grouped by the scan's own stories (the pipeline groups by its
     // provisional pass's, which are close to them).
-    let pairs: Vec<(u64, &Units)> = pages.iter().map(|p| (p.site, &p.units)).collect();
+    let pairs: Vec<(u64, &[Line])> = pages
+        .iter()
+        .map(|p| (p.site, p.units.lines.as_slice()))
+        .collect();
     let mut groups: Vec<u32> = (0..n as u32).collect();
     for c in &r.clusters {
         for &d in c {
@@ -338,7 +341,7 @@ fn stages(c: &mut Criterion) {
         .par_iter()
         .map(|p| {
             content_mask_of(
-                &p.units,
+                &p.units.lines,
                 p.site,
                 &cfg.chrome,
                 |site, line| stats.is_template(&cfg.chrome, site, line),

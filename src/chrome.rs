@@ -25,7 +25,7 @@
 //! store saves them with an index) and merged (`index::stats`); the verdict for a line depends
 //! only on the counts and the configuration.
 
-use crate::normalize::{Line, Units};
+use crate::normalize::Line;
 use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -156,7 +156,7 @@ impl<K: AsRef<[u64]> + Sync> PageKeys for [K] {
 /// page of no known site), made from their lines when asked for, so that a corpus's line
 /// statistics never hold a copy of every page's keys beside the one vector they are counted in.
 struct LineKeys<'p> {
-    pages: &'p [(u64, &'p Units)],
+    pages: &'p [(u64, &'p [Line])],
     site: bool,
 }
 
@@ -165,12 +165,12 @@ impl PageKeys for LineKeys<'_> {
         self.pages.len()
     }
     fn keys<'a>(&'a self, i: usize, buf: &'a mut Vec<u64>) -> &'a [u64] {
-        let (site, u) = self.pages[i];
+        let (site, lines) = self.pages[i];
         buf.clear();
         if self.site && site == 0 {
             return buf;
         }
-        buf.extend(u.lines.iter().map(|l| l.hash));
+        buf.extend(lines.iter().map(|l| l.hash));
         buf.sort_unstable();
         buf.dedup();
         if self.site {
@@ -274,7 +274,7 @@ fn for_each_run(keys: &[u64], mut f: impl FnMut(u64, u32)) {
 
 impl LineStats {
     /// Count the distinct lines of each page. `pages` yields `(site hash, units)`.
-    pub fn build(pages: &[(u64, &Units)]) -> LineStats {
+    pub fn build(pages: &[(u64, &[Line])]) -> LineStats {
         let groups: Vec<u32> = (0..pages.len() as u32).collect();
         Self::build_grouped(pages, &groups)
     }
@@ -283,7 +283,7 @@ impl LineStats {
     /// with the same `groups[i]` count once. Groups are near-duplicate pages (one story), so a
     /// story copied onto many pages counts once, while chrome that recurs under different
     /// stories counts once per story.
-    pub fn build_grouped(pages: &[(u64, &Units)], groups: &[u32]) -> LineStats {
+    pub fn build_grouped(pages: &[(u64, &[Line])], groups: &[u32]) -> LineStats {
         let mut distinct: Vec<u32> = groups.to_vec();
         distinct.sort_unstable();
         distinct.dedup();
@@ -666,7 +666,7 @@ pub fn remove_sorted(set: &mut Vec<u64>, stop: &[u64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::{units, UnspacedScripts};
+    use crate::normalize::{units, Units, UnspacedScripts};
 
     #[test]
     fn stop_shingles_from_spilled_runs_equal_the_in_memory_count() {
@@ -767,7 +767,11 @@ mod tests {
                 s => site_hash(Some(&format!("site{s}.example"))),
             })
             .collect();
-        let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(&u).collect();
+        let pages: Vec<(u64, &[Line])> = sites
+            .iter()
+            .copied()
+            .zip(u.iter().map(|x| x.lines.as_slice()))
+            .collect();
         for groups in [
             (0..9000u32).collect::<Vec<_>>(),
             (0..9000u32)
@@ -776,8 +780,8 @@ mod tests {
         ] {
             let mut global: BTreeSet<(u64, u32)> = BTreeSet::new();
             let mut per_site: BTreeSet<(u64, u32)> = BTreeSet::new();
-            for ((site, u), &g) in pages.iter().zip(&groups) {
-                for l in &u.lines {
+            for ((site, lines), &g) in pages.iter().zip(&groups) {
+                for l in lines.iter() {
                     global.insert((l.hash, g));
                     if *site != 0 {
                         per_site.insert((site_line_key(*site, l.hash), g));
@@ -854,7 +858,7 @@ mod tests {
             .map(|p| units(p, UnspacedScripts::Characters))
             .collect();
         let site = site_hash(Some("lywire.info"));
-        let refs: Vec<(u64, &Units)> = u.iter().map(|x| (site, x)).collect();
+        let refs: Vec<(u64, &[Line])> = u.iter().map(|x| (site, x.lines.as_slice())).collect();
         let stats = LineStats::build(&refs);
         (u, site, stats)
     }

@@ -186,7 +186,7 @@ impl Fingerprinter {
     /// Which lines of `page` are content under `verdicts`.
     pub fn content_mask(&self, page: &Page, verdicts: &dyn Verdicts) -> Vec<bool> {
         content_mask_of(
-            &page.units,
+            &page.units.lines,
             page.site,
             &self.cfg.chrome,
             |site, line| verdicts.is_template(site, line),
@@ -197,7 +197,7 @@ impl Fingerprinter {
     /// The fingerprint of `page` under `verdicts`.
     pub fn fingerprint(&self, page: &Page, verdicts: &dyn Verdicts) -> Fingerprint {
         let mask = self.content_mask(page, verdicts);
-        let content_lines = content_rows(&page.units, &mask);
+        let content_lines = content_rows(&page.units.lines, &mask);
         let seq = content_sequence(&page.units, &mask, self.cfg.shingle);
         let windows = self.chunker.sign(&seq);
         let mut set = shingle::into_set(seq);
@@ -225,20 +225,20 @@ pub fn units_of(text: &str, kind: ShingleKind, unspaced: UnspacedScripts) -> Uni
 /// Which lines are content, given a template verdict per `(site, line hash)` and whether a line
 /// recurs in other story groups.
 pub fn content_mask_of(
-    u: &Units,
+    lines: &[normalize::Line],
     site: u64,
     cfg: &ChromeConfig,
     template: impl Fn(u64, u64) -> bool,
     recurring: impl Fn(u64) -> bool,
 ) -> Vec<bool> {
-    let t: Vec<bool> = u.lines.iter().map(|l| template(site, l.hash)).collect();
-    let r: Vec<bool> = u.lines.iter().map(|l| recurring(l.hash)).collect();
-    chrome::content_mask(&u.lines, &t, &r, cfg)
+    let t: Vec<bool> = lines.iter().map(|l| template(site, l.hash)).collect();
+    let r: Vec<bool> = lines.iter().map(|l| recurring(l.hash)).collect();
+    chrome::content_mask(lines, &t, &r, cfg)
 }
 
 /// The raw line numbers of the lines `mask` keeps.
-pub fn content_rows(u: &Units, mask: &[bool]) -> Vec<u32> {
-    u.lines
+pub fn content_rows(lines: &[normalize::Line], mask: &[bool]) -> Vec<u32> {
+    lines
         .iter()
         .zip(mask)
         .filter(|(_, &k)| k)

@@ -65,7 +65,8 @@ const CHAR_SECTIONS: [&str; 4] = ["date_chars", "sentence_ends", "closers", "ope
 /// What [`features`] says about one line, packed into 32 bits (a corpus holds one per line of
 /// every page until its shingles are made): four flags in the low byte, the marker's scalar
 /// value above them.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct LineFeatures(u32);
 
 const HAS_MARKER: u32 = 1;

@@ -39,8 +39,10 @@ pub enum UnspacedScripts {
     Words,
 }
 
-/// One line of a document after normalization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One line of a document after normalization. Plain data (24 bytes, no padding): a scan under
+/// a memory limit writes every page's lines to disk and reads them in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct Line {
     /// First unit of the line in [`Units::units`].
     pub start: u32,

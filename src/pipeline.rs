@@ -25,7 +25,7 @@ use crate::fingerprint::{
 };
 use crate::lsh::{self, Banding, LshConfig};
 use crate::minhash::{MinHasher, SignatureParams};
-use crate::normalize::{Units, UnspacedScripts};
+use crate::normalize::{Line, Units, UnspacedScripts};
 use crate::shingle::{self, ShingleKind};
 use crate::spill::{Gathered, MappedSlices, SortedSpill, SpilledSlices};
 use crate::verify::{self, Similarity};
@@ -182,7 +182,8 @@ pub struct ScanOptions {
     /// Bytes of memory the scan should stay under. With a limit, these are held out of core
     /// ([`crate::spill`]): each page's text is written to disk as pages are normalized (the
     /// texts of a [`Corpus`] read to disk by [`crate::input::read_corpus`] stay where they
-    /// are) and a page keeps only its lines: its units are made again from its text for the
+    /// are), and so are its lines (read in place from a mapping) and the documents' other
+    /// fields (until the matching is done): its units are made again from its text for the
     /// shingles; past an eighth of
     /// the limit each matching pass writes its candidate pairs to sorted runs on disk and
     /// verifies them as they are merged back, and the stop shingles are counted from sorted
@@ -193,7 +194,8 @@ pub struct ScanOptions {
     /// they are made and mapped back ([`crate::spill::MappedSlices`]): each stage reads them in
     /// place and lets their pages go as it ends a batch, and the result gets back the sets it
     /// needs as it does the texts; the final pass's window sketches go to a file beside them
-    /// and are banded in place. The lines, signatures and verified pairs stay in memory.
+    /// and are banded in place. The signatures that are kept and the verified pairs stay in
+    /// memory.
     /// `None`: everything in memory.
     pub memory_limit: Option<u64>,
     /// Where spilled runs go (a temporary folder is made inside and removed after the scan);
@@ -244,22 +246,57 @@ fn restore_sets(store: SetStore) -> Vec<Vec<u64>> {
     sets
 }
 
-/// Page `i`'s units: those in memory, or, under a memory limit (where a page keeps only its
-/// lines), made again from its text on disk exactly as normalization made them.
-fn units_of<'u>(
-    remake: Option<&SpilledTexts>,
+/// Every page's lines, and in memory its units: held, or under a memory limit written to disk as
+/// pages are normalized and read in place from a mapping (a page's units, a hash per word, are
+/// then made again from its text on disk when its shingles are made).
+enum PageLines<'t> {
+    Held(Vec<Units>),
+    Mapped {
+        lines: MappedSlices<Line>,
+        texts: &'t SpilledTexts,
+    },
+}
+
+impl PageLines<'_> {
+    /// Page `i`'s lines.
+    fn lines(&self, i: usize) -> &[Line] {
+        match self {
+            PageLines::Held(units) => &units[i].lines,
+            PageLines::Mapped { lines, .. } => lines.get(i),
+        }
+    }
+
+    /// Page `i`'s units: those in memory, or made again from its text on disk exactly as
+    /// normalization made them.
+    fn units(&self, cfg: &ScanConfig, i: usize) -> Result<std::borrow::Cow<'_, [u64]>> {
+        match self {
+            PageLines::Held(units) => Ok(std::borrow::Cow::Borrowed(&units[i].units)),
+            PageLines::Mapped { lines, texts } => {
+                remade_units(texts, cfg, i, lines.get(i)).map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+
+    /// Let the mapped lines' pages read so far go (nothing for lines held in memory).
+    fn release(&self) {
+        if let PageLines::Mapped { lines, .. } = self {
+            lines.release();
+        }
+    }
+}
+
+/// Page `i`'s units made again from its text on disk, exactly as normalization made them.
+fn remade_units(
+    texts: &SpilledTexts,
     cfg: &ScanConfig,
     i: usize,
-    u: &'u Units,
-) -> Result<std::borrow::Cow<'u, [u64]>> {
-    let Some(texts) = remake else {
-        return Ok(std::borrow::Cow::Borrowed(&u.units));
-    };
+    lines: &[Line],
+) -> Result<Vec<u64>> {
     let again = crate::fingerprint::units_of(&texts.text(i)?, cfg.shingle, cfg.unspaced).units;
     // A text read back passed its checksum, and normalization is a function of the text: its
     // lines' units are there. Checked all the same, so that a broken promise is an error
     // rather than a slice out of bounds.
-    if u.lines.last().is_some_and(|l| l.end as usize > again.len()) {
+    if lines.last().is_some_and(|l| l.end as usize > again.len()) {
         return Err(Error::Io {
             path: texts.path().to_path_buf(),
             source: std::io::Error::new(
@@ -268,7 +305,7 @@ fn units_of<'u>(
             ),
         });
     }
-    Ok(std::borrow::Cow::Owned(again))
+    Ok(again)
 }
 
 /// Every page's shingle set of one matching pass: held in memory, or under a memory limit
@@ -767,14 +804,17 @@ pub fn scan_corpus(
     obs.stage("normalizing", n as u64);
     let fingerprinter = Fingerprinter::new(cfg)?;
     let mut sites: Vec<u64> = Vec::with_capacity(n);
-    let mut units: Vec<Units> = Vec::with_capacity(n);
+    let limited = opts.memory_limit.is_some();
+    let mut units: Vec<Units> = Vec::with_capacity(if limited { 0 } else { n });
     let mut fig_lines: Vec<Vec<(u32, u64)>> = Vec::with_capacity(n);
     // Under a memory limit each page's text goes to disk a batch of pages at a time (unless it
-    // is there already: then it is read a batch at a time and dropped once normalized), and
-    // only its lines stay in memory: its units (a hash per word, more bytes than its text) are
-    // made again from its text when its shingles are made. The texts the result needs are
-    // read back at the end.
-    let limited = opts.memory_limit.is_some();
+    // is there already: then it is read a batch at a time and dropped once normalized), and so
+    // do its lines: its units (a hash per word, more bytes than its text) are made again from
+    // its text when its shingles are made. The texts the result needs are read back at the end.
+    let mut line_store = match limited {
+        true => Some(SpilledSlices::<Line>::create(opts.spill_dir.as_deref())?),
+        false => None,
+    };
     let mut text_store = match (limited, &spilled) {
         (true, None) => Some(SpilledSlices::<u8>::create(opts.spill_dir.as_deref())?),
         _ => None,
@@ -823,12 +863,12 @@ pub fn scan_corpus(
                 *d = Document::new(String::new(), String::new());
             }
         }
-        for mut p in normalized {
-            if limited {
-                p.units.units = Vec::new();
-            }
+        for p in normalized {
             sites.push(p.site);
-            units.push(p.units);
+            match line_store.as_mut() {
+                Some(store) => store.push(&p.units.lines)?,
+                None => units.push(p.units),
+            }
             fig_lines.push(p.figure_lines);
         }
     }
@@ -842,16 +882,26 @@ pub fn scan_corpus(
         }
         None => spilled,
     };
-    let remake = text_store.as_ref().filter(|_| limited);
-
-    let pages: Vec<(u64, &Units)> = sites.iter().copied().zip(units.iter()).collect();
+    // Under a limit the texts are on disk (written above, or read from there): lines written to
+    // disk always come with texts to make their units from.
+    let page_lines = match (line_store, text_store.as_ref().filter(|_| limited)) {
+        (Some(lines), Some(texts)) => PageLines::Mapped {
+            lines: lines.into_mapped()?,
+            texts,
+        },
+        _ => PageLines::Held(units),
+    };
+    let pages: Vec<(u64, &[Line])> = (sites.iter().copied().enumerate())
+        .map(|(i, site)| (site, page_lines.lines(i)))
+        .collect();
     clock.lap(Stage::Normalize);
 
     let mut spilled_bytes = 0;
     let groups: Vec<u32> = if !cfg.chrome.story_groups {
         (0..n as u32).collect()
     } else {
-        let (g, spilled) = provisional_groups(&fig_lines, remake, &pages, cfg, opts, obs)?;
+        let (g, spilled) = provisional_groups(&fig_lines, &page_lines, &pages, cfg, opts, obs)?;
+        page_lines.release();
         spilled_bytes += spilled;
         clock.lap(Stage::StoryGroups);
         g
@@ -864,12 +914,11 @@ pub fn scan_corpus(
         chrome_cfg.site_min_pages = cfg.chrome.site_min_groups;
     }
     let lookup = line_stats.lookup();
-    let masks: Vec<Vec<bool>> = units
+    let masks: Vec<Vec<bool>> = pages
         .par_iter()
-        .zip(&sites)
-        .map(|(u, &site)| {
+        .map(|&(site, lines)| {
             content_mask_of(
-                u,
+                lines,
                 site,
                 &cfg.chrome,
                 |site, line| lookup.is_template(&chrome_cfg, site, line),
@@ -878,11 +927,12 @@ pub fn scan_corpus(
         })
         .collect();
     drop(lookup);
-    let content_lines: Vec<Vec<u32>> = units
+    let content_lines: Vec<Vec<u32>> = pages
         .iter()
         .zip(&masks)
-        .map(|(u, m)| content_rows(u, m))
+        .map(|(&(_, lines), m)| content_rows(lines, m))
         .collect();
+    page_lines.release();
     let group_count = line_stats.pages as usize;
     if !keep {
         line_stats = LineStats::default();
@@ -896,25 +946,36 @@ pub fn scan_corpus(
     // corpus and its shingle sets are never all held at once; under a memory limit the sets go
     // to disk a batch at a time.
     let spill_sets = opts.memory_limit.map(|_| opts.spill_dir.as_deref());
-    let items: Vec<(Units, &Vec<bool>)> = units.into_iter().zip(&masks).collect();
     // Window sketches go to disk beside the sets under a memory limit.
     let mut windows = match spill_sets {
         Some(dir) => Windows::Spilled(SpilledSlices::create(dir)?),
         None => Windows::Held(Vec::with_capacity(n)),
     };
-    let raw = SetStore::build_into(
-        items,
-        spill_sets,
-        &|| (),
-        |i, (u, m)| {
-            let seq = content_sequence_of(&units_of(remake, cfg, i, &u)?, &u.lines, m, cfg.shingle);
-            drop(u);
-            let chunks = chunker.sign(&seq);
-            obs.advance(1);
-            Ok((shingle::into_set(seq), chunks))
-        },
-        &mut |chunks| windows.push(chunks),
-    )?;
+    let shingle_page = |units: &[u64], lines: &[Line], mask: &[bool]| {
+        let seq = content_sequence_of(units, lines, mask, cfg.shingle);
+        let chunks = chunker.sign(&seq);
+        obs.advance(1);
+        (shingle::into_set(seq), chunks)
+    };
+    let raw = match page_lines {
+        PageLines::Held(units) => {
+            let items: Vec<(Units, &Vec<bool>)> = units.into_iter().zip(&masks).collect();
+            SetStore::build_into(
+                items,
+                spill_sets,
+                &|| (),
+                |_, (u, m)| Ok(shingle_page(&u.units, &u.lines, m)),
+                &mut |chunks| windows.push(chunks),
+            )?
+        }
+        mapped => SetStore::build_into(
+            masks.iter().collect(),
+            spill_sets,
+            &|| mapped.release(),
+            |i, m| Ok(shingle_page(&mapped.units(cfg, i)?, mapped.lines(i), m)),
+            &mut |chunks| windows.push(chunks),
+        )?,
+    };
     let (df, stop) = {
         let sets = raw.view();
         let found = if keep {
@@ -1277,8 +1338,8 @@ fn match_sets(
 /// template (lines on nearly every page of the site) and structural chrome are removed.
 fn provisional_groups(
     fig_lines: &[Vec<(u32, u64)>],
-    remake: Option<&SpilledTexts>,
-    pages: &[(u64, &Units)],
+    page_lines: &PageLines,
+    pages: &[(u64, &[Line])],
     cfg: &ScanConfig,
     opts: &ScanOptions,
     obs: &dyn Observer,
@@ -1298,15 +1359,16 @@ fn provisional_groups(
             }
         }
     }
-    let items: Vec<&(u64, &Units)> = pages.iter().collect();
+    let items: Vec<&(u64, &[Line])> = pages.iter().collect();
     let spill_sets = opts.memory_limit.map(|_| opts.spill_dir.as_deref());
-    let (sets, content) = SetStore::build(items, spill_sets, &|| (), |i, &(site, u)| {
+    let release = || page_lines.release();
+    let (sets, content) = SetStore::build(items, spill_sets, &release, |i, &(site, lines)| {
         let sp = site_pages
             .binary_search_by_key(&site, |&(k, _)| k)
             .map_or(0, |i| site_pages[i].1);
         // Pages, not groups, are counted here: a story's copies would recur in each other.
         let m = content_mask_of(
-            u,
+            lines,
             site,
             &cfg.chrome,
             |site, line| {
@@ -1315,8 +1377,8 @@ fn provisional_groups(
             },
             |_| false,
         );
-        let raw = content_rows(u, &m);
-        let seq = content_sequence_of(&units_of(remake, cfg, i, u)?, &u.lines, &m, cfg.shingle);
+        let raw = content_rows(lines, &m);
+        let seq = content_sequence_of(&page_lines.units(cfg, i)?, lines, &m, cfg.shingle);
         Ok((shingle::into_set(seq), raw))
     })?;
     // The line counts and content rows are done with: the pass's matching needs neither.

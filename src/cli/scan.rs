@@ -410,10 +410,10 @@ fn warn_if_resident_exceeds(text: u64, limit: u64) {
     if need > limit {
         eprintln!(
             "warning: --memory-limit {}: a scan of {} of text holds about {} in memory; its \
-             texts, shingle sets, window sketches, candidate pairs and shingle statistics \
-             are spilled to disk, and its documents' other fields while pages are matched, \
-             but not yet its lines and verified pairs, nor those fields while the input is \
-             read and the report made (nor the signatures of an index to save)",
+             texts, lines, shingle sets, window sketches, candidate pairs and shingle \
+             statistics are spilled to disk, and its documents' other fields while pages are \
+             matched, but not yet its verified pairs, nor those fields while the input is read \
+             and the report made (nor the signatures of an index to save)",
             bytes(limit),
             bytes(text),
             bytes(need)

@@ -102,11 +102,14 @@ impl LiveCounts {
 mod tests {
     use super::*;
     use crate::chrome::site_hash;
-    use crate::normalize::{units, Units, UnspacedScripts};
+    use crate::normalize::{units, Line, Units, UnspacedScripts};
     use proptest::prelude::*;
 
     fn stats(pages: &[(u64, Units)], groups: &[u32]) -> LineStats {
-        let refs: Vec<(u64, &Units)> = pages.iter().map(|(s, u)| (*s, u)).collect();
+        let refs: Vec<(u64, &[Line])> = pages
+            .iter()
+            .map(|(s, u)| (*s, u.lines.as_slice()))
+            .collect();
         LineStats::build_grouped(&refs, groups)
     }
 
