@@ -1259,17 +1259,35 @@ fn match_sets(
     }
     clock.lap(Stage::Candidates);
 
-    // A chunk at a time; mapped sets' pages are let go after each (pairs are in order of
-    // their first page, but their second pages are anywhere: a chunk maps a page or two per set).
+    let verify_in_order = |pairs: &[(u32, u32)], edges: &mut Vec<Edge>| {
+        edges.par_extend(pairs.par_iter().filter_map(|&(a, b)| {
+            let sim = verify::similarity(sets[a as usize], sets[b as usize]);
+            obs.advance(1);
+            (cfg.matches(&sim) && cfg.figures.agree(&figs[a as usize], &figs[b as usize]))
+                .then_some(Edge { a, b, sim })
+        }));
+    };
+    // Pairs come in order of their first page, their second pages anywhere. Sets held in memory
+    // are verified in that order. Mapped sets are verified a chunk at a time in order of the
+    // second page, so that the pages of the file are mapped front to back (a fault maps the
+    // pages around it too, which hold the next sets wanted) rather than a page or two per pair
+    // anywhere; their pages are let go every RELEASE_PAIRS pairs, and the chunk's edges are put
+    // back in pair order (pairs are distinct, so that order is the order without the detour).
     let verify = |pairs: &[(u32, u32)], edges: &mut Vec<Edge>| {
-        for chunk in pairs.chunks(RELEASE_PAIRS) {
-            edges.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
-                let sim = verify::similarity(sets[a as usize], sets[b as usize]);
-                obs.advance(1);
-                (cfg.matches(&sim) && cfg.figures.agree(&figs[a as usize], &figs[b as usize]))
-                    .then_some(Edge { a, b, sim })
-            }));
-            store.release();
+        if !matches!(store, SetStore::Mapped(_)) {
+            verify_in_order(pairs, edges);
+            return;
+        }
+        for chunk in pairs.chunks(VERIFY_CHUNK) {
+            let mut by_second = chunk.to_vec();
+            by_second.par_sort_unstable_by_key(|&(a, b)| (b, a));
+            let mut found = Vec::new();
+            for part in by_second.chunks(RELEASE_PAIRS) {
+                verify_in_order(part, &mut found);
+                store.release();
+            }
+            found.par_sort_unstable_by_key(|e| (e.a, e.b));
+            edges.append(&mut found);
         }
     };
     let mut edges: Vec<Edge> = Vec::new();
