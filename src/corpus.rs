@@ -195,7 +195,7 @@ impl SpilledDocs {
                 .as_ref()
                 .map(|p| (p.raw.as_str(), p.unix, p.date_only)),
         );
-        let bytes = postcard::to_stdvec(&fields).map_err(|e| self.invalid(e))?;
+        let bytes = postcard::to_stdvec(&fields).map_err(|e| invalid_data(self.store.path(), e))?;
         self.store.push(&bytes)
     }
 
@@ -204,10 +204,7 @@ impl SpilledDocs {
     pub(crate) fn read_all(self) -> Result<Vec<Document>> {
         const BATCH: usize = 1 << 13;
         let path = self.store.path().to_path_buf();
-        let invalid = |e: postcard::Error| Error::Io {
-            path: path.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        };
+        let invalid = |e| invalid_data(&path, e);
         let map = self.store.into_mapped()?;
         let mut docs = Vec::with_capacity(map.len());
         for start in (0..map.len()).step_by(BATCH) {
@@ -237,22 +234,23 @@ impl SpilledDocs {
         }
         Ok(docs)
     }
+}
 
-    fn invalid(&self, e: postcard::Error) -> Error {
-        Error::Io {
-            path: self.store.path().to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        }
+/// The error for bytes of the spill file at `path` that do not decode as what was written.
+fn invalid_data(
+    path: &std::path::Path,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     }
 }
 
 /// Slice `slot` of `store`, read back, checked and decoded.
 pub(crate) fn read_text(store: &SpilledSlices<u8>, slot: usize) -> Result<String> {
     // Bytes that were a String and passed their checksum: valid UTF-8.
-    String::from_utf8(store.read(slot)?).map_err(|e| Error::Io {
-        path: store.path().to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })
+    String::from_utf8(store.read(slot)?).map_err(|e| invalid_data(store.path(), e))
 }
 
 #[cfg(test)]
